@@ -39,16 +39,16 @@ def competition_report(rng: random.Random, comp: str, skill: float, group: str, 
 def write_run_group(runs_dir: Path, name: str, entries: list[dict]) -> Path:
     """``runs_dir/name/<stamp>_grading_report.json`` with the totals `mlebench grade` writes."""
     group = runs_dir / name
-    group.mkdir(parents=True)
+    group.mkdir(parents=True, exist_ok=True)
     report = {
         "total_runs": len(entries),
-        "total_runs_with_submissions": sum(e["submission_exists"] for e in entries),
-        "total_valid_submissions": sum(e["valid_submission"] for e in entries),
-        "total_medals": sum(e["any_medal"] for e in entries),
-        "total_gold_medals": sum(e["gold_medal"] for e in entries),
-        "total_silver_medals": sum(e["silver_medal"] for e in entries),
-        "total_bronze_medals": sum(e["bronze_medal"] for e in entries),
-        "total_above_median": sum(e["above_median"] for e in entries),
+        "total_runs_with_submissions": sum(e.get("submission_exists", False) for e in entries),
+        "total_valid_submissions": sum(e.get("valid_submission", False) for e in entries),
+        "total_medals": sum(e.get("any_medal", False) for e in entries),
+        "total_gold_medals": sum(e.get("gold_medal", False) for e in entries),
+        "total_silver_medals": sum(e.get("silver_medal", False) for e in entries),
+        "total_bronze_medals": sum(e.get("bronze_medal", False) for e in entries),
+        "total_above_median": sum(e.get("above_median", False) for e in entries),
         "competition_reports": entries,
     }
     (group / "2024-09-19T20-07-15-GMT_grading_report.json").write_text(json.dumps(report, indent=2))

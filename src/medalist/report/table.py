@@ -110,6 +110,8 @@ def split_table(comparison: Comparison, split: str) -> Table:
     table.add_row("status", *[fmt_status(a) for a in aggs])
     table.add_row("seeds averaged", *[fmt_seeds(a) for a in aggs])
     for key, label in COLUMNS:
+        if all(key not in a.metrics for a in aggs):
+            continue  # e.g. no normalized score for tasks outside the registry
         table.add_row(label, *[fmt_estimate(a.metrics.get(key), digits_of(key)) for a in aggs])
         if key == "any_medal":
             table.add_row("  95% CI (t)", *[fmt_ci(a.metrics.get(key), 1, *RATE_RANGE) for a in aggs])
