@@ -90,10 +90,10 @@ def compare_cmd(
     console.print(legend(comparison), highlight=False, style="dim")
     for note in comparison.notes:
         console.print(f"note: {note}", highlight=False, style="dim")
-    if not split:
-        for line in partial_summary(comparison):
-            console.print(f"partial split (not shown; --split to show, --pad-missing to score): {line}",
-                          highlight=False, style="dim")
+    partial = partial_summary(comparison) if not split else []
+    if partial:
+        console.print(f"partial splits, not shown (--split NAME shows one, --pad-missing scores them): "
+                      f"{'; '.join(partial)}", highlight=False, style="dim")
     if json_out is not None:
         atomic_write_json(json_out, comparison)
         console.print(f"comparison written to {json_out}")
