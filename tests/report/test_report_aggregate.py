@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from medalist.report.aggregate import TASKS_RUN, compare, dedupe_runs, pass_at_k_table, run_metrics
-from medalist.report.models import TaskInfo
 from report_fixtures import RUNS, SPLITS, TASKS, rep, run
 
 T1 = 12.706205  # t(0.975, 1)

@@ -151,13 +151,14 @@ class AgentSplitAggregate(BaseModel):
     total_cost_usd: float | None = None
     total_wall_seconds: float | None = None
 
+    @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")
     @property
     def coverage(self) -> str:
         return f"{len(self.tasks)} of {n_tasks(self.split_size)}"
 
+    @computed_field(description="Whether the numbers are the split's score (complete or padded, not partial).")
     @property
     def scored(self) -> bool:
-        """Whether the numbers are the split's score (complete or padded, not partial)."""
         return self.status != "partial"
 
 
