@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from medalist.report.models import (
     RATE_METRICS,
     SUCCESS_THRESHOLD,
+    VALUE_METRICS,
     AgentSplitAggregate,
     Comparison,
     Estimate,
@@ -103,8 +104,7 @@ def seed_values(seed: Sequence[RunMetrics]) -> dict[str, float]:
 def estimates_over_seeds(seeds: Sequence[Sequence[RunMetrics]]) -> dict[str, Estimate]:
     """Mean +- SEM (t and 1.96*SEM intervals) over seeds of every metric a seed defines."""
     per_seed = [seed_values(s) for s in seeds]
-    names = [n for n in (*RATE_METRICS, "normalized_score", "improvement", "improvement_median")
-             if any(n in v for v in per_seed)]
+    names = [n for n in (*RATE_METRICS, *VALUE_METRICS) if any(n in v for v in per_seed)]
     return {n: estimate([v[n] for v in per_seed if n in v]) for n in names}
 
 
