@@ -122,3 +122,17 @@ def test_improvement_is_capped_and_leaves_degenerate_baselines_out() -> None:
     assert any("r2 (0.001)" in n and "no skill" in n for n in c.notes)
     assert c.run_metrics[[r.task_id for r in c.runs].index("r2")].improvement is None
     assert c.cell("r2", "X").mean_improvement is None and c.cell("f1", "X").mean_improvement == pytest.approx(6.0)
+
+
+def test_split_files_for_compare(tmp_path) -> None:  # noqa: ANN001
+    from medalist.errors import MedalistError
+    from medalist.report.cli import split_files, split_names
+
+    (tmp_path / "low.txt").write_text("a\n\n b \n")
+    (tmp_path / "empty.txt").write_text("# nothing\n")
+    assert split_files([str(tmp_path / "low.txt"), "lite"]) == {"low": ["a", "b"]}
+    assert split_names([str(tmp_path / "low.txt"), "lite"]) == ["low", "lite"]
+    with pytest.raises(MedalistError, match="split file not found"):
+        split_files([str(tmp_path / "nope.txt")])
+    with pytest.raises(MedalistError, match="lists no task ids"):
+        split_files([str(tmp_path / "empty.txt")])
