@@ -114,3 +114,11 @@ def test_compare_and_report_cli_read_mlebench_groups(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     html = out.read_text()
     assert "padded (1 missing run as failures)" in html and "2 of 2 tasks" in html
+
+
+def test_ungraded_mlebench_group_is_one_line(tmp_path: Path) -> None:
+    g = tmp_path / GROUP
+    g.mkdir()
+    (g / "metadata.json").write_text(json.dumps({"run_group": GROUP, "created_at": "x", "runs": {}}))
+    with pytest.raises(MedalistError, match="MLE-bench run group without a grading report"):
+        load_group(g)

@@ -119,10 +119,13 @@ def load_group(path: Path) -> LoadedGroup:
         return load_mlebench_group(path)
     meta = path / METADATA_JSON
     reports = grading_reports_in(path)
-    if meta.is_file() and (not reports or is_medalist_metadata(meta)):
+    if meta.is_file() and is_medalist_metadata(meta):
         return load_medalist_group(path)
     if reports:
         return load_mlebench_group(path)
+    if meta.is_file():
+        raise MedalistError(f"{path}: an MLE-bench run group without a grading report (grade it first: "
+                            f"mlebench grade --submission {path.name}/submission.jsonl --output-dir {path.name})")
     raise MedalistError(f"{path}: not a run group (no {METADATA_JSON} from `medalist run`, no *grading_report*.json "
                         "from `mlebench grade`; expected runs/<timestamp>_<agent>/)")
 
