@@ -164,11 +164,11 @@ def sleep_agent(runs_dir: Path):  # noqa: ANN201
     return make
 
 
-def _new_group(runs_dir: Path, agents_file: Path, seeds: int, executor: str = "dask") -> RunGroup:
+def _new_group(runs_dir: Path, agents_file: Path, seeds: int, executor: str = "dask", gpus: int | None = None) -> RunGroup:
     specs = TaskRegistry.default().resolve([TASK])
     return RunGroup.create(
         runs_dir / "groups", agent=AgentRegistry(agents_file).spec("sleepy"), tasks=specs, seeds=list(range(seeds)),
-        overrides=LimitOverrides(time_limit_secs=60), executor=ExecutorInfo(name=executor, workers=2),
+        overrides=LimitOverrides(time_limit_secs=60, gpus=gpus), executor=ExecutorInfo(name=executor, workers=2),
         sandbox=get_sandbox("auto").name, grade=True, data_dir=str(data_dir()),
     )
 
@@ -212,7 +212,8 @@ def test_run_resources_and_probe(tmp_path: Path) -> None:
     spec = group.run_spec(group.meta.runs[0], specs[0])
     assert run_resources(spec, set()) == {}
     assert run_resources(spec, {"CPU", "MEMORY"}) == {"CPU": 2.0, "MEMORY": 3e9}
-    assert run_resources(spec, {"CPU"}, gpus=1) == {"CPU": 2.0, "GPU": 1.0}
+    gpu_spec = spec.model_copy(update={"limits": spec.limits.model_copy(update={"gpus": 1})})
+    assert run_resources(gpu_spec, {"CPU"}) == {"CPU": 2.0, "GPU": 1.0}
     msg = probe_worker(str(tmp_path / "nowhere"), ".probe", "t", "process")
     assert msg is not None and "cannot see the run group dir" in msg and "shared" in msg
 
@@ -407,8 +408,8 @@ def test_attempt_lock_kept_by_clean(runs_dir: Path) -> None:
 @pytest.mark.slow
 def test_gpu_request_needs_gpu_workers(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
     """--gpus on a cluster whose workers declare no GPU resource is refused before any run starts."""
-    group = _new_group(runs_dir, sleep_agent(1), seeds=1)
-    executor = DaskExecutor(scheduler=cluster.address, gpus=1)
+    group = _new_group(runs_dir, sleep_agent(1), seeds=1, gpus=1)
+    executor = DaskExecutor(scheduler=cluster.address)
     with pytest.raises(MedalistError, match=r'--gpus 1 needs Dask workers started with --resources "GPU=N"'):
         execute_group(group, executor, grade=False)
     assert _meta(group.dir).runs[0].status == "pending"
