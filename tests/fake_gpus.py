@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,7 +149,7 @@ def make_fake_gpus(root: Path, minors: list[int]) -> FakeGpus:
 
 
 @pytest.fixture
-def fake_gpus(monkeypatch: pytest.MonkeyPatch) -> FakeGpus:
+def fake_gpus(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGpus]:
     """Two fake GPUs (nvidia-smi index 0 -> /dev/nvidia1, index 1 -> /dev/nvidia0), active in os.environ."""
     if os.geteuid() != 0:
         pytest.skip("fake GPU device nodes need root (mknod)")

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -115,8 +116,6 @@ def test_all_or_nothing_and_waiting(tmp_path: Path) -> None:
     with pytest.raises(MedalistError, match=r"no 2 free GPU\(s\) after 0.3s"):
         b.acquire(2, "needs-two", wait_secs=0.3)
     seen: list[dict[str, object]] = []
-    import threading
-
     threading.Timer(0.4, first.release).start()
     both = b.acquire(2, "needs-two", wait_secs=10, on_wait=seen.append)
     assert len(both.gpus) == 2 and both.waited_secs >= 0.3 and seen  # it said whom it waited for
