@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from run_helpers import MEDALIST, medalist_cli, only_group  # type: ignore[import-not-found]
+from run_helpers import MEDALIST, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 distributed = pytest.importorskip("distributed")
 
@@ -151,15 +151,7 @@ def sleep_agent(runs_dir: Path):  # noqa: ANN201
     """Write an agents file with a command agent ``sleepy`` that sleeps ``secs`` then submits."""
 
     def make(secs: float) -> Path:
-        code = runs_dir / "sleepy_agent"
-        code.mkdir(exist_ok=True)
-        (code / "agent.sh").write_text(AGENT_SH.format(sleep=secs))
-        os.chmod(code, 0o755)
-        os.chmod(code / "agent.sh", 0o755)
-        path = runs_dir / "agents.yaml"
-        path.write_text("agents:\n  - id: sleepy\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                        "    mounts: [{source: sleepy_agent, target: /opt/agent}]\n")
-        return path
+        return write_shell_agent(runs_dir, "sleepy", AGENT_SH.format(sleep=secs))
 
     return make
 

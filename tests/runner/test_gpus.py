@@ -5,14 +5,12 @@ GPUs come back after kill -9 + --resume; without GPUs `--gpus` fails in one line
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from run_helpers import MEDALIST, medalist_cli, only_group  # type: ignore[import-not-found]
+from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 from fake_gpus import FakeGpus
 from medalist.errors import MedalistError
@@ -30,18 +28,6 @@ sleep {sleep}
 cp /home/data/sample_submission.csv /home/submission/submission.csv
 echo "$start $(date +%s.%N)" > /home/logs/span.txt
 """
-
-
-def _gpu_agent(runs_dir: Path, sleep: float) -> Path:
-    code = runs_dir / "gpu_agent"
-    code.mkdir()
-    (code / "agent.sh").write_text(GPU_AGENT_SH.format(sleep=sleep))
-    os.chmod(code, 0o755)
-    os.chmod(code / "agent.sh", 0o755)
-    agents = runs_dir / "agents.yaml"
-    agents.write_text("agents:\n  - id: gpu-probe\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                      "    mounts: [{source: gpu_agent, target: /opt/agent}]\n")
-    return agents
 
 
 def _meta(gdir: Path) -> GroupMetadata:
@@ -111,7 +97,7 @@ def test_dummy_quick_two_workers_each_run_sees_only_its_gpu(runs_dir: Path, fake
 def test_kill_9_then_resume_gives_gpus_back(runs_dir: Path, fake_gpus: FakeGpus, require_bwrap: str) -> None:
     """kill -9 `medalist run --gpus 1 --workers 2` while runs hold both GPUs: the GPUs are free again at
     once (nothing stale to clean), and `--resume` finishes every run, each with its own GPU."""
-    agents = _gpu_agent(runs_dir, sleep=3)
+    agents = write_shell_agent(runs_dir, "gpu-probe", GPU_AGENT_SH.format(sleep=3))
     groups = runs_dir / "groups"
     proc = subprocess.Popen(
         [MEDALIST, "run", "--agent", "gpu-probe", "--agents-file", str(agents), "--tasks",
@@ -119,21 +105,10 @@ def test_kill_9_then_resume_gives_gpus_back(runs_dir: Path, fake_gpus: FakeGpus,
          "--time-limit", "60"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if groups.exists() and any(groups.iterdir()):
-                gdir = only_group(groups)
-                if len(list(gdir.glob("*/workspace/logs/gpu_nodes.txt"))) >= 2:
-                    break  # two sandboxes are in flight, each holding a GPU
-            time.sleep(0.1)
-        else:
-            raise AssertionError("two runs never held GPUs at once")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # Two sandboxes in flight, each holding a GPU:
+    kill_9_when(proc, lambda: len(list(groups.glob("*/*/workspace/logs/gpu_nodes.txt"))) >= 2,
+                "two runs holding GPUs at once", timeout=300)
+    gdir = only_group(groups)
     allocator = GpuAllocator(discover_gpus())
     deadline = time.monotonic() + 30  # the workers die with the killed CLI (PDEATHSIG), taking their locks
     while (lease := allocator.try_acquire(2, "test")) is None:
@@ -152,7 +127,7 @@ def test_kill_9_then_resume_gives_gpus_back(runs_dir: Path, fake_gpus: FakeGpus,
 def test_dask_executor_gives_each_run_a_gpu(runs_dir: Path, fake_gpus: FakeGpus, require_bwrap: str) -> None:
     """`--executor dask` (private LocalCluster; its workers declare the host's GPUs) with --gpus 1; the
     peaks nvidia-smi reports for each run's own GPU land in run.json and the report's cost/time table."""
-    agents = _gpu_agent(runs_dir, sleep=1.5)
+    agents = write_shell_agent(runs_dir, "gpu-probe", GPU_AGENT_SH.format(sleep=1.5))
     fake_gpus.set_usage(0, 1234, 56)
     fake_gpus.set_usage(1, 2345, 78)
     res = medalist_cli("run", "--agent", "gpu-probe", "--agents-file", str(agents), "--tasks", "penguins-species",
