@@ -55,7 +55,7 @@ def test_cuda_visible_devices_of_the_harness_narrows_the_pool(fake_gpus: FakeGpu
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", fake_gpus.uuids[0][:16])
     assert [g.uuid for g in host_gpus()] == [fake_gpus.uuids[0]]
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
-    with pytest.raises(MedalistError, match="no NVIDIA GPU found"):
+    with pytest.raises(MedalistError, match="no NVIDIA GPU found on this machine .CUDA_VISIBLE_DEVICES='' names none"):
         require_gpus(1)
 
 

@@ -178,7 +178,9 @@ def require_gpus(n: int, where: str = "this machine") -> list[GpuDevice]:
     except MedalistError as exc:
         raise MedalistError(f"--gpus {n}: cannot list NVIDIA GPUs on {where}: {exc}") from None
     if not gpus:
-        why = ("nvidia-smi lists none with a device node" if nvidia_smi()
+        narrowed = os.environ.get("CUDA_VISIBLE_DEVICES")
+        why = (f"CUDA_VISIBLE_DEVICES={narrowed!r} names none of its GPUs" if narrowed is not None and discover_gpus()
+               else "nvidia-smi lists none with a device node" if nvidia_smi()
                else f"no nvidia-smi on PATH and no {proc_dir()}/gpus")
         raise MedalistError(f"--gpus {n}: no NVIDIA GPU found on {where} ({why}); see README, GPUs")
     if len(gpus) < n:
