@@ -10,9 +10,8 @@ import pytest
 
 from fake_gpus import FakeGpus
 from medalist.errors import MedalistError
-from medalist.sandbox.gpu import (
-    GpuDevice, discover_gpus, host_gpus, parse_smi_list, require_gpus, sandbox_setup, visible_env,
-)
+from medalist.sandbox.gpu import GpuDevice, discover_gpus, host_gpus, parse_smi_list, require_gpus
+from medalist.sandbox.gpu_binds import sandbox_setup, visible_env
 from medalist.sandbox.gpu_usage import GpuMonitor, parse_query
 
 

@@ -8,7 +8,7 @@ Backends:
 - ``process``: no isolation (warns loudly once); timeout, disk guard and process-group kill only.
 
 GPUs: ``SandboxRequest.gpus`` (leased with :class:`GpuAllocator`, one run per GPU per host) are the
-only GPU devices a bwrap sandbox sees; see ``gpu.py`` for discovery and its test hooks.
+only GPU devices a bwrap sandbox sees (``gpu_binds.py``); see ``gpu.py`` for discovery and its test hooks.
 
 Disk: ``Limits.disk_gb`` (default 20) caps both the size of any one file the command writes
 (RLIMIT_FSIZE, bwrap only) and how much the writable mounts may grow during a run (checked every

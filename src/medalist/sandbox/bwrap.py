@@ -44,7 +44,7 @@ from medalist.errors import MedalistError
 from medalist.sandbox._supervise import GiB, DiskGuard, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
 from medalist.sandbox.cgroups import CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
-from medalist.sandbox.gpu import sandbox_setup
+from medalist.sandbox.gpu_binds import sandbox_setup
 from medalist.sandbox.masks import mask_args
 
 DEFAULT_USER = "medalist-sandbox"

@@ -27,7 +27,7 @@ from pathlib import Path
 from medalist.errors import MedalistError
 from medalist.sandbox._supervise import DiskGuard, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
-from medalist.sandbox.gpu import visible_env
+from medalist.sandbox.gpu_binds import visible_env
 
 log = logging.getLogger("medalist.sandbox")
 WARNING = (
