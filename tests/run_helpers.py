@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,32 @@ def run_group(runs_dir: Path):  # noqa: ANN201
         return group, summary
 
     return go
+
+
+def write_shell_agent(root: Path, agent_id: str, script: str) -> Path:
+    """An agents YAML (returned) with one command agent ``agent_id`` that runs the sh ``script``, bound
+    from ``root/<agent_id>_agent`` at /opt/agent."""
+    code = root / f"{agent_id}_agent"
+    code.mkdir(exist_ok=True)
+    (code / "agent.sh").write_text(script)
+    os.chmod(code, 0o755)
+    os.chmod(code / "agent.sh", 0o755)
+    path = root / "agents.yaml"
+    path.write_text(f"agents:\n  - id: {agent_id}\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
+                    f"    mounts: [{{source: {code.name}, target: /opt/agent}}]\n")
+    return path
+
+
+def kill_9_when(proc: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120) -> None:  # type: ignore[type-arg]
+    """Poll ``ready`` until it holds, then ``kill -9`` ``proc``; fail saying ``what`` never happened."""
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} never happened")
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -74,6 +74,10 @@ def run_view(group: Path, label: str, run_dir: Path, rec: RunRecord) -> RunView:
         output_tokens=usage.output_tokens if usage else None,
         steps=usage.steps if usage else None,
         peak_memory_mb=rec.peak_memory_bytes / 2**20 if rec.peak_memory_bytes is not None else None,
+        gpus=len(rec.gpus),
+        gpu_peak_memory_mb=(rec.gpu_usage.peak_memory_bytes / 2**20
+                            if rec.gpu_usage and rec.gpu_usage.peak_memory_bytes is not None else None),
+        gpu_peak_utilization_pct=rec.gpu_usage.peak_utilization_pct if rec.gpu_usage else None,
         run_dir=str(run_dir),
         paths={k: v for k, v in rec.paths.model_dump().items() if k in ("logs", "code", "stdout", "stderr")},
     )

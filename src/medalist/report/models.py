@@ -73,6 +73,9 @@ class RunView(BaseModel):
     output_tokens: int | None = None
     steps: int | None = None
     peak_memory_mb: float | None = None
+    gpus: int = Field(0, description="GPUs the run was given.")
+    gpu_peak_memory_mb: float | None = None
+    gpu_peak_utilization_pct: float | None = None
     run_dir: str | None = None
     paths: dict[str, str] = Field(
         default_factory=dict, description="Files inside run_dir: logs, code, stdout, stderr (runner's RunPaths)."

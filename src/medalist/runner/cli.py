@@ -44,7 +44,8 @@ def run(
     executor: Annotated[str, typer.Option(help="Where runs execute: local (process pool) or dask (docs/cluster.md).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="--executor dask: scheduler address tcp://HOST:PORT (default: a local cluster of --workers).")] = None,
-    gpus: Annotated[Optional[float], typer.Option("--gpus", help="--executor dask: GPUs per run (the workers' GPU resource).")] = None,
+    gpus: Annotated[Optional[int], typer.Option(
+        "--gpus", min=0, help="Whole NVIDIA GPUs per run, each run's own (default: the task's, usually 0).")] = None,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Folder that holds run groups.")] = Path("runs"),
     agents_file: Annotated[Optional[Path], typer.Option("--agents-file", help="YAML of command agents.")] = None,
     tasks_dir: Annotated[Optional[list[Path]], typer.Option("--tasks-dir", help="Extra folder of task folders.")] = None,
@@ -66,25 +67,30 @@ def run(
     from medalist.llm.agents import LLM_AGENTS, with_llm_options
     from medalist.paths import data_dir
     from medalist.runner.executors import get_executor
-    from medalist.runner.group import RunGroup
+    from medalist.runner.gpus import check_local_gpus, gpus_needed
+    from medalist.runner.group import RunGroup, resolve_limits
     from medalist.runner.layout import check_reachable
     from medalist.runner.models import ExecutorInfo, LimitOverrides
     from medalist.runner.progress import GroupView
     from medalist.runner.session import execute_group
     from medalist.tasks import TaskRegistry
 
-    dask_options = {k: v for k, v in (("scheduler", scheduler), ("gpus", gpus)) if v is not None}
+    dask_options = {k: v for k, v in (("scheduler", scheduler),) if v is not None}
     if dask_options and executor != "dask":
-        raise MedalistError("--scheduler and --gpus need --executor dask")
-    runner = get_executor(executor, workers, **dask_options)  # an unreachable scheduler fails before any group exists
+        raise MedalistError("--scheduler needs --executor dask")
     if resume is not None:
-        if agent or tasks:
-            raise MedalistError("--resume takes the group dir only; its agent and tasks come from metadata.json")
+        if agent or tasks or gpus is not None:
+            raise MedalistError("--resume takes the group dir only; its agent, tasks and limits come from metadata.json")
         group = RunGroup.load(resume)
-        group.meta.resumed += 1
-        group.meta.executor = ExecutorInfo(name=executor, workers=workers)
         if group.meta.data_dir:
             os.environ.setdefault("MEDALIST_DATA_DIR", group.meta.data_dir)
+        registry = TaskRegistry.default(extra_roots=[Path(p) for p in group.meta.tasks_dirs])
+        check_local_gpus(executor, gpus_needed(resolve_limits(registry.get(t), group.meta.limits).gpus
+                                               for t in group.meta.tasks))
+    runner = get_executor(executor, workers, **dask_options)  # an unreachable scheduler fails before any group exists
+    if resume is not None:
+        group.meta.resumed += 1
+        group.meta.executor = ExecutorInfo(name=executor, workers=workers)
         _check_sandbox(group.meta.sandbox)
         group.save()
     else:
@@ -106,12 +112,14 @@ def run(
                 preflight()
         registry = TaskRegistry.default(extra_roots=tasks_dir)
         specs = registry.resolve(_split_selectors(tasks))
+        overrides = LimitOverrides(time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit, gpus=gpus)
+        check_local_gpus(executor, gpus_needed(resolve_limits(t, overrides).gpus for t in specs))
         backend = _check_sandbox(sandbox)
         if backend != "process":
             check_reachable(runs_dir)
         group = RunGroup.create(
             runs_dir, agent=agent_spec, tasks=specs, seeds=list(range(seeds)),
-            overrides=LimitOverrides(time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit),
+            overrides=overrides,
             executor=ExecutorInfo(name=executor, workers=workers), sandbox=backend, grade=not no_grade,
             data_dir=str(data_dir()), tasks_dirs=[str(p.resolve()) for p in tasks_dir or []],
         )

@@ -25,7 +25,7 @@ class ExperimentLimits(BaseModel):
     time_limit_secs: float | None = Field(None, gt=0, description="Wall-clock seconds per run.")
     memory_gb: float | None = Field(None, gt=0, description="Memory per run, GB.")
     cpus: float | None = Field(None, gt=0, description="CPUs per run.")
-    gpus: float | None = Field(None, gt=0, description="GPUs per run (dask executor).")
+    gpus: int | None = Field(None, ge=0, description="Whole NVIDIA GPUs per run (each run's own).")
 
 
 class ModelBudget(BaseModel):
@@ -205,7 +205,7 @@ limits:                          # per run; unset = the task's own default
   # time_limit_secs: 600
   # memory_gb: 2
   # cpus: 1
-  # gpus: 1                      # dask executor only
+  # gpus: 1                      # whole NVIDIA GPUs per run, each run's own (README: GPUs)
 # max_iterations: 20             # agent steps per run (STEP_LIMIT)
 
 executor: local                  # where runs execute: local (process pool) or dask

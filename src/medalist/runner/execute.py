@@ -28,6 +28,7 @@ from medalist.agents.base import AgentContext
 from medalist.agents.registry import build_agent
 from medalist.errors import MedalistError
 from medalist.fsutil import atomic_write_json
+from medalist.runner.gpus import run_gpus
 from medalist.runner.layout import contract_env, contract_mounts, make_workspace, stage_task
 from medalist.llm.usage import run_usage
 from medalist.runner.models import RUN_JSON, RunRecord, RunSpec, RunStatus, Usage, utc_now
@@ -161,7 +162,7 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
     record.sandbox, record.isolated = sandbox.name, bool(sandbox.isolates)
     agent = build_agent(spec.agent)
     ctx = AgentContext(prepared=pt, seed=spec.seed, limits=spec.limits, run_dir=run_dir, workspace=workspace, python=python)
-    with agent.launch(ctx) as launch:
+    with run_gpus(spec, record) as gpus, agent.launch(ctx) as launch:  # waits for free GPUs, if it needs any
         env = contract_env(pt, spec.limits, spec.seed, python)
         env.update(launch.env)
         if not sandbox.isolates:  # no remapping: put the harness tools' host folder on PATH instead
@@ -178,6 +179,7 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             stderr=run_dir / record.paths.stderr,
             network=False,
             deny=[pt.private],
+            gpus=gpus,
         )
         return sandbox.run(request), launch.secrets
 

@@ -42,6 +42,7 @@ def resolve_limits(spec: TaskSpec, overrides: LimitOverrides) -> RunLimits:
         memory_gb=overrides.memory_gb or d.memory_gb,
         cpus=overrides.cpus or d.cpus,
         step_limit=overrides.step_limit or d.step_limit,
+        gpus=overrides.gpus if overrides.gpus is not None else d.gpus,
     )
 
 

@@ -35,7 +35,8 @@ def render_instructions(spec: TaskSpec, limits: RunLimits) -> str:
         data=contract.DATA_DIR, submission=contract.SUBMISSION_PATH, code=contract.CODE_DIR, logs=contract.LOGS_DIR,
         sample=spec.sample_submission, time=limits.time_limit_secs,
         mem=f"{limits.memory_gb:g} GB memory" if limits.memory_gb else "no memory limit",
-        cpus=f"{limits.cpus:g} CPUs" if limits.cpus else "no CPU limit",
+        cpus=(f"{limits.cpus:g} CPUs" if limits.cpus else "no CPU limit")
+        + (f", {limits.gpus} NVIDIA GPU(s) of your own, in CUDA_VISIBLE_DEVICES" if limits.gpus else ""),
         task_info=contract.TASK_INFO_PATH, cid=contract.ENV_COMPETITION_ID, task_id=spec.id,
         tl=contract.ENV_TIME_LIMIT, sl=contract.ENV_STEP_LIMIT, steps=limits.step_limit, seed_var=contract.ENV_SEED,
     )

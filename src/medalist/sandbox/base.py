@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from medalist.sandbox.gpu import GpuDevice
+
 ExitReason = Literal["exited", "timeout", "oom", "killed", "error"]
 
 
@@ -67,6 +69,8 @@ class SandboxRequest:
     # Host paths that must never be visible inside (e.g. the task's private answers): the run is
     # refused if any bind would expose one of them.
     deny: list[Path] = field(default_factory=list)
+    # The run's GPUs (leased by the caller, see gpu_alloc.py): the bwrap backend shows exactly these.
+    gpus: tuple[GpuDevice, ...] = ()
 
 
 class Sandbox(Protocol):

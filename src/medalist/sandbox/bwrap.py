@@ -13,7 +13,7 @@ What the sandbox sees (allow-list; nothing else from the host exists inside):
   would let an agent rebuild the private answers;
 - the request's mounts (public data read-only, workspace read-write);
 - fresh ``/proc`` (new pid namespace: host pids, including the harness, are invisible), a minimal
-  ``/dev``, a size-limited ``/tmp`` and ``/dev/shm`` (1777, needed by joblib), and a read-only root.
+  ``/dev`` (plus exactly the run's GPU device nodes, see ``gpu.py``), a size-limited ``/tmp`` and ``/dev/shm`` (1777, needed by joblib), and a read-only root.
 
 Namespaces: all of them (``--unshare-all``), so there is no network at all unless
 ``request.network``; ``--disable-userns`` stops nested user namespaces; ``--new-session`` stops
@@ -44,6 +44,7 @@ from medalist.errors import MedalistError
 from medalist.sandbox._supervise import GiB, DiskGuard, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
 from medalist.sandbox.cgroups import CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
+from medalist.sandbox.gpu_binds import sandbox_setup
 from medalist.sandbox.masks import mask_args
 
 DEFAULT_USER = "medalist-sandbox"
@@ -265,11 +266,13 @@ class BwrapSandbox:
         # Parents before children, so a mount at /home/data/x lands on top of /home/data.
         for m in sorted(request.mounts, key=lambda m: len(Path(m.target).parts)):
             args += ["--bind" if m.writable else "--ro-bind", str(Path(m.source).resolve()), m.target]
+        gpu = sandbox_setup(request.gpus)  # exactly the run's GPU device nodes, driver libraries, nvidia-smi
+        args += gpu.args
         cwd = request.cwd
         if not any(Path(m.target) in (Path(cwd), *Path(cwd).parents) for m in request.mounts):
             args += ["--dir", cwd]  # an empty (read-only after remount) directory to start in
         args += ["--remount-ro", "/", "--chdir", cwd]
-        for key, value in self._env(request).items():
+        for key, value in gpu.apply_env(self._env(request)).items():
             args += ["--setenv", key, value]
         args += ["--", *request.argv]
         return args

@@ -28,6 +28,7 @@ class TaskLimits(BaseModel):
     time_limit_secs: int = Field(3600, gt=0)
     memory_gb: float = Field(4.0, gt=0)
     cpus: float = Field(2.0, gt=0)
+    gpus: int = Field(0, ge=0, description="Whole NVIDIA GPUs per run (medalist run --gpus overrides).")
     step_limit: int = Field(50, gt=0)
 
 
