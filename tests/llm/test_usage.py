@@ -48,15 +48,17 @@ def test_wall_time_budget() -> None:
         meter.check()
 
 
-def test_reported_steps_limit_steps_not_calls() -> None:
+def test_reported_steps_never_change_what_the_budget_counts() -> None:
+    """A step is a model call, counted by the meter; the agent's own step numbers are only recorded."""
     meter = UsageMeter(Budget(max_steps=2))
-    assert meter.record_step(1) == 1
-    for _ in range(5):  # many calls within a step are fine once the agent reports steps
-        meter.check()
-        meter.record_call("m", 1, 1, 0.0)
-    assert meter.record_step(2) == 2
-    meter.check()
+    assert meter.record_step(5) == 0
+    meter.record_call("m", 1, 1, 0.0)
+    assert meter.record_step(1) == 1  # a lower number neither resets nor lowers anything
+    meter.record_call("m", 1, 1, 0.0)
     with pytest.raises(BudgetExceeded) as err:
-        meter.record_step(3)
+        meter.check()
     assert err.value.reason == "max_steps"
-    assert meter.summary().steps == 2 and meter.summary().calls == 5
+    with pytest.raises(BudgetExceeded):
+        meter.record_step(0)
+    s = meter.summary()
+    assert (s.steps, s.calls, s.agent_steps) == (2, 2, 5)

@@ -40,6 +40,8 @@ def run(
     memory: Annotated[Optional[float], typer.Option("--memory", help="GB of memory per run (default: the task's).")] = None,
     cpus: Annotated[Optional[float], typer.Option("--cpus", help="CPUs per run (default: the task's).")] = None,
     step_limit: Annotated[Optional[int], typer.Option("--step-limit", help="STEP_LIMIT for agents (default: the task's).")] = None,
+    disk: Annotated[Optional[float], typer.Option("--disk", help="GB a run's workspace may grow (default: the task's).")] = None,
+    max_files: Annotated[Optional[int], typer.Option("--max-files", help="Files a run's workspace may gain (default: the task's).")] = None,
     sandbox: Annotated[str, typer.Option(help="Sandbox backend: auto, bwrap or process.")] = "auto",
     executor: Annotated[str, typer.Option(help="Where runs execute: local (process pool) or dask (docs/cluster.md).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(
@@ -111,7 +113,8 @@ def run(
             check_reachable(runs_dir)
         group = RunGroup.create(
             runs_dir, agent=agent_spec, tasks=specs, seeds=list(range(seeds)),
-            overrides=LimitOverrides(time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit),
+            overrides=LimitOverrides(time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit,
+                                    disk_gb=disk, max_files=max_files),
             executor=ExecutorInfo(name=executor, workers=workers), sandbox=backend, grade=not no_grade,
             data_dir=str(data_dir()), tasks_dirs=[str(p.resolve()) for p in tasks_dir or []],
         )

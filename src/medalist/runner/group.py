@@ -42,6 +42,8 @@ def resolve_limits(spec: TaskSpec, overrides: LimitOverrides) -> RunLimits:
         memory_gb=overrides.memory_gb or d.memory_gb,
         cpus=overrides.cpus or d.cpus,
         step_limit=overrides.step_limit or d.step_limit,
+        disk_gb=overrides.disk_gb or d.disk_gb,
+        max_files=overrides.max_files or d.max_files,
     )
 
 

@@ -39,6 +39,8 @@ class RunLimits(BaseModel):
     memory_gb: float | None = Field(None, gt=0)
     cpus: float | None = Field(None, gt=0)
     step_limit: int = Field(50, gt=0)
+    disk_gb: float = Field(20.0, gt=0)
+    max_files: int = Field(100_000, gt=0)
 
 
 class LimitOverrides(BaseModel):
@@ -48,6 +50,8 @@ class LimitOverrides(BaseModel):
     memory_gb: float | None = None
     cpus: float | None = None
     step_limit: int | None = None
+    disk_gb: float | None = None
+    max_files: int | None = None
 
 
 class AgentSpec(BaseModel):

@@ -29,6 +29,8 @@ class TaskLimits(BaseModel):
     memory_gb: float = Field(4.0, gt=0)
     cpus: float = Field(2.0, gt=0)
     step_limit: int = Field(50, gt=0)
+    disk_gb: float = Field(20.0, gt=0, description="How much the run's workspace may grow.")
+    max_files: int = Field(100_000, gt=0, description="How many files the run's workspace may gain.")
 
 
 class GradingLimits(BaseModel):
