@@ -131,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         limit = self.server.gateway.limits.max_request_bytes
         if length > limit:
             self.close_connection = True  # the unread body must not be parsed as the next request
+            self._discard(length, 4 * limit)
             self._error(413, f"request body of {length} bytes is over the gateway's limit of {limit} bytes",
                         "request_too_large")
             return None
@@ -146,6 +147,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "request body must be a JSON object", "invalid_request_error")
             return None
         return data
+
+    def _discard(self, length: int, at_most: int) -> None:
+        """Read and drop an oversized body in small chunks (so the client gets to read our 4xx instead
+        of a broken pipe), never holding more than one chunk; give up past ``at_most`` bytes."""
+        left = min(length, at_most)
+        try:
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     # -- routes ------------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
