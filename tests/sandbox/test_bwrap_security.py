@@ -68,6 +68,7 @@ def run_py(sb: BwrapSandbox, box: Path, code: str, **kw: object) -> tuple[Sandbo
     work = box / "work"
     public.mkdir(exist_ok=True)
     work.mkdir(exist_ok=True)
+    work.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     (public / "train.csv").write_text("id,y\n1,0\n")
     public.chmod(0o755)
     log = box / "out.log"
