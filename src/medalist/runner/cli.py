@@ -65,6 +65,7 @@ def run(
 ) -> None:
     """Run an agent on tasks x seeds in the sandbox, then grade; `--resume DIR` finishes a group."""
     from medalist.agents import AgentRegistry, build_agent
+    from medalist.agents.config import check_mounts, protected_paths
     from medalist.llm.agents import LLM_AGENTS, with_llm_options
     from medalist.paths import data_dir
     from medalist.runner.executors import get_executor
@@ -94,8 +95,11 @@ def run(
             raise MedalistError("name an agent and tasks: medalist run --agent ID --tasks SPLIT|FILE|ID (or --resume DIR)")
         agents = AgentRegistry(agents_file)
         agent_spec = agents.spec(agent)
-        if agent_spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset
-            agents.get(agent).config.resolve_env()  # type: ignore[attr-defined]
+        if agent_spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset or a mount is unsafe
+            command_config = agents.get(agent).config  # type: ignore[attr-defined]
+            command_config.resolve_env()
+            check_mounts(command_config, protected_paths(runs_dir.resolve(), [p.resolve() for p in tasks_dir or []]),
+                         where=f"{agents_file}: ")
         llm = dict(model=model, feedback_model=feedback_model, api_base=api_base, api_key_env=api_key_env,
                    max_cost=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens)
         if agent_spec.kind == "command" or agent_spec.id not in LLM_AGENTS:
