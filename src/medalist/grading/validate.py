@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import os
 import stat
 import warnings
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from medalist.errors import InvalidSubmissionError, MedalistError
+from medalist.grading.fastcsv import ID_ARRAY, positions_of_fixed_ids, read_simple_csv
 from medalist.grading.isolate import check_size
 from medalist.metrics import Metric
 from medalist.tasks.spec import TaskSpec
@@ -88,32 +90,47 @@ def _check_header(line: bytes, path: Path, what: str) -> list[str] | None:
 
 def read_csv_file(path: Path, id_column: str, what: str = "submission", max_bytes: int | None = None) -> pd.DataFrame:
     """Read a CSV with the id column as text; raise InvalidSubmissionError for unreadable files (and,
-    with ``max_bytes``, for files over that size, before reading them)."""
+    with ``max_bytes``, for files over that size, before reading them).
+
+    Files in the common simple layout take a numpy fast path (:mod:`medalist.grading.fastcsv`) that yields
+    the same frame; every other file, and every error message, comes from pandas' parser.
+    """
     path = Path(path)
     with _open_regular_file(path, what, max_bytes) as fh:
-        names = _check_header(fh.readline(1 << 20), path, what)
-        fh.seek(0)
-        na: dict[str, object] = {"keep_default_na": True}
-        if names:
-            na = {"keep_default_na": False, "na_values": {n: [""] if n == id_column else _NA_VALUES for n in names}}
+        data = fh.read()
+    newline = data.find(b"\n", 0, 1 << 20)
+    names = _check_header(data[: newline if newline >= 0 else 1 << 20], path, what)
+    na: dict[str, object] = {"keep_default_na": True}
+    if names:
+        na = {"keep_default_na": False, "na_values": {n: [""] if n == id_column else _NA_VALUES for n in names}}
+
+    def parse(buffer: io.BytesIO, usecols: list[str] | None = None) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            # index_col=False: rows longer than the header must not silently become an index (which
+            # shifts every column); pandas warns instead, and the warning is the error. low_memory (the
+            # default) parses in chunks, about twice as fast on large files; a column whose chunks infer
+            # different types comes back as object, which the value checks below convert anyway.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            return pd.read_csv(buffer, dtype={id_column: str}, index_col=False, usecols=usecols, **na)  # type: ignore[call-overload]
+
+    if names:
         try:
-            with warnings.catch_warnings():
-                # index_col=False: rows longer than the header must not silently become an index (which
-                # shifts every column); pandas warns instead, and the warning is the error. low_memory (the
-                # default) parses in chunks, about twice as fast on large files; a column whose chunks infer
-                # different types comes back as object, which the value checks below convert anyway.
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-                df = pd.read_csv(fh, dtype={id_column: str}, index_col=False, **na)  # type: ignore[call-overload]
-        except pd.errors.EmptyDataError:
-            raise InvalidSubmissionError(f"{what} {path} has no header row") from None
-        except pd.errors.ParserWarning:
-            raise InvalidSubmissionError(
-                f"{what} {path} is not a readable CSV file: some rows have more fields than the header"
-            ) from None
-        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError, OSError) as exc:
-            raise InvalidSubmissionError(f"{what} {path} is not a readable CSV file: {_parser_reason(exc)}") from None
-    return df
+            fast = read_simple_csv(data, names, id_column, parse)
+        except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, ValueError):
+            fast = None  # the general path below says what is wrong
+        if fast is not None:
+            return fast
+    try:
+        return parse(io.BytesIO(data))
+    except pd.errors.EmptyDataError:
+        raise InvalidSubmissionError(f"{what} {path} has no header row") from None
+    except pd.errors.ParserWarning:
+        raise InvalidSubmissionError(
+            f"{what} {path} is not a readable CSV file: some rows have more fields than the header"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError, OSError) as exc:
+        raise InvalidSubmissionError(f"{what} {path} is not a readable CSV file: {_parser_reason(exc)}") from None
 
 
 def _parser_reason(exc: BaseException) -> str:
@@ -213,12 +230,15 @@ def _align_ids(sub: pd.DataFrame, template: pd.DataFrame, id_col: str) -> np.nda
     n = len(template)
     tmpl_ids = template[id_col].to_numpy()
     sub_ids = sub[id_col].to_numpy()
-    if len(sub_ids) == n and bool(np.array_equal(sub_ids, tmpl_ids)):
+    t_fixed, s_fixed = template.attrs.get(ID_ARRAY), sub.attrs.get(ID_ARRAY)
+    fixed = t_fixed is not None and s_fixed is not None  # both read by the fast path: compare in numpy
+    if len(sub_ids) == n and bool(np.array_equal(s_fixed, t_fixed) if fixed else np.array_equal(sub_ids, tmpl_ids)):
         return np.arange(n)
     na = sub[id_col].isna()
     if na.any():
         raise InvalidSubmissionError(f"column {id_col!r} has {int(na.sum())} empty id(s), {_row(na)}")
-    pos = _positions_by_code_hash(tmpl_ids, sub_ids)  # template row of every submission row, -1 = not a test id
+    # template row of every submission row, -1 = not a test id
+    pos = positions_of_fixed_ids(t_fixed, s_fixed) if fixed else _positions_by_code_hash(tmpl_ids, sub_ids)
     if pos is None:
         index = pd.Index(tmpl_ids)
         if not index.is_unique:
@@ -326,7 +346,9 @@ def validate_frame(
         raise InvalidSubmissionError("submission has a header but no rows")
     _check_columns(sub, spec)
     indexer = _align_ids(sub, template, spec.id_column)
-    truth = template.reset_index(drop=True) if template_is_answers else None
+    truth = None
+    if template_is_answers:  # (reset_index would also deep-copy the frame's attrs)
+        truth = template if template.index.equals(pd.RangeIndex(len(template))) else template.reset_index(drop=True)
     # Check values in file order (the checks are order-free), then reorder only the target arrays.
     y_pred = _target_arrays(sub, spec, metric, truth)[indexer]
     y_true = None
