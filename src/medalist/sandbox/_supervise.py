@@ -23,13 +23,9 @@ DISK_SCAN_SECS = 0.5  # a full size scan of writable mounts is rarer than the ch
 FREE_RESERVE_BYTES = 1 * GiB  # never let a run push a filesystem below this (or half its start free)
 
 
-def tree_bytes(root: Path) -> int:
-    """Disk blocks used under ``root`` in bytes, never following symlinks (the tree is untrusted)."""
-    return tree_usage(root)[0]
-
-
 def tree_usage(root: Path) -> tuple[int, int]:
-    """(bytes of disk blocks, number of entries) under ``root``, never following symlinks."""
+    """(bytes of disk blocks, number of entries) under ``root``, never following symlinks (the tree is
+    untrusted)."""
     total = 0
     count = 0
     stack = [root]
