@@ -137,7 +137,7 @@ def upstream_times(root: Path, repeats: int) -> dict | None:
               f"and the upstream checkout {checkout}", file=sys.stderr)
         return None
     done = subprocess.run([str(python), "-c", UPSTREAM_TIMER, str(checkout), str(root), str(repeats)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, cwd=root)  # its diskcache writes to cwd
     if done.returncode != 0:
         print(f"MLE-bench reference failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
