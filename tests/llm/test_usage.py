@@ -62,3 +62,29 @@ def test_reported_steps_never_change_what_the_budget_counts() -> None:
         meter.record_step(0)
     s = meter.summary()
     assert (s.steps, s.calls, s.agent_steps) == (2, 2, 5)
+
+
+def test_reservations_keep_concurrent_calls_within_the_budget() -> None:
+    import threading
+    import time
+
+    from medalist.llm.usage import GatewayBusy
+
+    meter = UsageMeter(Budget(max_tokens=100))
+    first = meter.reserve(10)  # nothing in flight: admitted, its output capped at all that is left
+    assert first.max_output == 90
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(meter.reserve(10, 20)))
+    waiter.start()
+    time.sleep(0.3)
+    assert got == []  # the first call holds the whole budget: the second waits
+    with pytest.raises(GatewayBusy):
+        meter.reserve(10, 20, wait_secs=0.2)
+    meter.record_call("m", 10, 30, 0.0)
+    meter.release(first)
+    waiter.join(5)
+    assert got[0].max_output == 20 and got[0].tokens == 30  # room was 100 - 40 - 10 = 50
+    meter.record_call("m", 10, 60, 0.0)  # an upstream that ignored max_tokens: 110 used
+    meter.release(got[0])
+    with pytest.raises(BudgetExceeded):
+        meter.reserve(10, 20)

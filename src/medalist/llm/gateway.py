@@ -309,24 +309,20 @@ class Gateway:
     def reserve_call(self, model: str, messages: list[Any], params: dict[str, Any]) -> tuple[dict[str, Any], Reservation]:
         """Force one completion per call and reserve the call's worst case before it is forwarded.
 
-        ``n`` (and ``best_of``) become 1; ``max_tokens`` is clamped to the configured cap and to what the
-        token budget has left after the input, so a well-behaved upstream cannot overshoot; the
-        reservation (input estimate + max output, and its price) makes concurrent calls wait for room.
+        ``n`` (and ``best_of``) are dropped, so the provider returns one choice; ``max_tokens`` becomes
+        the smallest of the agent's, the configured cap and what the token budget has left once the call
+        is admitted (a well-behaved upstream then cannot overshoot); concurrent calls wait for room.
         """
         params = {k: v for k, v in params.items() if k not in ("n", "best_of", "max_completion_tokens")}
-        requested = [params.get("max_tokens"), self.provider.config.max_output_tokens]
-        caps = [int(v) for v in requested if isinstance(v, int | float) and not isinstance(v, bool) and v > 0]
+        asked = [params.get("max_tokens"), self.provider.config.max_output_tokens]
+        caps = [int(v) for v in asked if isinstance(v, int | float) and not isinstance(v, bool) and v > 0]
         est_in = estimate_input_tokens(messages)
-        left = self.meter.remaining_tokens()
-        if left is not None:
-            caps.append(max(1, left - est_in))
-        if caps:
-            params["max_tokens"] = min(caps)
-        max_out = params.get("max_tokens")
-        cost = self.provider.estimate_cost(model, est_in, max_out) if max_out else None
-        tokens = est_in + (max_out or 0)
-        wait = self.provider.config.request_timeout_secs
-        return params, self.meter.reserve(tokens, cost, wait_secs=wait)
+        res = self.meter.reserve(est_in, min(caps) if caps else None,
+                                 lambda out: self.provider.estimate_cost(model, est_in, out),
+                                 wait_secs=self.provider.config.request_timeout_secs)
+        if res.max_output is not None:
+            params["max_tokens"] = res.max_output
+        return params, res
 
     def model_cards(self) -> list[dict[str, Any]]:
         names = ["code", "feedback", *self.provider.config.models()]

@@ -45,6 +45,8 @@ class Reservation:
 
     tokens: int
     cost_usd: float | None
+    max_output: int | None = None
+    """The call's output cap: its own, clamped to what the token budget had left when it was admitted."""
 
 
 class ModelUsage(BaseModel):
@@ -120,18 +122,27 @@ class UsageMeter:
             self._stop(*problem)
             raise BudgetExceeded(*problem)
 
-    def reserve(self, tokens: int, cost_usd: float | None, *, wait_secs: float = 600.0) -> Reservation:
-        """Claim room for one call before it is forwarded: ``tokens`` = its estimated input plus its max
-        output, ``cost_usd`` = their price (None: unknown). Waits while concurrent calls hold the room it
-        needs; raises :class:`BudgetExceeded` once the budget is used up, :class:`GatewayBusy` after
-        ``wait_secs``. A call is always admitted when nothing else is in flight, so a run overshoots a
-        budget by at most that one call."""
+    def reserve(self, input_tokens: int, max_output: int | None = None,
+                price: Callable[[int], float | None] | None = None, *, wait_secs: float = 600.0) -> Reservation:
+        """Claim room for one call before it is forwarded: its estimated ``input_tokens`` plus its output
+        cap (``max_output``, clamped to what the token budget has left), priced by ``price(output cap)``
+        (None: unknown). Waits while concurrent calls hold the room it needs; raises
+        :class:`BudgetExceeded` once the budget is used up, :class:`GatewayBusy` after ``wait_secs``. A
+        call is always admitted when nothing else is in flight, so a run overshoots a budget by at most
+        that one call."""
         deadline = self._clock() + wait_secs
         with self._lock:
             while True:
                 self._raise_if_over()
-                if self._fits(tokens, cost_usd):
-                    res = Reservation(tokens=tokens, cost_usd=cost_usd)
+                out = max_output
+                if self.budget.max_tokens is not None:
+                    held = sum(r.tokens for r in self._in_flight)
+                    room = self.budget.max_tokens - self._s.total_tokens - held - input_tokens
+                    out = max(1, room if out is None else min(out, room))
+                tokens = input_tokens + (out or 0)
+                cost = price(out) if price is not None and out else None
+                if self._fits(tokens, cost):
+                    res = Reservation(tokens=tokens, cost_usd=cost, max_output=out)
                     self._in_flight.append(res)
                     return res
                 left = deadline - self._clock()
@@ -160,14 +171,6 @@ class UsageMeter:
             if res in self._in_flight:
                 self._in_flight.remove(res)
             self._changed.notify_all()
-
-    def remaining_tokens(self) -> int | None:
-        """Tokens left in the token budget, less what in-flight calls reserved (None: no token budget)."""
-        with self._lock:
-            if self.budget.max_tokens is None:
-                return None
-            held = sum(r.tokens for r in self._in_flight)
-            return max(0, self.budget.max_tokens - self._s.total_tokens - held)
 
     def _over_budget(self) -> tuple[str, str] | None:
         b, s = self.budget, self._s
