@@ -60,6 +60,7 @@ class GatewayLimits:
 class _UnixHTTPServer(socketserver.ThreadingMixIn, HTTPServer):
     address_family = socket.AF_UNIX
     daemon_threads = True
+    request_queue_size = 128  # a burst of connections waits to be refused politely, not reset by the kernel
     gateway: Gateway
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -123,11 +124,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(401, "invalid gateway token (use the OPENAI_API_KEY given to the agent)", "invalid_api_key")
         return False
 
-    def _body(self) -> dict[str, Any] | None:
+    def _content_length(self) -> int:
         try:
-            length = int(self.headers.get("Content-Length") or 0)
+            return int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            length = -1
+            return -1
+
+    def _body(self) -> dict[str, Any] | None:
+        length = self._content_length()
         limit = self.server.gateway.limits.max_request_bytes
         if length > limit:
             self.close_connection = True  # the unread body must not be parsed as the next request
@@ -186,6 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
         gw = self.server.gateway
         if not gw.slots.acquire(blocking=False):
             self.close_connection = True
+            self._discard(self._content_length(), gw.limits.max_request_bytes)  # so the client reads the 429
             self._error(429, f"too many concurrent requests (at most {gw.limits.max_concurrent}); retry later",
                         "rate_limit_exceeded")
             return

@@ -215,6 +215,9 @@ class UsageMeter:
             s.steps = s.calls
             if note and note not in s.notes:
                 s.notes.append(note)
+            problem = self._over_budget()
+            if problem:  # the run records which budget this call used up, even if no later call asks
+                self._stop(*problem)
             self._save()
             self._changed.notify_all()
 
