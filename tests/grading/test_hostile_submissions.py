@@ -4,7 +4,6 @@ that quotes none of the file, while the grading process (and the other submissio
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -75,6 +76,22 @@ def read_answers(pt: PreparedTask) -> pd.DataFrame:
         raise MedalistError(f"task {pt.spec.id!r}: {exc}") from None
 
 
+_ANSWERS: dict[tuple[str, int, int, int], pd.DataFrame] = {}
+
+
+def cached_answers(pt: PreparedTask) -> pd.DataFrame:
+    """The answers, parsed once for consecutive submissions of one task (a run group grades all seeds of a
+    task in a row); keyed by the file's identity, size and mtime, and only the latest task is kept. The
+    grading child inherits the frame from this process without copying or re-reading it."""
+    st = os.stat(pt.answers_path)
+    key = (str(pt.answers_path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _ANSWERS:
+        frame = read_answers(pt)
+        _ANSWERS.clear()
+        _ANSWERS[key] = frame
+    return _ANSWERS[key]
+
+
 def task_thresholds(spec: TaskSpec) -> Thresholds | None:
     """Leaderboard thresholds of a task, or None when it has no leaderboard file."""
     path = spec.leaderboard_path
@@ -138,6 +155,8 @@ def grade_submission(
     error: str | None = None
     try:
         check_submission_size(submission, bounds.max_submission_bytes)
+        if answers is None and spec.grader is None:
+            answers = cached_answers(pt)
         score = run_isolated(lambda: score_file(submission, spec, pt, answers=answers, bounds=bounds),
                              memory_bytes=bounds.memory_bytes, timeout_secs=bounds.timeout_secs)
     except InvalidSubmissionError as exc:
