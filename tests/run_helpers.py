@@ -58,11 +58,12 @@ def run_group(runs_dir: Path):  # noqa: ANN201
     from medalist.tasks import TaskRegistry
 
     def go(agent: str, tasks: list[str], *, seeds: int = 1, time_limit: float = 60, sandbox: str = "auto",
-           agents_file: Path | None = None, workers: int = 1, grade: bool = True):  # noqa: ANN202
+           agents_file: Path | None = None, workers: int = 1, grade: bool = True,
+           limits: dict | None = None):  # noqa: ANN202
         specs = TaskRegistry.default().resolve(tasks)
         group = RunGroup.create(
             runs_dir, agent=AgentRegistry(agents_file).spec(agent), tasks=specs, seeds=list(range(seeds)),
-            overrides=LimitOverrides(time_limit_secs=time_limit), executor=ExecutorInfo(name="local", workers=workers),
+            overrides=LimitOverrides(time_limit_secs=time_limit, **(limits or {})), executor=ExecutorInfo(name="local", workers=workers),
             sandbox=get_sandbox(sandbox).name, grade=grade, data_dir=str(data_dir()),
         )
         summary = execute_group(group, LocalExecutor(workers), grade=grade)

@@ -17,3 +17,13 @@ from fake_openai import FakeOpenAI  # noqa: E402
 def fake_openai() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def bwrap():  # noqa: ANN201
+    """The real bwrap backend (or a skip saying why it cannot run here)."""
+    from run_helpers import skip_without_bwrap
+    from medalist.sandbox import BwrapSandbox
+
+    skip_without_bwrap()
+    return BwrapSandbox.create()

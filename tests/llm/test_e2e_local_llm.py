@@ -87,7 +87,8 @@ def test_aide_quick_split_against_local_llama_server(llama_server: str, runs_dir
         assert record["status"] == "completed", (record, (run / "agent_stderr.log").read_text()[-2000:])
         usage = record["usage"]
         assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0, usage
-        assert 1 <= usage["steps"] <= 2 and usage["agent_steps"] == usage["steps"] and usage["calls"] >= 1
+        # a step is a model call (counted by the gateway); aide's own steps (nodes) are recorded as agent_steps
+        assert 1 <= usage["agent_steps"] <= 2 and usage["steps"] == usage["calls"] and 1 <= usage["calls"] <= 2 * 3
         assert any("no price known" in n for n in usage["notes"]) and usage["cost_usd"] == 0
         assert usage["stop_reason"], usage  # why the agent stopped (its own limit or a budget)
         journal = json.loads((run / "workspace/logs/journal.json").read_text())

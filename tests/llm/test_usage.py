@@ -48,15 +48,43 @@ def test_wall_time_budget() -> None:
         meter.check()
 
 
-def test_reported_steps_limit_steps_not_calls() -> None:
+def test_reported_steps_never_change_what_the_budget_counts() -> None:
+    """A step is a model call, counted by the meter; the agent's own step numbers are only recorded."""
     meter = UsageMeter(Budget(max_steps=2))
-    assert meter.record_step(1) == 1
-    for _ in range(5):  # many calls within a step are fine once the agent reports steps
-        meter.check()
-        meter.record_call("m", 1, 1, 0.0)
-    assert meter.record_step(2) == 2
-    meter.check()
+    assert meter.record_step(5) == 0
+    meter.record_call("m", 1, 1, 0.0)
+    assert meter.record_step(1) == 1  # a lower number neither resets nor lowers anything
+    meter.record_call("m", 1, 1, 0.0)
     with pytest.raises(BudgetExceeded) as err:
-        meter.record_step(3)
+        meter.check()
     assert err.value.reason == "max_steps"
-    assert meter.summary().steps == 2 and meter.summary().calls == 5
+    with pytest.raises(BudgetExceeded):
+        meter.record_step(0)
+    s = meter.summary()
+    assert (s.steps, s.calls, s.agent_steps) == (2, 2, 5)
+
+
+def test_reservations_keep_concurrent_calls_within_the_budget() -> None:
+    import threading
+    import time
+
+    from medalist.llm.usage import GatewayBusy
+
+    meter = UsageMeter(Budget(max_tokens=100))
+    first = meter.reserve(10)  # nothing in flight: admitted, its output capped at all that is left
+    assert first.max_output == 90
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(meter.reserve(10, 20)))
+    waiter.start()
+    time.sleep(0.3)
+    assert got == []  # the first call holds the whole budget: the second waits
+    with pytest.raises(GatewayBusy):
+        meter.reserve(10, 20, wait_secs=0.2)
+    meter.record_call("m", 10, 30, 0.0)
+    meter.release(first)
+    waiter.join(5)
+    assert got[0].max_output == 20 and got[0].tokens == 30  # room was 100 - 40 - 10 = 50
+    meter.record_call("m", 10, 60, 0.0)  # an upstream that ignored max_tokens: 110 used
+    meter.release(got[0])
+    with pytest.raises(BudgetExceeded):
+        meter.reserve(10, 20)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medalist.llm.config import LLMConfig
-from medalist.llm.gateway import SANDBOX_GATEWAY_DIR, SOCKET_NAME, Gateway
+from medalist.llm.gateway import SANDBOX_GATEWAY_DIR, SOCKET_NAME, Gateway, GatewayLimits
 from medalist.llm.keys import PROVIDER_KEY_ENVS, check_api_keys
 from medalist.llm.usage import USAGE_JSON, UsageMeter
 
@@ -26,16 +26,25 @@ CALLS_JSONL = "llm_calls.jsonl"
 SANDBOX_SOCKET = f"{SANDBOX_GATEWAY_DIR}/{SOCKET_NAME}"
 
 
-def run_budget(config: LLMConfig, ctx: AgentContext, *, steps_from_limits: bool) -> LLMConfig:
-    """The config with the run's STEP_LIMIT as step budget (for agents that report steps)."""
+def run_budget(config: LLMConfig, ctx: AgentContext, *, steps_from_limits: bool, calls_per_step: int = 1) -> LLMConfig:
+    """The config with the run's STEP_LIMIT as step budget. The gateway counts a step per model call, so
+    an agent whose steps take several calls (code + review) declares ``calls_per_step`` on the host."""
     if steps_from_limits and config.budget.max_steps is None:
-        return config.model_copy(update={"budget": config.budget.model_copy(update={"max_steps": ctx.limits.step_limit})})
+        steps = ctx.limits.step_limit * max(1, calls_per_step)
+        return config.model_copy(update={"budget": config.budget.model_copy(update={"max_steps": steps})})
     return config
+
+
+def run_gateway_limits(ctx: AgentContext) -> GatewayLimits:
+    """The gateway's limits for a run: its call log may not outgrow the run's disk limit."""
+    disk_gb = getattr(ctx.limits, "disk_gb", None)
+    return GatewayLimits(max_log_bytes=None if disk_gb is None else int(disk_gb * (1 << 30)))
 
 
 @contextmanager
 def gateway_launch(ctx: AgentContext, config: LLMConfig, argv: list[str], *, env: dict[str, str] | None = None,
-                   python: str | None = None, steps_from_limits: bool = True) -> Iterator[AgentLaunch]:
+                   python: str | None = None, steps_from_limits: bool = True,
+                   calls_per_step: int = 1) -> Iterator[AgentLaunch]:
     """Serve ``config``'s models to the sandbox for the duration of the run and launch ``argv`` behind
     the loopback forwarder (``OPENAI_BASE_URL`` and a per-run ``OPENAI_API_KEY`` token are set)."""
     from medalist.agents.base import AgentLaunch
@@ -43,10 +52,10 @@ def gateway_launch(ctx: AgentContext, config: LLMConfig, argv: list[str], *, env
     from medalist.sandbox.base import Mount
 
     check_api_keys(config.models(), config.api_base, config.api_key_env)
-    config = run_budget(config, ctx, steps_from_limits=steps_from_limits)
+    config = run_budget(config, ctx, steps_from_limits=steps_from_limits, calls_per_step=calls_per_step)
     meter = UsageMeter(config.budget, path=Path(ctx.run_dir) / USAGE_JSON)
     provider = Provider(config, meter)
-    with Gateway(provider, calls_log=Path(ctx.run_dir) / CALLS_JSONL) as gw:
+    with Gateway(provider, calls_log=Path(ctx.run_dir) / CALLS_JSONL, limits=run_gateway_limits(ctx)) as gw:
         wrapped = [python or ctx.python, "-m", "medalist.llm.forwarder", "--socket", SANDBOX_SOCKET, "--", *argv]
         agent_env = {
             # Blank every provider key the host has, for backends that pass the host env through.
@@ -72,6 +81,8 @@ class GatewayAgent:
     description = ""
     module = ""
     options: tuple[str, ...] = ()
+    calls_per_step = 1
+    """Model calls one of the agent's steps may take (the step budget is STEP_LIMIT x this, in calls)."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.config = dict(config or {})
@@ -93,5 +104,5 @@ class GatewayAgent:
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        with gateway_launch(ctx, self.llm, self.argv(ctx)) as launch:
+        with gateway_launch(ctx, self.llm, self.argv(ctx), calls_per_step=self.calls_per_step) as launch:
             yield launch

@@ -154,6 +154,15 @@ class Provider:
         return ChatResult(model=model, content=content, input_tokens=tin, output_tokens=tout,
                           cost_usd=cost, seconds=round(seconds, 3), response=data)
 
+    def estimate_cost(self, model: str, input_tokens: int, output_tokens: int) -> float | None:
+        """Price of a call of that size from litellm's table (None: unknown), to reserve budget with."""
+        try:
+            cin, cout = self._litellm.cost_per_token(model=model, prompt_tokens=input_tokens,
+                                                     completion_tokens=output_tokens)
+            return float(cin) + float(cout)
+        except Exception:  # noqa: BLE001 - unknown model: litellm raises
+            return None
+
     def _cost(self, model: str, resp: Any, tin: int, tout: int) -> tuple[float | None, str | None]:
         try:
             cost = float(self._litellm.completion_cost(completion_response=resp, model=model))

@@ -40,6 +40,8 @@ def run(
     memory: Annotated[Optional[float], typer.Option("--memory", help="GB of memory per run (default: the task's).")] = None,
     cpus: Annotated[Optional[float], typer.Option("--cpus", help="CPUs per run (default: the task's).")] = None,
     step_limit: Annotated[Optional[int], typer.Option("--step-limit", help="STEP_LIMIT for agents (default: the task's).")] = None,
+    disk: Annotated[Optional[float], typer.Option("--disk", help="GB a run's workspace may grow (default: the task's).")] = None,
+    max_files: Annotated[Optional[int], typer.Option("--max-files", help="Files a run's workspace may gain (default: the task's).")] = None,
     sandbox: Annotated[str, typer.Option(help="Sandbox backend: auto, bwrap or process.")] = "auto",
     executor: Annotated[str, typer.Option(help="Where runs execute: local (process pool) or dask (docs/cluster.md).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(
@@ -64,6 +66,7 @@ def run(
 ) -> None:
     """Run an agent on tasks x seeds in the sandbox, then grade; `--resume DIR` finishes a group."""
     from medalist.agents import AgentRegistry, build_agent
+    from medalist.agents.config import check_mounts, protected_paths
     from medalist.llm.agents import LLM_AGENTS, with_llm_options
     from medalist.paths import data_dir
     from medalist.runner.executors import get_executor
@@ -98,8 +101,11 @@ def run(
             raise MedalistError("name an agent and tasks: medalist run --agent ID --tasks SPLIT|FILE|ID (or --resume DIR)")
         agents = AgentRegistry(agents_file)
         agent_spec = agents.spec(agent)
-        if agent_spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset
-            agents.get(agent).config.resolve_env()  # type: ignore[attr-defined]
+        if agent_spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset or a mount is unsafe
+            command_config = agents.get(agent).config  # type: ignore[attr-defined]
+            command_config.resolve_env()
+            check_mounts(command_config, protected_paths(runs_dir.resolve(), [p.resolve() for p in tasks_dir or []]),
+                         where=f"{agents_file}: ")
         llm = dict(model=model, feedback_model=feedback_model, api_base=api_base, api_key_env=api_key_env,
                    max_cost=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens)
         if agent_spec.kind == "command" or agent_spec.id not in LLM_AGENTS:
@@ -112,7 +118,10 @@ def run(
                 preflight()
         registry = TaskRegistry.default(extra_roots=tasks_dir)
         specs = registry.resolve(_split_selectors(tasks))
-        overrides = LimitOverrides(time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit, gpus=gpus)
+        overrides = LimitOverrides(
+            time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit, gpus=gpus,
+            disk_gb=disk, max_files=max_files,
+        )
         check_local_gpus(executor, gpus_needed(resolve_limits(t, overrides).gpus for t in specs))
         backend = _check_sandbox(sandbox)
         if backend != "process":

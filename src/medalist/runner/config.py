@@ -26,6 +26,8 @@ class ExperimentLimits(BaseModel):
     memory_gb: float | None = Field(None, gt=0, description="Memory per run, GB.")
     cpus: float | None = Field(None, gt=0, description="CPUs per run.")
     gpus: int | None = Field(None, ge=0, description="Whole NVIDIA GPUs per run (each run's own).")
+    disk_gb: float | None = Field(None, gt=0, description="GB a run's workspace may grow.")
+    max_files: int | None = Field(None, gt=0, description="Files a run's workspace may gain.")
 
 
 class ModelBudget(BaseModel):
@@ -107,6 +109,8 @@ class ExperimentConfig(BaseModel):
             "memory": self.limits.memory_gb,
             "cpus": self.limits.cpus,
             "gpus": self.limits.gpus,
+            "disk": self.limits.disk_gb,
+            "max_files": self.limits.max_files,
             "step_limit": self.max_iterations,
             "executor": self.executor,
             "scheduler": self.scheduler,
@@ -123,6 +127,7 @@ class ExperimentConfig(BaseModel):
 FIELD_OF_OPTION = {
     "time_limit": "limits.time_limit_secs", "memory": "limits.memory_gb", "cpus": "limits.cpus",
     "step_limit": "max_iterations", "no_grade": "grade", "model": "model", "gpus": "limits.gpus",
+    "disk": "limits.disk_gb", "max_files": "limits.max_files",
     "max_cost": "budget.max_cost_usd", "max_tokens": "budget.max_tokens",
     "max_output_tokens": "budget.max_output_tokens",
 }

@@ -37,7 +37,9 @@ from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
 from medalist.tasks.prepare import ensure_prepared
 from medalist.tasks.registry import TaskRegistry
 
-STATUS_BY_REASON: dict[str, RunStatus] = {"timeout": "timeout", "oom": "oom", "killed": "failed", "error": "error"}
+STATUS_BY_REASON: dict[str, RunStatus] = {
+    "timeout": "timeout", "oom": "oom", "killed": "failed", "disk_limit": "failed", "file_limit": "failed", "error": "error",
+}
 ATTEMPT_LOCK = ".attempt.lock"
 """In each run dir: flock-ed by the attempt writing it (released by the kernel if that process dies),
 holding that attempt's token, host and pid. Kept by :func:`clean_run_dir`."""
@@ -174,6 +176,7 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             cwd="/home/code",
             limits=Limits(
                 memory_gb=spec.limits.memory_gb, cpus=spec.limits.cpus, timeout_secs=spec.limits.time_limit_secs,
+                disk_gb=spec.limits.disk_gb, max_files=spec.limits.max_files,
             ),
             stdout=run_dir / record.paths.stdout,
             stderr=run_dir / record.paths.stderr,

@@ -43,6 +43,8 @@ def resolve_limits(spec: TaskSpec, overrides: LimitOverrides) -> RunLimits:
         cpus=overrides.cpus or d.cpus,
         step_limit=overrides.step_limit or d.step_limit,
         gpus=overrides.gpus if overrides.gpus is not None else d.gpus,
+        disk_gb=overrides.disk_gb or d.disk_gb,
+        max_files=overrides.max_files or d.max_files,
     )
 
 

@@ -42,6 +42,8 @@ class RunLimits(BaseModel):
     cpus: float | None = Field(None, gt=0)
     step_limit: int = Field(50, gt=0)
     gpus: int = Field(0, ge=0)
+    disk_gb: float = Field(20.0, gt=0)
+    max_files: int = Field(100_000, gt=0)
 
 
 class LimitOverrides(BaseModel):
@@ -52,6 +54,8 @@ class LimitOverrides(BaseModel):
     cpus: float | None = None
     step_limit: int | None = None
     gpus: int | None = None
+    disk_gb: float | None = None
+    max_files: int | None = None
 
 
 class AgentSpec(BaseModel):

@@ -12,7 +12,9 @@ only GPU devices a bwrap sandbox sees (``gpu_binds.py``); see ``gpu.py`` for dis
 
 Disk: ``Limits.disk_gb`` (default 20) caps both the size of any one file the command writes
 (RLIMIT_FSIZE, bwrap only) and how much the writable mounts may grow during a run (checked every
-0.5 s; the run is stopped with ``exit_reason="killed"`` and a ``disk limit`` detail). Independently,
+0.5 s; the run is stopped with ``exit_reason="disk_limit"``). ``Limits.max_files`` (default 100,000)
+caps how many files and folders they may gain (an inode flood): ``exit_reason="file_limit"``; a cheap
+statvfs check between scans triggers the count early. Independently,
 a run is stopped if free space on a writable mount's or log file's filesystem falls below
 min(1 GiB, half of what was free at the start), so a disk fill never starves the harness. ``/tmp``
 and ``/dev/shm`` inside are tmpfs sized to the memory limit, and their pages count against it.

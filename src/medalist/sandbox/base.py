@@ -12,7 +12,9 @@ from typing import Literal, Protocol
 
 from medalist.sandbox.gpu import GpuDevice
 
-ExitReason = Literal["exited", "timeout", "oom", "killed", "error"]
+ExitReason = Literal["exited", "timeout", "oom", "killed", "disk_limit", "file_limit", "error"]
+"""``disk_limit`` / ``file_limit``: the writable mounts grew past ``Limits.disk_gb`` / ``Limits.max_files``;
+``killed``: stopped by the harness for another reason (e.g. the free-space guard)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Limits:
     # Max growth of the writable mounts during one run (bwrap/process backends stop the run beyond it;
     # also the per-file size limit via RLIMIT_FSIZE under bwrap). See sandbox/__init__.py.
     disk_gb: float | None = 20.0
+    # Max number of files and folders the writable mounts may gain during one run (an inode flood is
+    # stopped like a disk fill, with exit_reason "file_limit").
+    max_files: int | None = 100_000
 
 
 @dataclass

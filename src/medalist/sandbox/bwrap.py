@@ -129,19 +129,6 @@ def _overlaps(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
 
-def _hand_over(root: Path, user: SandboxUser) -> None:
-    """Give a writable mount to the sandbox user (lchown, never following links the agent made)."""
-    if len(root.resolve().parts) <= 2:
-        raise MedalistError(f"refusing to hand a top-level directory to the sandbox user: {root}")
-    os.lchown(root, user.uid, user.gid)
-    if root.is_dir() and not root.is_symlink():
-        for dirpath, dirnames, filenames in os.walk(root):
-            for name in dirnames + filenames:
-                p = os.path.join(dirpath, name)
-                if os.lstat(p).st_uid != user.uid:
-                    os.lchown(p, user.uid, user.gid)
-
-
 @lru_cache(maxsize=1)
 def harness_binds() -> tuple[Path, ...]:
     """Host dirs the harness python needs inside: the venv, and medalist's source if editable."""
@@ -301,16 +288,15 @@ class BwrapSandbox:
             check_access(path, self.user, what="harness directory")
         for path in [*harness_binds(), *(Path(m.source) for m in request.mounts)]:
             resolved = Path(os.path.abspath(path)).resolve()
-            if resolved == cache or resolved in cache.parents:
-                raise MedalistError(f"refusing to bind {path} into the sandbox: it contains the task cache {cache} (private answers)")
+            if _overlaps(resolved, cache.resolve()):
+                raise MedalistError(f"refusing to bind {path} into the sandbox: it overlaps the task cache {cache} (private answers)")
             for d in deny:
                 if _overlaps(resolved, d.resolve()):
                     raise MedalistError(f"refusing to bind {path} into the sandbox: it overlaps the denied path {d}")
         for m in request.mounts:
             if not m.target.startswith("/") or ".." in Path(m.target).parts:
                 raise MedalistError(f"sandbox mount target must be an absolute path without '..': {m.target!r}")
-            if m.writable:
-                _hand_over(Path(m.source), self.user)
+            # Nothing on the host is chowned: a writable mount must already be writable by the sandbox user.
             check_access(Path(m.source), self.user, write=m.writable, what=f"mount {m.target}")
 
     # ---- run -------------------------------------------------------------------------------

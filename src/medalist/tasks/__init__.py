@@ -10,10 +10,11 @@ from medalist.tasks.prepare import (
     verify_task,
 )
 from medalist.tasks.registry import BUILTIN_DIR, TaskRegistry
-from medalist.tasks.spec import TaskLimits, TaskSpec, TaskType, load_task_spec
+from medalist.tasks.spec import GradingLimits, TaskLimits, TaskSpec, TaskType, load_task_spec
 
 __all__ = [
     "BUILTIN_DIR",
+    "GradingLimits",
     "PrepareManifest",
     "PreparedTask",
     "TaskLimits",

@@ -30,6 +30,20 @@ class TaskLimits(BaseModel):
     cpus: float = Field(2.0, gt=0)
     gpus: int = Field(0, ge=0, description="Whole NVIDIA GPUs per run (medalist run --gpus overrides).")
     step_limit: int = Field(50, gt=0)
+    disk_gb: float = Field(20.0, gt=0, description="How much the run's workspace may grow.")
+    max_files: int = Field(100_000, gt=0, description="How many files the run's workspace may gain.")
+
+
+class GradingLimits(BaseModel):
+    """Bounds on grading one submission, so a hostile file cannot knock the grader over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_submission_mb: float | None = Field(
+        None, gt=0, description="Largest submission graded (None: 10x the answers' size, at least 1 MB)."
+    )
+    memory_gb: float = Field(4.0, gt=0, description="Memory of the process that grades one submission.")
+    timeout_secs: float = Field(300, gt=0, description="Time to grade one submission.")
 
 
 class TaskSpec(BaseModel):
@@ -64,6 +78,7 @@ class TaskSpec(BaseModel):
         None, description="YAML file (task folder relative) with the md5 of the Kaggle zip under key 'zip'."
     )
     limits: TaskLimits = Field(default_factory=TaskLimits)
+    grading_limits: GradingLimits = Field(default_factory=GradingLimits)
     tags: list[str] = Field(default_factory=list)
     rows: int | None = Field(None, ge=0, description="Approximate number of rows (train + test).")
     source: str | None = Field(None, description="Where the raw data comes from (package, dataset).")

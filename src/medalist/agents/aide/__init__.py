@@ -13,4 +13,5 @@ class AideAgent(GatewayAgent):
     id = "aide"
     description = "LLM tree search over scripts: draft, debug, improve; best node's code and submission kept."
     module = "medalist.agents.aide.main"
+    calls_per_step = 3  # code, review, and a review retried without JSON mode
     options = ("num_drafts", "debug_prob", "max_debug_depth", "exec_timeout", "max_output_tokens", "temperature")

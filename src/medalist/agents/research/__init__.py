@@ -13,4 +13,5 @@ class ResearchAgent(GatewayAgent):
     id = "research"
     description = "Tool-using research agent (MLAgentBench-style actions), trace and per-step snapshots."
     module = "medalist.agents.research.main"
+    calls_per_step = 2  # the action, and a model call the action may make (edit, understand)
     options = ("exec_timeout", "max_output_tokens", "temperature", "history_steps")
