@@ -64,15 +64,28 @@ def tasks_list(
     split: Annotated[Optional[str], typer.Option(help="Only tasks in this split.")] = None,
     tasks_dir: TaskDirs = None,
 ) -> None:
-    """Show every task: id, kind, metric, rows, splits."""
+    """Show every task: id, kind, metric, rows, splits (and why a known task is unavailable)."""
     reg = registry(tasks_dir)
     specs = reg.split(split) if split else sorted(reg.tasks.values(), key=lambda s: s.id)
-    table = Table(title=f"{len(specs)} tasks" + (f" in split {split!r}" if split else ""))
+    broken = sorted(reg.skipped.values() if split else reg.unavailable.values(), key=lambda u: u.id)
+    title = f"{len(specs) + len(broken)} tasks" + (f" in split {split!r}" if split else "")
+    table = Table(title=title + (f" ({len(broken)} unavailable)" if broken else ""))
     for col in ("id", "kind", "metric", "rows", "splits"):
         table.add_column(col, justify="right" if col == "rows" else "left")
     for s in specs:
         table.add_row(s.id, s.kind, s.metric, f"{s.rows:,}" if s.rows else "?", ", ".join(reg.splits_of(s.id)))
+    for u in broken:
+        table.add_row(u.id, "[red]unavailable[/]", escape(u.problem), "", ", ".join(reg.splits_of(u.id)))
     console.print(table)
+    for fix in sorted({u.fix for u in broken if u.fix}):
+        n = sum(u.fix == fix for u in broken)
+        console.print(f"{n} unavailable task(s): {escape(fix)}", highlight=False, soft_wrap=True)
+
+
+def warn_skipped(reg) -> None:  # noqa: ANN001 (a TaskRegistry)
+    """Say which unavailable tasks a split left out, and why (one line each)."""
+    for u in reg.skipped.values():
+        err_console.print(f"[yellow]skipped:[/] {escape(u.message)}", highlight=False, soft_wrap=True)
 
 
 @tasks_app.command("show")
@@ -125,6 +138,7 @@ def prepare(
     if not selectors:
         raise MedalistError("name tasks to prepare, or use --split NAME or --all")
     specs = reg.resolve(selectors)
+    warn_skipped(reg)
     console.print(f"data dir: {data_dir()}")
     total = time.perf_counter()
     for spec in specs:

@@ -10,7 +10,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from medalist.cli import app, console, err_console
+from medalist.cli import app, console, err_console, warn_skipped
 from medalist.errors import MedalistError
 from medalist.runner.config import config_callback, init_command
 
@@ -106,6 +106,9 @@ def run(
                 preflight()
         registry = TaskRegistry.default(extra_roots=tasks_dir)
         specs = registry.resolve(_split_selectors(tasks))
+        warn_skipped(registry)
+        if not specs:
+            raise MedalistError("no available task to run (see the skipped tasks above)")
         backend = _check_sandbox(sandbox)
         if backend != "process":
             check_reachable(runs_dir)
