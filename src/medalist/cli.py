@@ -39,12 +39,24 @@ def global_options(
         typer.Option("--mlagentbench-dir", envvar="MEDALIST_MLAGENTBENCH_DIR", show_envvar=True,
                      help="Also load tasks from this MLAgentBench benchmarks/ folder (see docs/interop.md)."),
     ] = None,
+    mlebench_data_dir: Annotated[
+        Optional[Path],
+        typer.Option("--mlebench-data-dir", envvar="MEDALIST_MLEBENCH_DATA_DIR", show_envvar=True,
+                     help="MLE-bench data dir holding <id>/prepared/{public,private}: used in place, read-only, "
+                     "without raw/ (see docs/interop.md)."),
+    ] = None,
 ) -> None:
     """Benchmark AI agents on end-to-end ML engineering tasks (offline suite, sandboxed runs, medals)."""
     # Exported so every registry (TaskRegistry.default()) and child process sees the same task set.
-    for value, var in ((mlebench_dir, "MEDALIST_MLEBENCH_DIR"), (mlagentbench_dir, "MEDALIST_MLAGENTBENCH_DIR")):
+    for value, var in (
+        (mlebench_dir, "MEDALIST_MLEBENCH_DIR"),
+        (mlagentbench_dir, "MEDALIST_MLAGENTBENCH_DIR"),
+        (mlebench_data_dir, "MEDALIST_MLEBENCH_DATA_DIR"),
+    ):
         if value is not None:
             os.environ[var] = str(value.expanduser().resolve())
+    if mlebench_data_dir is not None and not mlebench_data_dir.expanduser().is_dir():
+        raise MedalistError(f"--mlebench-data-dir {mlebench_data_dir}: no such folder")
 
 
 TaskDirs = Annotated[
@@ -119,6 +131,15 @@ def tasks_show(task_id: str, tasks_dir: TaskDirs = None) -> None:
     console.print(Markdown(spec.description_path.read_text(encoding="utf-8")))
 
 
+def _select(reg, tasks: list[str] | None, split: str | None, all_: bool, verb: str) -> list:  # noqa: ANN001
+    selectors = list(tasks or []) + ([split] if split else []) + (["all"] if all_ else [])
+    if not selectors:
+        raise MedalistError(f"name tasks to {verb}, or use --split NAME or --all")
+    specs = reg.resolve(selectors)
+    warn_skipped(reg)
+    return specs
+
+
 @app.command()
 def prepare(
     tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids (or split names).")] = None,
@@ -131,26 +152,65 @@ def prepare(
     import time
 
     from medalist.paths import data_dir
-    from medalist.tasks import prepare_task, verify_task
+    from medalist.tasks import prepare_task, quick_check
 
-    reg = registry(tasks_dir)
-    selectors = list(tasks or []) + ([split] if split else []) + (["all"] if all_ else [])
-    if not selectors:
-        raise MedalistError("name tasks to prepare, or use --split NAME or --all")
-    specs = reg.resolve(selectors)
-    warn_skipped(reg)
+    specs = _select(registry(tasks_dir), tasks, split, all_, "prepare")
     console.print(f"data dir: {data_dir()}")
     total = time.perf_counter()
     for spec in specs:
         start = time.perf_counter()
         pt = prepare_task(spec, force=force)
-        problems = verify_task(pt)
+        problems = quick_check(pt)
         secs = time.perf_counter() - start
         if problems:
             raise MedalistError(f"{spec.id}: verification failed: {'; '.join(problems[:3])}")
-        m = pt.manifest()
-        console.print(f"[green]ok[/] {spec.id:32s} {len(m.public)} public, {len(m.private)} private files  ({secs:.2f}s)")
+        where = f"  prepared-only data in {pt.root}" if pt.external else ""
+        n_public, n_private = (sum(1 for p in d.rglob("*") if p.is_file()) for d in (pt.public, pt.private))
+        console.print(f"[green]ok[/] {spec.id:32s} {n_public} public, {n_private} private files  ({secs:.2f}s){where}")
     console.print(f"{len(specs)} task(s) ready in {time.perf_counter() - total:.1f}s")
+
+
+@app.command()
+def verify(
+    tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids (or split names).")] = None,
+    split: Annotated[Optional[str], typer.Option(help="Verify every task in this split.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Verify every prepared task.")] = False,
+    update: Annotated[bool, typer.Option(
+        help="Prepared-only MLE-bench data: re-record its checksums as the files are now (after `mlebench prepare`)."
+    )] = False,
+    tasks_dir: TaskDirs = None,
+) -> None:
+    """Hash every prepared file and compare with the checksums taken when it was prepared (runs and grading
+    only check sizes, modification times and the answers); exit 1 if anything changed."""
+    import time
+
+    from medalist.tasks import task_cache, verify_task
+
+    specs = _select(registry(tasks_dir), tasks, split, all_, "verify")
+    failed = 0
+    for spec in specs:
+        pt = task_cache(spec)
+        if pt.external and not pt.is_prepared():
+            from medalist.tasks import prepare_task
+
+            prepare_task(spec)  # first use of prepared-only data: record it (their folder is not written)
+        if not pt.is_prepared():
+            if all_ or split:
+                continue
+            raise MedalistError(f"task {spec.id!r} is not prepared; run `medalist prepare {spec.id}`")
+        if update and not pt.external:
+            raise MedalistError(f"--update is for prepared-only MLE-bench data; re-prepare {spec.id!r} with `medalist prepare {spec.id} --force`")
+        start = time.perf_counter()
+        problems = verify_task(pt, update=update)
+        secs = time.perf_counter() - start
+        if problems:
+            failed += 1
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            err_console.print(f"[red]changed[/] {spec.id}: {escape('; '.join(problems[:5]))}{more}", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[green]ok[/] {spec.id:32s} every file matches its checksum  ({secs:.2f}s)")
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_report(rep) -> None:  # noqa: ANN001
