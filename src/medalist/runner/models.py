@@ -88,6 +88,15 @@ class Usage(BaseModel):
     cost_usd: float | None = None
 
 
+class AgentReport(BaseModel):
+    """What the agent says it produced and why (``/home/logs/agent_report.json``, optional)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    outcome: str = Field(max_length=100)
+    reason: str = Field("", max_length=2000)
+
+
 class RunPaths(BaseModel):
     """Where a run's files are, relative to its run dir."""
 
@@ -124,6 +133,7 @@ class RunRecord(BaseModel):
     attempts: int = 0
     grading: CompetitionReport | None = None
     usage: Usage | None = None
+    agent_report: AgentReport | None = None
 
     @property
     def finished(self) -> bool:

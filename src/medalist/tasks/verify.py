@@ -76,8 +76,8 @@ def quick_check(pt: PreparedTask) -> list[str]:
     now = current_files(pt)
     fp = _load_fingerprint(pt)
     expected = set(hashes) if manifest.complete else (set(fp.files) if fp else set(now))
-    problems = [f"{k} is missing" for k in sorted(expected - set(now))]
-    problems += [f"{k} is not in the manifest" for k in sorted(set(now) - expected)]
+    found: dict[str, str] = {k: "is missing" for k in expected - set(now)}
+    found |= {k: "is not in the manifest" for k in set(now) - expected}
     known = dict(fp.files) if fp else {}
     answers = f"private/{pt.spec.answers}"
     for key in sorted(set(now) & expected):
@@ -87,16 +87,22 @@ def quick_check(pt: PreparedTask) -> list[str]:
             if sha256_file(_path(pt, key)) == hashes[key]:
                 known[key] = now[key]
             else:
-                problems.append(f"{key} checksum mismatch")
+                found[key] = "checksum mismatch"
         elif fp is None:  # external data, fingerprint lost: nothing to compare with, so take it as it is
             known[key] = now[key]
         else:  # external data not yet fully hashed: only its size and mtime were recorded
-            problems.append(f"{key} changed since medalist first used it (size or modification time)")
-    if answers not in now and f"{answers} is missing" not in problems:
-        problems.append(f"{answers} is missing")
+            found[key] = "changed since medalist first used it (size or modification time)"
+    if answers not in now:
+        found[answers] = "is missing"
+    problems = _ordered(found)
     if not problems and known != (fp.files if fp else None):
         record_fingerprint(pt, {k: now[k] for k in sorted(known)})
     return problems
+
+
+def _ordered(found: dict[str, str]) -> list[str]:
+    """Problems as lines, public files first, each part by path."""
+    return [f"{k} {msg}" for k, msg in sorted(found.items(), key=lambda kv: (kv[0].startswith("private/"), kv[0]))]
 
 
 def full_check(pt: PreparedTask, *, update: bool = False) -> list[str]:
@@ -114,17 +120,17 @@ def full_check(pt: PreparedTask, *, update: bool = False) -> list[str]:
     for key in now:
         algos = ("sha256", "md5") if key in reference else ("sha256",)
         digests[key] = file_digests(_path(pt, key), algos)
-    problems = []
     recorded = {} if (update and pt.external) else manifest.hashes()
     expected = set(recorded) if (manifest.complete and recorded) else set(now)
-    problems += [f"{k} is missing" for k in sorted(expected - set(now))]
-    problems += [f"{k} is not in the manifest" for k in sorted(set(now) - expected)]
-    problems += [f"{k} checksum mismatch" for k in sorted(set(now) & set(recorded)) if digests[k]["sha256"] != recorded[k]]
-    problems += [
-        f"{k} differs from MLE-bench's checksums.yaml (md5 {digests[k]['md5']}, expected {md5})"
-        for k, md5 in sorted(reference.items()) if k in digests and digests[k]["md5"] != md5
-    ]
-    problems += [f"{k} is missing (listed in MLE-bench's checksums.yaml)" for k in sorted(set(reference) - set(now))]
+    found: dict[str, str] = {k: "is missing" for k in expected - set(now)}
+    found |= {k: "is not in the manifest" for k in set(now) - expected}
+    found |= {k: "checksum mismatch" for k in set(now) & set(recorded) if digests[k]["sha256"] != recorded[k]}
+    found |= {
+        k: f"differs from MLE-bench's checksums.yaml (md5 {digests[k]['md5']}, expected {md5})"
+        for k, md5 in reference.items() if k in digests and digests[k]["md5"] != md5
+    }
+    found |= {k: "is missing (listed in MLE-bench's checksums.yaml)" for k in set(reference) - set(now)}
+    problems = _ordered(found)
     if problems:
         return problems
     if pt.external and (update or not manifest.complete):
