@@ -58,8 +58,8 @@ def file_digests(path: Path, algorithms: tuple[str, ...] = ("sha256",), chunk: i
 
 
 def tree_stats(root: Path) -> dict[str, tuple[int, int]]:
-    """(size, mtime in ns) of every file under ``root``, keyed by POSIX relative path: one stat per file,
-    no reads, so it stays cheap on folders of hundreds of GB."""
+    """(size, mtime in ns) of every file under ``root``, keyed by POSIX relative path (unordered): one stat
+    per file, no reads, so it stays cheap on folders of hundreds of GB."""
     out: dict[str, tuple[int, int]] = {}
     stack = [(Path(root), "")]
     while stack:
@@ -75,7 +75,7 @@ def tree_stats(root: Path) -> dict[str, tuple[int, int]]:
             elif entry.is_file():
                 st = entry.stat()
                 out[name] = (st.st_size, st.st_mtime_ns)
-    return dict(sorted(out.items()))
+    return out
 
 
 def tree_checksums(root: Path) -> dict[str, str]:
