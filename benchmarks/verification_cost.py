@@ -130,7 +130,8 @@ def main() -> int:
         full_10gb = hashed * (public_bytes + ANSWERS_SIZE) / ref_bytes
 
     print(f"per-run check (ensure_prepared: fingerprint of {BIG_FILES + SMALL_FILES:,} files + answers hashed): "
-          f"best {per_run:.3f}s, median {sorted(runs)[len(runs) // 2]:.3f}s of {args.repeats}")
+          f"best {per_run:.3f}s, median {sorted(runs)[len(runs) // 2]:.3f}s of {args.repeats} "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"full SHA-256 hashing: measured {hashed:.2f}s for {ref_bytes / MB:.0f} MB of real data "
           f"({ref_bytes / hashed / MB:.0f} MB/s); EXTRAPOLATED to {public_bytes / GB:.1f} GB: {full_10gb:.1f}s")
     print(f"ratio: the per-run check is {full_10gb / per_run:,.0f}x cheaper than hashing the 10 GB folder")
