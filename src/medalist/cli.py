@@ -105,16 +105,22 @@ def tasks_show(task_id: str, tasks_dir: TaskDirs = None) -> None:
     """Print a task's card: spec fields, splits, leaderboard size, and its description."""
     from medalist.grading import task_thresholds
 
+    from medalist.tasks import task_cache
+    from medalist.tasks.columns import column_roles
+
     reg = registry(tasks_dir)
     spec = reg.get(task_id)
     th = task_thresholds(spec)
+    roles = column_roles(task_cache(spec))  # MLE-bench: read from the prepared sample submission, if any
+    inferred = " (inferred from the sample submission)" if roles.source == "inferred" else ""
     table = Table(show_header=False, title=spec.name)
     rows = {
         "id": spec.id,
         "kind": spec.kind,
         "metric": f"{spec.metric} ({'lower' if spec.is_lower_better else 'higher'} is better)",
-        "id column": spec.id_column,
-        "target columns": ", ".join(spec.target_columns) or ("(custom grader)" if spec.grader else ""),
+        "id column": (roles.id_column or "?") + inferred if roles.source != "none" else "(not prepared yet)",
+        "target columns": ", ".join(roles.target_columns) + inferred if roles.target_columns
+        else ("(custom grader)" if spec.grader else ""),
         "rows": f"{spec.rows:,}" if spec.rows else "?",
         "source": spec.source or "",
         "tags": ", ".join(spec.tags),

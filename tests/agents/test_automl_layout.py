@@ -203,10 +203,10 @@ def test_main_submits_the_sample_and_says_why_for_images(tmp_path: Path) -> None
     data = _images_task(tmp_path / "data")
     proc, home = _run_main(tmp_path, data, _mlebench_info("auc-roc", "id", ["has_cactus"]))
     assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stdout + proc.stderr and "not a tabular task" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr and "no tabular model" in proc.stdout
     assert (home / "submission" / "submission.csv").read_bytes() == (data / "sample_submission.csv").read_bytes()
     report = json.loads((home / "logs" / "agent_report.json").read_text())
-    assert report["outcome"] == "sample_submission" and report["reason"].startswith("not tabular data: no test table")
+    assert report["outcome"] == "sample_submission" and report["reason"].startswith("no tabular model: no test table")
 
 
 def test_main_names_an_unexpected_failure_in_one_line(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ PARITY_FIELDS = (
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(3600),  # the module fixture (prepare + six sandboxed automl runs) counts toward the first test
     pytest.mark.skipif(not UPSTREAM.is_dir(), reason=f"needs the upstream MLE-bench copy at {UPSTREAM}"),
     pytest.mark.skipif(not UPSTREAM_PY.exists(), reason="needs the upstream venv (bash scripts/setup_test_tools.d/upstream_venv.sh)"),
 ]

@@ -400,17 +400,17 @@ def main() -> int:
     deadline = start + BUDGET_FRACTION * limit
     log.info("task %s, time limit %.0fs (training budget %.0fs), seed %d, %d thread(s)",
              info["id"], limit, deadline - start, seed, threads)
-    fallback = "the sample submission" if out.is_file() else "no submission (the task has no public sample)"
+    fallback = "sample_submission" if out.is_file() else "no_submission"  # no public sample to copy
     try:
         submission, summary = solve(info, data, seed, deadline, threads)
     except NotTabular as exc:
-        log.info("not a tabular task: %s; submitting %s", exc, fallback)
-        write_report("sample_submission", f"not tabular data: {exc}")
+        log.info("no tabular model: %s; outcome: %s", exc, fallback)
+        write_report(fallback, f"no tabular model: {exc}")
         return 0
     except Exception as exc:  # noqa: BLE001 (any failure: keep the fallback, say why in one line)
-        log.exception("automl failed; keeping %s", fallback)
+        log.exception("automl failed; outcome: %s", fallback)
         first = (str(exc).strip().splitlines() or [""])[0]
-        write_report("sample_submission", f"automl failed: {type(exc).__name__}: {first}")
+        write_report(fallback, f"automl failed: {type(exc).__name__}: {first}")
         return 1
     tmp = out.with_suffix(".tmp")
     submission.to_csv(tmp, index=False)

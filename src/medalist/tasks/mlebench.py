@@ -9,7 +9,11 @@ Each competition becomes a :class:`TaskSpec` whose ``prepare`` and ``grader`` ho
 below: they make the checkout importable, run MLE-bench's own ``prepare(raw, public, private)`` and
 ``grade(submission_df, answers) -> float``, and translate MLE-bench's ``InvalidSubmissionError`` into
 medalist's. Prepared data lives in medalist's cache with MLE-bench's layout (``<id>/raw``,
-``<id>/prepared/{public,private}``); raw data comes from the user or from Kaggle (see tasks/kaggle.py).
+``<id>/prepared/{public,private}``); raw data comes from the user or from Kaggle (see tasks/kaggle.py), or
+data prepared by MLE-bench is used in place (see tasks/cache.py).
+
+A competition that cannot be used as it is (a leaderboard left as a Git LFS pointer by ``git clone``, a
+malformed config) is returned as an :class:`UnavailableTask` with its reason and fix, beside the others.
 """
 
 from __future__ import annotations

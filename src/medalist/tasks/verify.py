@@ -26,6 +26,7 @@ from medalist.configfile import read_yaml
 from medalist.errors import MedalistError
 from medalist.fsutil import atomic_write_json, file_digests, sha256_file, tree_stats
 from medalist.tasks.cache import PreparedTask, PrepareManifest
+from medalist.tasks.mlebench import is_mlebench_task
 
 # MLE-bench's checksums.yaml covers the files directly under public/ and private/ with these extensions.
 MLEBENCH_CHECKSUM_EXTS = (".csv", ".json", ".jsonl", ".parquet", ".bson")
@@ -149,7 +150,7 @@ def full_check(pt: PreparedTask, *, update: bool = False) -> list[str]:
 def mlebench_reference(pt: PreparedTask) -> dict[str, str]:
     """md5 of top-level public/private files from an MLE-bench competition's checksums.yaml (else {})."""
     spec = pt.spec
-    if spec.kaggle_checksums is None or "mlebench" not in spec.tags:
+    if spec.kaggle_checksums is None or not is_mlebench_task(spec):
         return {}
     path = spec.directory / spec.kaggle_checksums
     data = read_yaml(path) if path.is_file() else None
