@@ -100,11 +100,9 @@ def is_lfs_pointer(path: Path) -> bool:
         return False
 
 
-def lfs_pointer_message(path: Path, what: str = "") -> str:
-    """One line naming an LFS pointer file and the fix."""
-    path = Path(path)
-    label = f"{what} " if what else ""
+def lfs_pointer_message(path: Path) -> str:
+    """One line naming an LFS pointer file and the fix: ``<path>: a Git LFS pointer, ...``."""
     return (
-        f"{label}{path} is a Git LFS pointer, not the file itself (the repository was cloned without git-lfs); "
-        f"run `git lfs install && git lfs pull` in the repository that holds it"
+        f"{path}: a Git LFS pointer, not the file itself (the repository was cloned without git-lfs); "
+        "run `git lfs install && git lfs pull` in the repository that holds it"
     )
