@@ -9,6 +9,10 @@ invalid and a missing one) are graded by ``medalist grade`` and by MLE-bench's o
 
 A second check uses an MLE-bench data dir as ``mlebench prepare`` leaves it (prepared/ only, made by
 upstream's code): grade-sample, grade and run work on it in place, and not one of its files changes.
+
+Cost: about 170 CPU-seconds, most of it the six automl runs (each capped by TIME_LIMIT); the module prints
+its timings. Inputs: the upstream copy (``MEDALIST_UPSTREAM_MLEBENCH``, default /work/shared/upstream/
+mle-bench) and the upstream venv (``MEDALIST_UPSTREAM_VENV``, default .venv-upstream).
 """
 
 from __future__ import annotations
