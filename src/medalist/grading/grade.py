@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
 from medalist.grading.isolate import GradingBounds, check_submission_size, clip, grading_bounds, run_isolated
 from medalist.grading.medals import Thresholds, load_leaderboard
+from medalist.grading.jsonl import read_submission_jsonl, report_timestamp
 from medalist.grading.report import CompetitionReport, GradingSummary
 from medalist.grading.validate import read_csv_file, validate_frame
 from medalist.metrics import get_metric
@@ -194,51 +193,6 @@ def add_baseline(rep: CompetitionReport, pt: PreparedTask, lower_is_better: bool
     rep.success = rep.improvement is not None and rep.improvement > SUCCESS_IMPROVEMENT
 
 
-class SubmissionLine(BaseModel):
-    """One line of a submissions JSONL (MLE-bench uses ``competition_id``; ``task_id`` also works)."""
-
-    submission_path: str
-    competition_id: str | None = None
-    task_id: str | None = None
-    run_id: str | None = None
-    seed: int | None = None
-    _line: int | None = PrivateAttr(default=None)  # 1-based line in the JSONL, for error messages
-
-    @property
-    def task(self) -> str:
-        tid = self.task_id or self.competition_id
-        if not tid:
-            raise ValueError("needs 'competition_id' or 'task_id'")
-        return tid
-
-
-def read_submission_jsonl(path: Path) -> list[SubmissionLine]:
-    """Parse a submissions JSONL; errors name the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise MedalistError(f"{path}: submissions file not found")
-    lines = []
-    for no, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not text.strip():
-            continue
-        try:
-            entry = SubmissionLine.model_validate(json.loads(text))
-            entry.task  # noqa: B018  (validates the id is present)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            where = ".".join(str(x) for x in e["loc"])
-            msg = f"field '{where}': {e['msg']}" if where else e["msg"]
-            raise ConfigError(f"{path}:{no}: bad submission line: {msg}") from None
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ConfigError(f"{path}:{no}: bad submission line: {str(exc).splitlines()[0]}") from None
-        p = Path(entry.submission_path)
-        if not p.is_absolute():
-            entry.submission_path = str((path.parent / p))
-        entry._line = no
-        lines.append(entry)
-    return lines
-
-
 def grade_jsonl(path: Path, output_dir: Path, registry: TaskRegistry | None = None) -> GradingSummary:
     """Grade every line of a submissions JSONL; write one report per line and a summary JSON."""
     registry = registry or TaskRegistry.default()
@@ -259,7 +213,7 @@ def grade_jsonl(path: Path, output_dir: Path, registry: TaskRegistry | None = No
         reports.append(rep)
     summary = GradingSummary.from_reports(reports)
     output_dir = Path(output_dir)
-    stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
+    stamp = report_timestamp()
     for i, rep in enumerate(reports):
         atomic_write_json(output_dir / "reports" / f"{i:04d}_{rep.competition_id}.json", rep)
     atomic_write_json(output_dir / f"{stamp}_grading_report.json", summary)

@@ -10,7 +10,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from medalist.cli import app, console, err_console
+from medalist.cli import app, console, err_console, warn_skipped
 from medalist.errors import MedalistError
 from medalist.runner.config import config_callback, init_command
 
@@ -123,6 +123,9 @@ def run(
             disk_gb=disk, max_files=max_files,
         )
         check_local_gpus(executor, gpus_needed(resolve_limits(t, overrides).gpus for t in specs))
+        warn_skipped(registry)
+        if not specs:
+            raise MedalistError("no available task to run (see the skipped tasks above)")
         backend = _check_sandbox(sandbox)
         if backend != "process":
             check_reachable(runs_dir)

@@ -31,7 +31,7 @@ from medalist.fsutil import atomic_write_json
 from medalist.runner.gpus import run_gpus
 from medalist.runner.layout import contract_env, contract_mounts, make_workspace, stage_task
 from medalist.llm.usage import run_usage
-from medalist.runner.models import RUN_JSON, RunRecord, RunSpec, RunStatus, Usage, utc_now
+from medalist.runner.models import RUN_JSON, AgentReport, RunRecord, RunSpec, RunStatus, Usage, utc_now
 from medalist.runner.redact import redact_files
 from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
 from medalist.tasks.prepare import ensure_prepared
@@ -131,6 +131,21 @@ def _owns(run_dir: Path, token: str) -> bool:
     return holder is not None and holder.get("token") == token
 
 
+AGENT_REPORT_MAX_BYTES = 64 * 1024
+
+
+def read_agent_report(logs: Path) -> AgentReport | None:
+    """The agent's own account of its outcome, if it left a well-formed one (the file is agent-written:
+    size-capped, and anything malformed is ignored)."""
+    path = logs / Path(contract.AGENT_REPORT_PATH).name
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > AGENT_REPORT_MAX_BYTES:
+            return None
+        return AgentReport.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
 def new_record(spec: RunSpec, attempts: int = 0) -> RunRecord:
     return RunRecord(
         run_id=spec.run_id, group_id=spec.group_id, task_id=spec.task_id, seed=spec.seed,
@@ -220,6 +235,7 @@ def _execute_held(spec: RunSpec, run_dir: Path, token: str) -> RunRecord:
     finally:
         if secrets:
             redact_files(run_dir, secrets)
+    record.agent_report = read_agent_report(run_dir / record.paths.logs)
     usage = run_usage(run_dir)  # LLM agents: tokens, cost, steps, stop reason (llm_usage.json)
     if usage is not None:
         record.usage = Usage.model_validate(usage)

@@ -37,6 +37,7 @@ from medalist.metrics import get_metric
 from medalist.runner.instructions import render_instructions
 from medalist.runner.models import RunLimits
 from medalist.sandbox.base import Mount
+from medalist.tasks.columns import ColumnRoles, column_roles, with_roles
 from medalist.tasks.prepare import PreparedTask
 
 SHARED = "_shared"
@@ -86,8 +87,11 @@ def copy_public_file(src: Path, dst: Path) -> None:
     os.chmod(dst, 0o444)
 
 
-def task_info(pt: PreparedTask, limits: RunLimits) -> dict[str, object]:
-    """The task facts an agent may read (``/opt/medalist/task.json``): nothing private."""
+def task_info(pt: PreparedTask, limits: RunLimits, roles: ColumnRoles | None = None) -> dict[str, object]:
+    """The task facts an agent may read (``/opt/medalist/task.json``): nothing private. ``roles`` are the
+    id and target columns, inferred from the prepared files when the task does not state them (MLE-bench)."""
+    roles = roles or ColumnRoles(pt.spec.id_column, list(pt.spec.target_columns))
+    pt = with_roles(pt, roles)
     spec = pt.spec
     metric = None if spec.grader else get_metric(spec.metric)
     return {
@@ -99,8 +103,9 @@ def task_info(pt: PreparedTask, limits: RunLimits) -> dict[str, object]:
         "prediction": metric.prediction if metric else None,
         "multi_column": metric.multi_column if metric else False,
         "is_lower_better": spec.is_lower_better,
-        "id_column": spec.id_column,
-        "target_columns": spec.target_columns,
+        "id_column": roles.id_column,
+        "target_columns": roles.target_columns,
+        "column_roles": roles.source,
         "sample_submission": spec.sample_submission,
         "time_limit_secs": limits.time_limit_secs,
         "spec": spec.model_dump(mode="json", exclude={"leaderboard", "answers", "prepare", "source"}),
@@ -128,10 +133,11 @@ def stage_task(group_dir: Path, pt: PreparedTask, limits: RunLimits, python: str
             else:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 copy_public_file(src, dst)
-        (tmp / "instructions.txt").write_text(render_instructions(pt.spec, limits), encoding="utf-8")
+        roles = column_roles(pt)
+        (tmp / "instructions.txt").write_text(render_instructions(with_roles(pt, roles).spec, limits), encoding="utf-8")
         bin_dir = tmp / "harness" / "bin"
         bin_dir.mkdir(parents=True)
-        (tmp / "harness" / "task.json").write_text(json.dumps(task_info(pt, limits), indent=2))
+        (tmp / "harness" / "task.json").write_text(json.dumps(task_info(pt, limits, roles), indent=2))
         (bin_dir / "validate_submission").write_text(_validate_script(python))
         for p in [tmp, *tmp.rglob("*")]:
             os.chmod(p, 0o755 if p.is_dir() or p.parent == bin_dir else 0o444)

@@ -96,6 +96,15 @@ class Usage(BaseModel):
     cost_usd: float | None = None
 
 
+class AgentReport(BaseModel):
+    """What the agent says it produced and why (``/home/logs/agent_report.json``, optional)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    outcome: str = Field(max_length=100)
+    reason: str = Field("", max_length=2000)
+
+
 class RunPaths(BaseModel):
     """Where a run's files are, relative to its run dir."""
 
@@ -135,6 +144,7 @@ class RunRecord(BaseModel):
     gpus: list[GpuDevice] = Field(default_factory=list, description="The GPUs this run was given.")
     gpu_wait_seconds: float | None = Field(None, description="Time spent waiting for free GPUs (not in the time limit).")
     gpu_usage: GpuUsage | None = None
+    agent_report: AgentReport | None = None
 
     @property
     def finished(self) -> bool:

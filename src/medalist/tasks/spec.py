@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from medalist.configfile import format_validation_error, read_yaml
 from medalist.errors import ConfigError
+from medalist.fsutil import is_lfs_pointer, lfs_pointer_message
 
 TaskType = Literal[
     "binary-classification",
@@ -71,6 +73,11 @@ class TaskSpec(BaseModel):
     leaderboard: str | None = "leaderboard.csv"
     answers: str = "answers.csv"
     sample_submission: str | None = "sample_submission.csv"
+    private_sample_submission: str | None = Field(
+        None,
+        description="A sample submission kept beside the answers (private/), for tasks whose public copy is "
+        "compressed or absent: the harness grades it as the no-skill floor; agents never see it.",
+    )
     kaggle_competition: str | None = Field(
         None, description="Kaggle competition whose files are downloaded into raw/ when raw/ is empty."
     )
@@ -147,6 +154,19 @@ class TaskSpec(BaseModel):
         return self.task_type
 
 
+@dataclass(frozen=True)
+class UnavailableTask:
+    """A task that is known (listed) but cannot be loaded; naming it gives ``message``."""
+
+    id: str
+    problem: str  # one line: what is wrong
+    fix: str = ""  # one line: how to fix it
+
+    @property
+    def message(self) -> str:
+        return f"task {self.id!r} is unavailable: {self.problem}" + (f"; {self.fix}" if self.fix else "")
+
+
 def load_task_spec(path: Path) -> TaskSpec:
     """Parse ``task.yaml`` (or a folder holding one); raise ConfigError naming file and field."""
     path = Path(path)
@@ -172,6 +192,9 @@ def load_task_spec(path: Path) -> TaskSpec:
             raise ConfigError(f"{path}: field 'metric': {exc.args[0]}") from None
     if not spec.description_path.is_file():
         raise ConfigError(f"{path}: field 'description': file {spec.description_path} does not exist")
+    board = spec.leaderboard_path
+    if board is not None and is_lfs_pointer(board):
+        raise ConfigError(f"{path}: field 'leaderboard': " + lfs_pointer_message(board))
     script = spec.prepare.rpartition(":")[0]
     if script.endswith(".py") and not (spec.directory / script).is_file():
         raise ConfigError(f"{path}: field 'prepare': file {spec.directory / script} does not exist")
