@@ -245,6 +245,6 @@ class Gateway:
             entry = {"n": self._call_no, "started": started, "ended": time.time(), "requested_model": requested,
                      "model": model, "messages": messages, "content": content, "error": error}
             if result:
-                entry.update({k: result.get(k) for k in ("input_tokens", "output_tokens", "cost_usd", "seconds")})
+                entry.update({k: result.get(k) for k in ("input_tokens", "output_tokens", "cost_usd", "seconds", "cached")})
             with self.calls_log.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, default=str) + "\n")

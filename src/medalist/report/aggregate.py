@@ -131,6 +131,7 @@ def aggregate_agent_split(
         metrics=out,
         pass_at_k=pass_at_k_table(ms),
         total_cost_usd=sum(costs) if costs else None,
+        cost_unknown=any(r.cost_unknown for r, _ in pairs),
         total_wall_seconds=sum(walls) if walls else None,
     )
 

@@ -46,6 +46,7 @@ class RunView(BaseModel):
     report: CompetitionReport | None = None
     wall_seconds: float | None = None
     cost_usd: float | None = None
+    cost_unknown: bool = Field(False, description="It called a model whose price is unknown.")
     input_tokens: int | None = None
     output_tokens: int | None = None
     steps: int | None = None
@@ -107,6 +108,7 @@ class AgentSplitAggregate(BaseModel):
         default_factory=dict, description="Unbiased pass@k of any medal, averaged over tasks with >= k seeds."
     )
     total_cost_usd: float | None = None
+    cost_unknown: bool = False
     total_wall_seconds: float | None = None
 
 
