@@ -87,8 +87,8 @@ class CodingAgent(GatewayAgent):
         return resolve(str(getattr(self.options, "solution_env", "auto")), python)
 
     def preflight(self) -> list[str]:
+        env = self.solution(sys.executable)  # a bad solution_env fails before any model call
         notes = super().preflight()
-        env = self.solution(sys.executable)
         return [*notes, env.note] if env.note else notes
 
     def extra_mounts(self, ctx: AgentContext) -> list[Mount]:

@@ -138,13 +138,12 @@ def run(
 
 def _agent_options(ctx: typer.Context, given: list[str] | None) -> dict[str, object]:
     """``--agent-option`` pairs on top of the experiment YAML's ``agent_options`` (a flag wins per key)."""
-    from click.core import ParameterSource
-
     from medalist.configfile import parse_key_values
     from medalist.llm.config import LLMConfig
 
     from_file: list[str] = []
-    if ctx.get_parameter_source("agent_option") == ParameterSource.COMMANDLINE:
+    source = ctx.get_parameter_source("agent_option")
+    if source is not None and source.name == "COMMANDLINE":  # (typer may bring its own click's enum)
         from_file = list((ctx.default_map or {}).get("agent_option") or [])
     options = {**parse_key_values(from_file, "agent_options"), **parse_key_values(given or [])}
     clash = sorted(k for k in options if k in LLMConfig.config_keys() and k != "temperature")
