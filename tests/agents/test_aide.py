@@ -259,3 +259,30 @@ def test_printed_metric_takes_the_last_line() -> None:
     assert printed_metric("VALIDATION_METRIC=0.5\nfold 2\nVALIDATION_METRIC: 0.75\n") == 0.75
     assert printed_metric("no metric") is None
     assert printed_metric("VALIDATION_METRIC=nan") is None
+
+
+@pytest.mark.parametrize("agent", ["aide", "research"])
+def test_agent_exits_1_when_its_model_is_unreachable(agent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A run whose model endpoint is gone must end `failed` (exit 1), never `completed`."""
+    import importlib
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for name, sub in (("HOME_DATA", "data"), ("HOME_SUBMISSION", "submission"), ("HOME_CODE", "code"),
+                      ("HOME_LOGS", "logs"), ("OPT_MEDALIST", "harness")):
+        (tmp_path / sub).mkdir()
+        monkeypatch.setenv(f"MEDALIST_MOUNT_{name}", str(tmp_path / sub))
+    (tmp_path / "data" / "train.csv").write_text("id,x,y\n1,2,0\n")
+    monkeypatch.setenv("MEDALIST_MOUNT_HOME_INSTRUCTIONS_TXT", str(tmp_path / "instructions.txt"))
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    for var in ("TIME_LIMIT_SECS", "MEDALIST_TASK_INFO"):
+        monkeypatch.delenv(var, raising=False)
+    main = importlib.import_module(f"medalist.agents.{agent}.main").main
+    assert main(["--steps", "2"]) == 1
+    err = capsys.readouterr().err
+    assert f"{agent}: the model could not be reached (model_error)" in err
+    log = json.loads((tmp_path / "logs" / ("journal.json" if agent == "aide" else "trace.json")).read_text())
+    assert log["stop_reason"] == "model_error"

@@ -229,6 +229,8 @@ def _execute_held(spec: RunSpec, run_dir: Path, token: str) -> RunRecord:
     usage = run_usage(run_dir)  # LLM agents: tokens, cost, steps, stop reason (llm_usage.json)
     if usage is not None:
         record.usage = Usage.model_validate(usage)
+        if record.status == "failed" and not record.error and usage.get("stop_message"):
+            record.error = f"agent stopped ({usage.get('stop_reason')}): {usage['stop_message']}"[:500]
     record.ended_at = utc_now()
     record.seconds = round(time.monotonic() - start, 3)
     if not _owns(run_dir, token):  # lost the lock (e.g. an NFS lease): the newer attempt owns the dir

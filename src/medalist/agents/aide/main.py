@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         search.journal.settings["solution_env_note"] = run.note
     journal = search.run()
     best = journal.best()
+    failed = journal.stop_reason in MODEL_FAILURES
+    last_error = next((n.error for n in reversed(journal.nodes) if n.error), None) if failed else None
     return run.finish(journal.stop_reason or "done", f"{len(journal.nodes)} nodes, best: "
-                      + ("none" if best is None else f"node {best.id} metric {best.metric}"),
-                      failed=journal.stop_reason in MODEL_FAILURES)
+                      + ("none" if best is None else f"node {best.id} metric {best.metric}")
+                      + (f"; last error: {last_error}" if last_error else ""), failed=failed)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     if run.note:
         loop.trace.settings["solution_env_note"] = run.note
     trace = loop.run()
-    return run.finish(trace.stop_reason or "done", f"{len(trace.steps)} steps",
-                      failed=trace.stop_reason in MODEL_FAILURES)
+    failed = trace.stop_reason in MODEL_FAILURES
+    last_error = next((t.error for t in reversed(trace.steps) if t.error), None) if failed else None
+    return run.finish(trace.stop_reason or "done", f"{len(trace.steps)} steps"
+                      + (f"; last error: {last_error}" if last_error else ""), failed=failed)
 
 
 if __name__ == "__main__":
