@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +20,8 @@ from pydantic import BaseModel, ValidationError
 from medalist.llm.client import ChatError, GatewayClient
 from medalist.llm.toolkit import contract_path, publish_margin, task_info
 
+STARTED = time.monotonic()
+"""When the agent program started: its time limit counts from here, not from when its search starts."""
 MODEL_FAILURES = frozenset({"model_error", "model_errors"})
 """Stop reasons that mean the model service failed (the run exits 1)."""
 SOLUTION_PYTHON_ENV = "MEDALIST_SOLUTION_PYTHON"

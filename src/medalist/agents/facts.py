@@ -54,7 +54,8 @@ def _column_line(name: str, s: object, target: bool) -> str:
     if pd.api.types.is_bool_dtype(s):
         return f"{head}{miss}; {values.mean():.1%} true"
     if nunique <= 10:
-        return f"{head}{miss}; {nunique} values: {', '.join(_fmt(v) for v in sorted(values.unique(), key=str))}"
+        listed = ", ".join(_fmt(v) for v in sorted(values.unique(), key=str))
+        return f"{head}{miss}; {nunique} value{'s' if nunique != 1 else ''}: {listed}"
     if pd.api.types.is_numeric_dtype(s):
         q = values.quantile([0.0, 0.5, 1.0]).tolist()
         extra = f", mean {_fmt(float(values.mean()))}" if target else ""
@@ -142,12 +143,14 @@ for d in md.distributions():
     name = (d.metadata["Name"] or "").lower()
     if name and name not in ("pip", "setuptools", "wheel"):
         out["packages"][name] = d.version
-try:
-    import torch
-    out["cuda"] = bool(torch.cuda.is_available())
-    out["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if out["cuda"] else []
-except Exception:
-    pass
+import glob
+if glob.glob("/dev/nvidia[0-9]*"):  # importing torch takes seconds: only where a GPU may be
+    try:
+        import torch
+        out["cuda"] = bool(torch.cuda.is_available())
+        out["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if out["cuda"] else []
+    except Exception:
+        pass
 print(json.dumps(out))
 """
 

@@ -16,7 +16,7 @@ import sys
 from medalist.agents.aide.journal import Journal
 from medalist.agents.aide.options import AideOptions
 from medalist.agents.aide.search import AidePaths, AideSearch, AideSettings, TaskContext
-from medalist.agents.entry import MODEL_FAILURES, AgentRun, parse_entry_args
+from medalist.agents.entry import MODEL_FAILURES, STARTED, AgentRun, parse_entry_args
 from medalist.agents.facts import data_preview, environment
 from medalist.llm.toolkit import contract_path, validate_submission
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                       submission=contract_path("submission"))
     previous = run.load_previous(paths.logs / "journal.json", Journal)
     search = AideSearch(run.client, task_context(run, options), paths, settings, validate=validate_submission,
-                        python=run.python, journal=previous)
+                        python=run.python, journal=previous, started=STARTED)
     if run.note:
         search.journal.settings["solution_env_note"] = run.note
     journal = search.run()

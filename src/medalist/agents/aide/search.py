@@ -114,7 +114,7 @@ class AideSearch:
     def __init__(self, model: ChatModel, task: TaskContext, paths: AidePaths, settings: AideSettings, *,
                  validate: Callable[[Path], tuple[bool | None, str]] | None = None,
                  clock: Callable[[], float] = time.monotonic, python: str | None = None,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, started: float | None = None) -> None:
         self.model = model
         self.task = task
         self.paths = paths
@@ -122,7 +122,7 @@ class AideSearch:
         self.o = settings.options
         self.validate = validate
         self.clock = clock
-        self.start = clock()
+        self.start = clock() if started is None else started  # the program's start (setup counts too)
         self.python = python
         self.journal_path = paths.logs / "journal.json"
         paths.submission.mkdir(parents=True, exist_ok=True)

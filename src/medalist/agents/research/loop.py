@@ -116,11 +116,11 @@ class ResearchLoop:
                  task_id: str = "", clock: Callable[[], float] = time.monotonic,
                  context: ResearchContext | None = None, python: str | None = None,
                  validate: Callable[[Path], tuple[bool | None, str]] | None = None,
-                 trace: Trace | None = None) -> None:
+                 trace: Trace | None = None, started: float | None = None) -> None:
         self.s, self.o, self.paths, self.task, self.clock = settings, settings.options, paths, task, clock
         self.context = context or ResearchContext()
         self.validate = validate
-        self.start = clock()
+        self.start = clock() if started is None else started  # the program's start (setup counts too)
         self.model = DeadlineChat(model, lambda: self.remaining() - self.s.time_margin)
         self.trace = trace if trace is not None and trace.steps else Trace(task_id=task_id, started_at=now_iso(),
                                                                           actions=ACTION_NAMES)

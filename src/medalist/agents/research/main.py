@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from medalist.agents.entry import MODEL_FAILURES, AgentRun, parse_entry_args
+from medalist.agents.entry import MODEL_FAILURES, STARTED, AgentRun, parse_entry_args
 from medalist.agents.facts import data_preview, environment
 from medalist.agents.research.loop import ResearchContext, ResearchLoop, ResearchPaths, ResearchSettings
 from medalist.agents.research.options import ResearchOptions
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         environment=environment(run.python))
     loop = ResearchLoop(run.client, run.instructions, paths, settings, task_id=run.task_id, context=context,
                         python=run.python, validate=validate_submission,
-                        trace=run.load_previous(paths.logs / "trace.json", Trace))
+                        trace=run.load_previous(paths.logs / "trace.json", Trace), started=STARTED)
     if run.note:
         loop.trace.settings["solution_env_note"] = run.note
     trace = loop.run()
