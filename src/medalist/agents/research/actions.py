@@ -240,9 +240,6 @@ class Workspace:
                   f"Reflect on: {things_to_reflect_on}\nAnswer in a few sentences.")
         return self._ask(prompt)
 
-    def _final_answer(self, final_answer: str = "") -> str:
-        return str(final_answer)
-
     def _backup(self, path: Path) -> None:
         stack = self.backups.setdefault(str(path), [])
         stack.append(path.read_text(encoding="utf-8", errors="replace") if path.is_file() else "\0missing")
