@@ -11,6 +11,7 @@ Standard library and pandas only.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -114,15 +115,34 @@ def _tree(data: Path, max_per_dir: int = 8) -> tuple[list[str], list[Path]]:
     return lines, files
 
 
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        return next(csv.reader(fh), [])
+
+
+def _label_columns(csvs: list[Path]) -> list[str]:
+    """Columns of the training file that the test file lacks: the labels, whatever the submission's
+    columns are called (a probability task's train.csv has one label column, its submission one per class)."""
+    train = [p for p in csvs if "train" in p.name]
+    test = [p for p in csvs if "test" in p.name]
+    if not train or not test:
+        return []
+    try:
+        missing = set(_header(test[0]))
+        return [c for c in _header(train[0]) if c not in missing]
+    except OSError:
+        return []
+
+
 def data_preview(data: Path, targets: Iterable[str] = (), max_chars: int = 6000) -> str:
     """A textual preview of the data folder within ``max_chars`` (detailed, else per-column types only)."""
     try:
         tree, files = _tree(Path(data))
     except OSError as exc:
         return f"(cannot list {data}: {exc})"
-    targets = list(targets)
     csvs = sorted((p for p in files if p.suffix.lower() == ".csv"),
                   key=lambda p: (0 if "train" in p.name else 1 if "test" in p.name else 2, str(p)))
+    targets = list(targets) + _label_columns(csvs)
     for detailed in (True, False):
         parts = list(tree)
         for p in csvs:
