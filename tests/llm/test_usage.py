@@ -14,12 +14,29 @@ from medalist.llm.usage import load_usage
 def test_calls_are_summed_per_model_and_written(tmp_path: Path) -> None:
     meter = UsageMeter(Budget(), path=tmp_path / "u.json")
     meter.record_call("openai/a", 10, 5, 0.01)
-    meter.record_call("openai/b", 3, 2, None, note="no price known for openai/b: its cost is counted as 0")
+    meter.record_call("openai/b", 3, 2, None, note="no price known for openai/b")
     s = load_usage(tmp_path / "u.json")
     assert s is not None
     assert (s.calls, s.input_tokens, s.output_tokens, s.steps) == (2, 13, 7, 2)
     assert s.cost_usd == pytest.approx(0.01)
     assert s.per_model["openai/b"].cost_usd == 0 and "no price known" in s.notes[0]
+    # the total is unknown when a call had no price: run.json says so instead of a made-up $0
+    assert s.unpriced_calls == 1 and s.per_model["openai/b"].unpriced_calls == 1
+    run = s.as_run_usage()
+    assert run["cost_usd"] is None and run["cost_usd_priced"] == pytest.approx(0.01)
+
+
+def test_a_resumed_attempt_carries_the_usage_over(tmp_path: Path) -> None:
+    first = UsageMeter(Budget(max_tokens=100), path=tmp_path / "u.json")
+    first.record_step(1)
+    first.record_call("openai/a", 40, 10, 0.01)
+    first.stop("agent_killed", "the harness died")
+    again = UsageMeter(Budget(max_tokens=100), path=tmp_path / "u.json", previous=load_usage(tmp_path / "u.json"))
+    s = again.summary()
+    assert (s.calls, s.total_tokens, s.steps, s.resumed, s.stop_reason) == (1, 50, 1, 1, None)
+    again.record_call("openai/a", 40, 10, 0.01)
+    with pytest.raises(BudgetExceeded):  # the budget covers both attempts
+        again.check()
 
 
 @pytest.mark.parametrize(("budget", "reason"), [

@@ -375,7 +375,7 @@ class Gateway:
             entry = {"n": self._call_no, "started": started, "ended": time.time(), "requested_model": requested,
                      "model": model, "messages": messages, "content": content, "error": error}
             if result:
-                entry.update({k: result.get(k) for k in ("input_tokens", "output_tokens", "cost_usd", "seconds")})
+                entry.update({k: result.get(k) for k in ("input_tokens", "output_tokens", "cost_usd", "seconds", "cached")})
             line = json.dumps(entry, default=str) + "\n"
             limit = self.limits.max_log_bytes
             if limit is not None and self._log_bytes + len(line.encode()) > limit:

@@ -55,6 +55,7 @@ class ModelUsage(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     errors: int = 0
+    unpriced_calls: int = 0
 
 
 class UsageSummary(BaseModel):
@@ -66,7 +67,11 @@ class UsageSummary(BaseModel):
     cost_usd: float = 0.0
     calls: int = 0
     errors: int = 0
-    agent_steps: int | None = Field(None, description="Steps the agent reported (informational; steps count calls).")
+    unpriced_calls: int = Field(0, description="Calls to a model with no known price: cost_usd leaves them out.")
+    cache_hits: int = Field(0, description="Calls answered from the response cache (no upstream call).")
+    cost_saved_usd: float = Field(0.0, description="Recorded price of the cached answers (not spent again).")
+    resumed: int = Field(0, description="Times this run's usage was carried over into a resumed attempt.")
+    agent_steps: int | None = Field(None, description="Steps the agent reported (informational; steps count calls; None: it reports none).")
     per_model: dict[str, ModelUsage] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
     stop_reason: str | None = Field(None, description="Budget that stopped the agent, if any.")
@@ -79,15 +84,20 @@ class UsageSummary(BaseModel):
         return self.input_tokens + self.output_tokens
 
     def as_run_usage(self) -> dict:
-        """Fields for run.json's ``usage`` (the runner's model allows extras)."""
-        return self.model_dump(mode="json")
+        """Fields for run.json's ``usage`` (the runner's model allows extras). With calls to an unpriced
+        model the total is unknown: ``cost_usd`` is null and ``cost_usd_priced`` sums the priced calls."""
+        data = self.model_dump(mode="json")
+        if self.unpriced_calls:
+            data["cost_usd_priced"], data["cost_usd"] = data["cost_usd"], None
+        return data
 
 
 class UsageMeter:
     """Counts calls, tokens, cost and steps against a :class:`Budget`."""
 
     def __init__(self, budget: Budget | None = None, path: Path | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, previous: UsageSummary | None = None) -> None:
+        """``previous``: what an interrupted attempt of the same run used; it counts against the budget."""
         self.budget = budget or Budget()
         self.path = path
         self._clock = clock
@@ -97,6 +107,10 @@ class UsageMeter:
         self._stop_by_agent = False
         self._changed = threading.Condition(self._lock)
         self._in_flight: list[Reservation] = []
+        if previous is not None:
+            self._s = previous.model_copy(update={"budget": self.budget, "stop_reason": None, "stop_message": None,
+                                                  "resumed": previous.resumed + 1})
+            self._start -= previous.wall_secs
         self._save()
 
     # -- reading -----------------------------------------------------------------------------------
@@ -200,10 +214,13 @@ class UsageMeter:
     # -- recording ---------------------------------------------------------------------------------
     def record_call(self, model: str, input_tokens: int, output_tokens: int, cost_usd: float | None,
                     note: str | None = None) -> None:
-        """Account one successful model call (``cost_usd=None``: unknown price, counted as 0)."""
+        """Account one successful model call (``cost_usd=None``: unknown price, counted apart)."""
         with self._lock:
             s = self._s
             m = s.per_model.setdefault(model, ModelUsage())
+            if cost_usd is None:
+                m.unpriced_calls += 1
+                s.unpriced_calls += 1
             m.calls += 1
             m.input_tokens += input_tokens
             m.output_tokens += output_tokens
@@ -228,6 +245,13 @@ class UsageMeter:
             if len(self._s.notes) < 20 and text not in self._s.notes:
                 self._s.notes.append(text)
                 self._save()
+
+    def record_cache_hit(self, cost_usd: float | None) -> None:
+        """The call just recorded was answered from the response cache."""
+        with self._lock:
+            self._s.cache_hits += 1
+            self._s.cost_saved_usd = round(self._s.cost_saved_usd + (cost_usd or 0.0), 8)
+            self._save()
 
     def record_error(self, model: str, message: str) -> None:
         with self._lock:

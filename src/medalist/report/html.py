@@ -90,7 +90,7 @@ def _leaderboard_rows(comparison: Comparison, split: str) -> list[dict[str, Any]
             "cells": [fmt_estimate(a.metrics.get(k), digits_of(k)) for k, _ in COLUMNS],
             "ci": fmt_ci(a.metrics.get("any_medal"), 1, *RATE_RANGE),
             "ci_mlebench": fmt_ci(a.metrics.get("any_medal"), 1, mlebench=True), "pass_at_k": fmt_pass_at_k(a),
-            "cost": fmt_cost(a.total_cost_usd), "time": fmt_seconds(a.total_wall_seconds),
+            "cost": fmt_cost(a.total_cost_usd, a.cost_unknown), "time": fmt_seconds(a.total_wall_seconds),
         })
     return rows
 

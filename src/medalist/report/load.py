@@ -70,6 +70,7 @@ def run_view(group: Path, label: str, run_dir: Path, rec: RunRecord) -> RunView:
         report=rec.grading,
         wall_seconds=rec.seconds,
         cost_usd=usage.cost_usd if usage else None,
+        cost_unknown=bool(usage and usage.cost_usd is None and getattr(usage, "unpriced_calls", 0)),
         input_tokens=usage.input_tokens if usage else None,
         output_tokens=usage.output_tokens if usage else None,
         steps=usage.steps if usage else None,

@@ -69,6 +69,7 @@ class RunView(BaseModel):
     report: CompetitionReport | None = None
     wall_seconds: float | None = None
     cost_usd: float | None = None
+    cost_unknown: bool = Field(False, description="It called a model whose price is unknown.")
     input_tokens: int | None = None
     output_tokens: int | None = None
     steps: int | None = None
@@ -152,6 +153,7 @@ class AgentSplitAggregate(BaseModel):
         default_factory=dict, description="Unbiased pass@k of any medal over the seeds, averaged over tasks."
     )
     total_cost_usd: float | None = None
+    cost_unknown: bool = False
     total_wall_seconds: float | None = None
 
     @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")

@@ -69,7 +69,9 @@ def fmt_pass_at_k(agg: AgentSplitAggregate) -> str:
     return "  ".join(f"@{k} {v * 100:.0f}%" for k, v in sorted(agg.pass_at_k.items())) or "-"
 
 
-def fmt_cost(usd: float | None) -> str:
+def fmt_cost(usd: float | None, unknown: bool = False) -> str:
+    if unknown:
+        return "unknown" if usd is None else f"{fmt_cost(usd)} + unknown"
     return "-" if usd is None else f"${usd:.4f}" if usd < 1 else f"${usd:.2f}"
 
 
@@ -117,7 +119,7 @@ def split_table(comparison: Comparison, split: str) -> Table:
             table.add_row("  95% CI (t)", *[fmt_ci(a.metrics.get(key), 1, *RATE_RANGE) for a in aggs])
             table.add_row("  ±1.96·SEM", *[fmt_ci(a.metrics.get(key), 1, mlebench=True) for a in aggs])
     table.add_row("pass@k (any medal)", *[fmt_pass_at_k(a) for a in aggs])
-    table.add_row("total cost", *[fmt_cost(a.total_cost_usd) for a in aggs])
+    table.add_row("total cost", *[fmt_cost(a.total_cost_usd, a.cost_unknown) for a in aggs])
     table.add_row("total time", *[fmt_seconds(a.total_wall_seconds) for a in aggs])
     return table
 

@@ -30,6 +30,7 @@ def _check_sandbox(name: str) -> str:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     agent: Annotated[Optional[str], typer.Option("--agent", help="Agent id (built-in or from --agents-file).")] = None,
     tasks: Annotated[
         Optional[list[str]], typer.Option("--tasks", help="Task ids, split names or split files (repeat or comma-separate).")
@@ -60,13 +61,18 @@ def run(
     max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="LLM agents: USD budget per run.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="LLM agents: token budget per run.")] = None,
     max_output_tokens: Annotated[Optional[int], typer.Option("--max-output-tokens", help="LLM agents: cap per model call.")] = None,
+    llm_cache: Annotated[Optional[Path], typer.Option(
+        "--llm-cache", help="LLM agents: response cache folder (opt-in); a rerun replays from it with no upstream call.")] = None,
+    agent_option: Annotated[Optional[list[str]], typer.Option(
+        "--agent-option", help="An agent option as key=value (repeatable), e.g. num_drafts=5; see docs/llm-agents.md.")] = None,
     config: Annotated[Optional[Path], typer.Option(
         "--config", is_eager=True, callback=config_callback,
         help="Experiment YAML (`medalist init` writes one); flags given here override its values.")] = None,
 ) -> None:
     """Run an agent on tasks x seeds in the sandbox, then grade; `--resume DIR` finishes a group."""
-    from medalist.agents import AgentRegistry, build_agent
+    from medalist.agents import AgentRegistry
     from medalist.agents.config import check_mounts, protected_paths
+    from medalist.agents.registry import with_agent_options
     from medalist.llm.agents import LLM_AGENTS, with_llm_options
     from medalist.paths import data_dir
     from medalist.runner.executors import get_executor
@@ -95,6 +101,7 @@ def run(
         group.meta.resumed += 1
         group.meta.executor = ExecutorInfo(name=executor, workers=workers)
         _check_sandbox(group.meta.sandbox)
+        _preflight(group.meta.agent)
         group.save()
     else:
         if not agent or not tasks:
@@ -107,15 +114,16 @@ def run(
             check_mounts(command_config, protected_paths(runs_dir.resolve(), [p.resolve() for p in tasks_dir or []]),
                          where=f"{agents_file}: ")
         llm = dict(model=model, feedback_model=feedback_model, api_base=api_base, api_key_env=api_key_env,
-                   max_cost=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens)
+                   max_cost=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens,
+                   cache_dir=str(llm_cache.resolve()) if llm_cache else None)
+        options = _agent_options(ctx, agent_option)
         if agent_spec.kind == "command" or agent_spec.id not in LLM_AGENTS:
             if any(v is not None for v in llm.values()):
                 raise MedalistError(f"--model and the other LLM options apply to LLM agents ({', '.join(LLM_AGENTS)}), not {agent!r}")
+            agent_spec = with_agent_options(agent_spec, options)
         else:
-            agent_spec.config = with_llm_options(agent_spec.config, **llm)
-            preflight = getattr(build_agent(agent_spec), "preflight", None)  # missing API key: fail now
-            if preflight is not None:
-                preflight()
+            agent_spec.config = with_llm_options(agent_spec.config, **llm, **options)
+            _preflight(agent_spec)  # missing key, wrong endpoint or model, invalid options: fail now
         registry = TaskRegistry.default(extra_roots=tasks_dir)
         specs = registry.resolve(_split_selectors(tasks))
         overrides = LimitOverrides(
@@ -146,6 +154,32 @@ def run(
     if any(e.status == "error" for e in group.meta.runs):
         err_console.print(f"[red]some runs hit harness errors[/] (see run.json / harness.log); retry with `medalist run --resume {group.dir}`")
         raise typer.Exit(1)
+
+
+def _agent_options(ctx: typer.Context, given: list[str] | None) -> dict[str, object]:
+    """``--agent-option`` pairs on top of the experiment YAML's ``agent_options`` (a flag wins per key)."""
+    from medalist.configfile import parse_key_values
+    from medalist.llm.config import LLMConfig
+
+    from_file: list[str] = []
+    source = ctx.get_parameter_source("agent_option")
+    if source is not None and source.name == "COMMANDLINE":  # (typer may bring its own click's enum)
+        from_file = list((ctx.default_map or {}).get("agent_option") or [])
+    options = {**parse_key_values(from_file, "agent_options"), **parse_key_values(given or [])}
+    clash = sorted(k for k in options if k in LLMConfig.config_keys() and k != "temperature")
+    if clash:
+        raise MedalistError(f"--agent-option {clash[0]}: a model setting, not an agent option (use --{clash[0].replace('_', '-')} "
+                            "or the experiment YAML's model fields)")
+    return options
+
+
+def _preflight(spec) -> None:  # noqa: ANN001 - an AgentSpec
+    """Build the agent (validates its options) and run its preflight checks, printing their notes."""
+    from medalist.agents import build_agent
+
+    check = getattr(build_agent(spec), "preflight", None)
+    for note in (check() if check is not None else None) or []:
+        err_console.print(f"[yellow]note:[/] {note}")
 
 
 def _print_result(group, summary) -> None:  # noqa: ANN001

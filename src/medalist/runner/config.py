@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from medalist.configfile import format_validation_error, read_yaml
+from medalist.configfile import format_key_value, format_validation_error, read_yaml
 from medalist.errors import ConfigError, MedalistError
 
 
@@ -53,6 +53,8 @@ class ExperimentConfig(BaseModel):
     api_base: str | None = Field(None, description="LLM agents: OpenAI-compatible base URL (e.g. a local server).")
     api_key_env: str | None = Field(None, description="LLM agents: env var holding the key for api_base.")
     budget: ModelBudget = Field(default_factory=ModelBudget)
+    llm_cache: Path | None = Field(None, description="LLM agents: response cache folder (opt-in).")
+    agent_options: dict[str, Any] = Field(default_factory=dict, description="The agent's options (docs/llm-agents.md).")
     tasks: list[str] = Field(default_factory=list, description="Task ids, split names or split files.")
     tasks_dir: list[Path] = Field(default_factory=list, description="Extra folders of task folders.")
     seeds: int | None = Field(None, ge=1, description="Seeds per task (0..N-1).")
@@ -65,7 +67,7 @@ class ExperimentConfig(BaseModel):
     runs_dir: Path | None = Field(None, description="Folder that holds run groups.")
     grade: bool | None = Field(None, description="Grade the runs at the end (default true).")
 
-    @field_validator("limits", "budget", mode="before")
+    @field_validator("limits", "budget", "agent_options", mode="before")
     @classmethod
     def _empty_section(cls, v: Any) -> Any:
         return {} if v is None else v
@@ -102,6 +104,8 @@ class ExperimentConfig(BaseModel):
             "max_cost": self.budget.max_cost_usd,
             "max_tokens": self.budget.max_tokens,
             "max_output_tokens": self.budget.max_output_tokens,
+            "llm_cache": self.llm_cache,
+            "agent_option": [format_key_value(k, v) for k, v in self.agent_options.items()] or None,
             "tasks": self.tasks or None,
             "tasks_dir": self.tasks_dir or None,
             "seeds": self.seeds,
@@ -129,7 +133,7 @@ FIELD_OF_OPTION = {
     "step_limit": "max_iterations", "no_grade": "grade", "model": "model", "gpus": "limits.gpus",
     "disk": "limits.disk_gb", "max_files": "limits.max_files",
     "max_cost": "budget.max_cost_usd", "max_tokens": "budget.max_tokens",
-    "max_output_tokens": "budget.max_output_tokens",
+    "max_output_tokens": "budget.max_output_tokens", "agent_option": "agent_options",
 }
 
 
@@ -155,6 +159,8 @@ def load_experiment(path: Path) -> ExperimentConfig:
         cfg.agents_file = rel(cfg.agents_file)
     if cfg.runs_dir is not None:
         cfg.runs_dir = rel(cfg.runs_dir)
+    if cfg.llm_cache is not None:
+        cfg.llm_cache = rel(cfg.llm_cache)
     cfg.tasks_dir = [rel(p) for p in cfg.tasks_dir]
     cfg.tasks = [str(rel(Path(t))) if t.endswith(".txt") and rel(Path(t)).is_file() else t for t in cfg.tasks]
     return cfg
@@ -199,6 +205,8 @@ agent: automl
 # api_base: http://127.0.0.1:8000/v1
 # api_key_env: MY_API_KEY       # name of the env var holding the key (never the key itself)
 # budget: {max_cost_usd: 0.5, max_tokens: 200000, max_output_tokens: 4096}
+# llm_cache: llm-cache            # replay model answers on reruns (opt-in)
+# agent_options: {num_drafts: 5, debug_prob: 0.5}   # the agent's options (docs/llm-agents.md)
 
 # Tasks: task ids, split names (`lite`, `quick`, `all`, ...) or split files (*.txt).
 tasks: [lite]

@@ -31,7 +31,7 @@ from medalist.fsutil import atomic_write_json
 from medalist.runner.gpus import run_gpus
 from medalist.runner.layout import contract_env, contract_mounts, make_workspace, stage_task
 from medalist.llm.usage import run_usage
-from medalist.runner.models import RUN_JSON, AgentReport, RunRecord, RunSpec, RunStatus, Usage, utc_now
+from medalist.runner.models import RUN_JSON, AgentReport, AgentSpec, RunRecord, RunSpec, RunStatus, Usage, utc_now
 from medalist.runner.redact import redact_files
 from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
 from medalist.tasks.prepare import ensure_prepared
@@ -57,9 +57,19 @@ def write_record(run_dir: Path, record: RunRecord) -> None:
     atomic_write_json(Path(run_dir) / RUN_JSON, record)
 
 
-def _clean(run_dir: Path) -> None:
+def resume_keep(agent: AgentSpec) -> tuple[str, ...]:
+    """What an interrupted attempt leaves for the next one: the files a resumable agent (aide, research)
+    continues from (its workspace with its journal, its model usage so budgets cover the whole run)."""
+    try:
+        built = build_agent(agent)
+    except MedalistError:
+        return ()
+    return tuple(getattr(built, "resume_keep", ())) if getattr(built, "resumable", False) else ()
+
+
+def _clean(run_dir: Path, keep: tuple[str, ...] = ()) -> None:
     for child in run_dir.iterdir():
-        if child.name == ATTEMPT_LOCK:
+        if child.name == ATTEMPT_LOCK or child.name in keep:
             continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
@@ -67,22 +77,23 @@ def _clean(run_dir: Path) -> None:
             child.unlink()
 
 
-def clean_run_dir(run_dir: Path) -> None:
-    """Remove everything a previous (interrupted) attempt left in a run dir. A run dir whose attempt
-    lock is held (a live attempt, e.g. on a Dask worker) is left alone: that attempt finishes it."""
+def clean_run_dir(run_dir: Path, keep: tuple[str, ...] = ()) -> None:
+    """Remove everything a previous (interrupted) attempt left in a run dir but ``keep`` (see
+    :func:`resume_keep`). A run dir whose attempt lock is held (a live attempt, e.g. on a Dask worker)
+    is left alone: that attempt finishes it."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         return
     lock = run_dir / ATTEMPT_LOCK
     if not lock.exists():
-        _clean(run_dir)
+        _clean(run_dir, keep)
         return
     with open(lock, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return
-        _clean(run_dir)
+        _clean(run_dir, keep)
 
 
 def attempt_holder(run_dir: Path) -> dict[str, Any] | None:
@@ -213,7 +224,7 @@ def _execute_held(spec: RunSpec, run_dir: Path, token: str) -> RunRecord:
     previous = read_record(run_dir) if (run_dir / RUN_JSON).is_file() else None
     if previous is not None and previous.finished:
         return previous
-    _clean(run_dir)
+    _clean(run_dir, resume_keep(spec.agent) if previous is not None else ())
     record = new_record(spec, attempts=(previous.attempts if previous else 0) + 1)
     record.status, record.started_at = "running", utc_now()
     write_record(run_dir, record)
@@ -239,6 +250,8 @@ def _execute_held(spec: RunSpec, run_dir: Path, token: str) -> RunRecord:
     usage = run_usage(run_dir)  # LLM agents: tokens, cost, steps, stop reason (llm_usage.json)
     if usage is not None:
         record.usage = Usage.model_validate(usage)
+        if record.status == "failed" and not record.error and usage.get("stop_message"):
+            record.error = f"agent stopped ({usage.get('stop_reason')}): {usage['stop_message']}"[:500]
     record.ended_at = utc_now()
     record.seconds = round(time.monotonic() - start, 3)
     if not _owns(run_dir, token):  # lost the lock (e.g. an NFS lease): the newer attempt owns the dir

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from medalist.agents.gateway_agent import GatewayAgent
+from medalist.agents.options import AgentOptions
 from medalist.errors import MedalistError
-from medalist.llm.launch import GatewayAgent, gateway_launch
 from medalist.sandbox.base import Mount
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ class AdapterPackage(BaseModel):
     venv_env: str
     install: list[str]
 
-    def venv(self, config: dict[str, Any]) -> Path:
-        raw = config.get("venv") or os.environ.get(self.venv_env) or REPO / f".venv-{self.id}"
+    def venv(self, setting: str | None) -> Path:
+        raw = setting or os.environ.get(self.venv_env) or REPO / f".venv-{self.id}"
         return Path(raw).expanduser().resolve()
 
     def install_hint(self, venv: Path) -> str:
@@ -81,35 +82,54 @@ def java_conf_mounts(run_dir: Path) -> list[Mount]:
     return [Mount(source=copy, target=str(conf))]
 
 
+class AidemlOptions(AgentOptions):
+    venv: str | None = Field(None, description="aideml's venv (default: MEDALIST_AIDEML_VENV or .venv-aideml).")
+    num_drafts: int | None = Field(None, ge=1, description="agent.search.num_drafts (aideml's default: 5).")
+    debug_prob: float | None = Field(None, ge=0, le=1, description="agent.search.debug_prob (aideml's default: 0.5).")
+    exec_timeout: int = Field(600, gt=0, description="exec.timeout in seconds (aideml's default: 3600; capped at a third of the time limit).")
+
+
+class PlexeOptions(AgentOptions):
+    venv: str | None = Field(None, description="plexe's venv (default: MEDALIST_PLEXE_VENV or .venv-plexe).")
+    spark_cores: int = Field(2, ge=1, description="Cores of plexe's local Spark session.")
+    spark_memory: str = Field("1g", description="Spark driver memory.")
+    model_types: list[str] = Field(default_factory=lambda: ["xgboost", "lightgbm"], description="Model types plexe may train.")
+
+
 class _AdapterAgent(GatewayAgent):
     pkg: AdapterPackage
+    # Steps of an external agent are not reported: the step budget counts model calls only if asked.
+    steps_from_limits = False
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(config)
-        self.venv = self.pkg.venv(self.config)
+        self.venv = self.pkg.venv(getattr(self.options, "venv", None))
 
-    def preflight(self) -> None:
-        super().preflight()
+    def check_installed(self) -> None:
         if not (self.venv / "bin" / self.pkg.entry).is_file():
             raise MedalistError(f"{self.pkg.package} is not installed in {self.venv} "
                                 f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
 
+    def preflight(self) -> list[str]:
+        self.check_installed()
+        return super().preflight()
+
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         raise NotImplementedError
 
-    def extra_mounts(self, ctx: AgentContext) -> list[Mount]:
+    def argv(self, ctx: AgentContext) -> list[str]:
+        return self.wrapper_argv(ctx)
+
+    def adapter_mounts(self, ctx: AgentContext) -> list[Mount]:
         return []
 
-    def extra_env(self, ctx: AgentContext) -> dict[str, str]:
-        return {}
+    def extra_mounts(self, ctx: AgentContext) -> list[Mount]:
+        return [Mount(source=self.venv, target=str(self.venv)), *self.adapter_mounts(ctx)]
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        self.preflight()
-        # Steps of an external agent are not reported: the step budget counts model calls only if asked.
-        with gateway_launch(ctx, self.llm, self.wrapper_argv(ctx), env=self.extra_env(ctx),
-                            steps_from_limits=False) as launch:
-            launch.mounts.extend([Mount(source=self.venv, target=str(self.venv)), *self.extra_mounts(ctx)])
+        self.check_installed()
+        with super().launch(ctx) as launch:
             yield launch
 
 
@@ -117,12 +137,14 @@ class AidemlAgent(_AdapterAgent):
     id = "aideml"
     description = "The published aideml package (AIDE), run through the contract and the model gateway."
     pkg = AIDEML
+    options_model = AidemlOptions
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         args = [ctx.python, "-m", "medalist.agents.adapters.aideml_run", f"--aide={self.venv / 'bin' / 'aide'}"]
         for key in ("num_drafts", "debug_prob", "exec_timeout"):
-            if self.config.get(key) is not None:
-                args.append(f"--{key.replace('_', '-')}={self.config[key]}")
+            value = getattr(self.options, key)
+            if value is not None:
+                args.append(f"--{key.replace('_', '-')}={value}")
         return args
 
 
@@ -132,6 +154,7 @@ class PlexeAgent(_AdapterAgent):
     id = "plexe"
     description = "The published plexe package, run through the contract and the model gateway."
     pkg = PLEXE
+    options_model = PlexeOptions
     CONFIG_TARGET = "/opt/medalist-plexe/config.yaml"
 
     def config_yaml(self) -> dict[str, Any]:
@@ -143,12 +166,14 @@ class PlexeAgent(_AdapterAgent):
         cfg["routing_config"] = {"default": {"api_base": "${OPENAI_BASE_URL}",
                                              "headers": {"Authorization": "Bearer ${OPENAI_API_KEY}"}}}
         # Spark within the sandbox's means; only the model types installed (tensorflow, torch are not).
-        cfg["spark_local_cores"] = int(self.config.get("spark_cores") or 2)
-        cfg["spark_driver_memory"] = str(self.config.get("spark_memory") or "1g")
-        cfg["allowed_model_types"] = list(self.config.get("model_types") or ["xgboost", "lightgbm"])
+        opts = self.options
+        assert isinstance(opts, PlexeOptions)
+        cfg["spark_local_cores"] = opts.spark_cores
+        cfg["spark_driver_memory"] = opts.spark_memory
+        cfg["allowed_model_types"] = list(opts.model_types)
         return cfg
 
-    def extra_mounts(self, ctx: AgentContext) -> list[Mount]:
+    def adapter_mounts(self, ctx: AgentContext) -> list[Mount]:
         path = Path(ctx.run_dir) / "plexe_config" / "config.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(self.config_yaml(), sort_keys=False), encoding="utf-8")
