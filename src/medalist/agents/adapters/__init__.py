@@ -1,5 +1,5 @@
-"""Adapters that run published agent packages (``aideml``, ``plexe``) through the agent contract and
-the model gateway. Each package lives in its own venv (their pinned dependencies clash with ours),
+"""Adapters that run published agent packages (``aideml``, ``plexe``, ``openhands``) through the agent
+contract and the model gateway. Each package lives in its own venv (their pinned dependencies clash with ours),
 bound read-only into the sandbox; a small wrapper (run with the harness python) starts it with its
 model settings pointed at the gateway and turns its output into ``/home/submission/submission.csv``.
 """
@@ -33,13 +33,16 @@ class AdapterPackage(BaseModel):
     package: str
     entry: str  # console script in the venv's bin
     venv_env: str
-    install: list[str]
+    install: list[str] = []
+    script: str | None = None  # a setup script that installs it instead of ``install``
 
     def venv(self, config: dict[str, Any]) -> Path:
         raw = config.get("venv") or os.environ.get(self.venv_env) or REPO / f".venv-{self.id}"
         return Path(raw).expanduser().resolve()
 
     def install_hint(self, venv: Path) -> str:
+        if self.script:
+            return f"{self.venv_env}={venv} bash {REPO / self.script}"
         return f"/usr/bin/python3 -m venv {venv} && " + " && ".join(c.replace("{venv}", str(venv)) for c in self.install)
 
 
@@ -63,6 +66,12 @@ PLEXE = AdapterPackage(
              "{venv}/bin/pip install " + " ".join(PLEXE_DEPS)],
 )
 
+OPENHANDS = AdapterPackage(
+    # Current OpenHands needs Python >= 3.12: the script builds the venv on Debian 13's CPython 3.13.
+    id="openhands", package="openhands-sdk==1.58.2", entry="python", venv_env="MEDALIST_OPENHANDS_VENV",
+    script="scripts/setup_openhands.sh",
+)
+
 
 def java_conf_mounts(run_dir: Path) -> list[Mount]:
     """Debian's JDK links its configuration (conf/security/java.security, ...) to /etc/java-N-openjdk, which
@@ -83,6 +92,7 @@ def java_conf_mounts(run_dir: Path) -> list[Mount]:
 
 class _AdapterAgent(GatewayAgent):
     pkg: AdapterPackage
+    reports_steps = False  # the agent tells the gateway when each step starts (else its calls are its steps)
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(config)
@@ -106,9 +116,8 @@ class _AdapterAgent(GatewayAgent):
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
         self.preflight()
-        # Steps of an external agent are not reported: the step budget counts model calls only if asked.
         with gateway_launch(ctx, self.llm, self.wrapper_argv(ctx), env=self.extra_env(ctx),
-                            steps_from_limits=False) as launch:
+                            steps_from_limits=self.reports_steps) as launch:
             launch.mounts.extend([Mount(source=self.venv, target=str(self.venv)), *self.extra_mounts(ctx)])
             yield launch
 
@@ -161,3 +170,28 @@ class PlexeAgent(_AdapterAgent):
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         return [ctx.python, "-m", "medalist.agents.adapters.plexe_run", f"--plexe={self.venv / 'bin' / 'plexe'}"]
+
+
+class OpenHandsAgent(_AdapterAgent):
+    """OpenHands' CodeActAgent (openhands-sdk) with a local workspace: its commands and file edits run in
+    the sandbox itself, no Docker. See ``openhands_driver`` for how limits and the trajectory are kept."""
+
+    id = "openhands"
+    description = "OpenHands' CodeActAgent (openhands-sdk), run in the sandbox through the model gateway."
+    pkg = OPENHANDS
+    reports_steps = True
+
+    def preflight(self) -> None:
+        super().preflight()
+        if not any(self.venv.glob("lib/python3.*/site-packages/openhands/sdk")):
+            raise MedalistError(f"openhands-sdk is not installed in {self.venv} "
+                                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
+
+    def wrapper_argv(self, ctx: AgentContext) -> list[str]:
+        args = [ctx.python, "-m", "medalist.agents.adapters.openhands_run", f"--python={self.venv / 'bin' / 'python'}"]
+        if self.config.get("native_tool_calling") is not None:
+            args.append(f"--native-tool-calling={'true' if self.config['native_tool_calling'] else 'false'}")
+        for key in ("terminal", "llm_timeout"):
+            if self.config.get(key) is not None:
+                args.append(f"--{key.replace('_', '-')}={self.config[key]}")
+        return args
