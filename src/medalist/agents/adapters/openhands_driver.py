@@ -5,8 +5,8 @@ builds it) on the contract's instructions, in a local workspace (no Docker: comm
 - Model calls go to the harness gateway (``OPENAI_BASE_URL``, a per-run token as the key) under the
   gateway's role alias ``code``; every agent iteration is reported as a step, and the reason the agent
   stopped is reported at the end.
-- ``STEP_LIMIT`` caps the iterations (OpenHands' ``max_iteration_per_run``); ``TIME_LIMIT_SECS`` less a
-  margin ends the conversation (paused, then the process exits) so the submission on disk is graded.
+- ``STEP_LIMIT`` caps the iterations (OpenHands' ``max_iteration_per_run``); at ``--deadline`` (the time
+  limit less a margin) the conversation is paused and the process exits, so the submission on disk is graded.
 - The trajectory: OpenHands' own event store under ``/home/logs/openhands/`` and, rewritten after every
   event, ``/home/logs/trace.json`` (one entry per tool call: action, thought, input, output), which the
   HTML report shows.
@@ -73,6 +73,17 @@ def _text(value: Any) -> str:
     return text if isinstance(text, str) else str(value)
 
 
+def _shown(args: dict[str, Any]) -> str:
+    """A tool call's arguments for people: a shell command as is; otherwise ``command path`` and each
+    other argument (multi-line text such as a file's content below its name)."""
+    args = {k: v for k, v in args.items() if k != "kind"}
+    if isinstance(args.get("command"), str) and set(args) <= {"command", "is_input", "timeout", "reset"}:
+        return str(args["command"])
+    head = " ".join(str(args.pop(k)) for k in ("command", "path") if k in args)
+    rest = [f"{k}:\n{v}" if isinstance(v, str) and "\n" in v else f"{k}: {json.dumps(v)}" for k, v in args.items()]
+    return "\n".join([head, *rest] if head else rest)
+
+
 def _clip(text: str) -> str:
     return text if len(text) <= CLIP else text[:CLIP] + f"\n... ({len(text) - CLIP:,} more characters)"
 
@@ -104,12 +115,10 @@ class Trajectory:
             if kind == "ActionEvent":
                 action = getattr(event, "action", None)
                 args = action.model_dump(exclude_none=True, mode="json") if action is not None else {}
-                args.pop("kind", None)
-                shown = args.get("command") if set(args) <= {"command", "is_input", "timeout", "reset"} else None
                 entry = {"step": self._iteration(getattr(event, "llm_response_id", None)),
                          "action": event.tool_name,
                          "thought": _clip("\n".join(t for t in (_text(event.thought), _text(event.reasoning_content)) if t)),
-                         "input": _clip(shown if isinstance(shown, str) else json.dumps(args, indent=1)),
+                         "input": _clip(_shown(args)),
                          "output": ""}
                 self.by_call[event.tool_call_id] = entry
                 self.steps.append(entry)
@@ -159,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--logs", type=Path, required=True)
     p.add_argument("--instructions", type=Path, required=True)
     p.add_argument("--steps", type=int, required=True)
-    p.add_argument("--seconds", type=float, required=True, help="time for the conversation; then it is paused")
+    p.add_argument("--deadline", type=float, required=True, help="epoch seconds: the conversation is paused then")
     p.add_argument("--model", default="code")
     p.add_argument("--native-tool-calling", choices=("true", "false"), default="true")
     p.add_argument("--llm-timeout", type=int, default=600)
@@ -201,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
 
     runner = threading.Thread(target=run, daemon=True)
     runner.start()
-    runner.join(timeout=max(1.0, args.seconds - (time.monotonic() - start)))
+    runner.join(timeout=max(1.0, args.deadline - time.time()))
     if runner.is_alive():
         stopped.setdefault("time", f"time limit: paused after {time.monotonic() - start:.0f}s")
         threading.Thread(target=conversation.pause, daemon=True).start()

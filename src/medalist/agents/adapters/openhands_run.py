@@ -1,8 +1,8 @@
 """Inside the sandbox: run OpenHands (``openhands_driver`` with OpenHands' own Python) on the task.
 
-Resolves the contract's paths and limits, gives the driver the time limit less a margin for its
-conversation, and kills it if it overstays (the submission on disk is graded either way).
-The agent's commands run with the sandbox's ``PATH``: ``python`` there is the harness's solution
+Resolves the contract's paths and limits, gives the driver a deadline (the sandbox's start plus the
+time limit less two margins of ``publish_margin``) for its conversation, and kills it if it overstays
+(the submission on disk is graded either way). The agent's commands run with the sandbox's ``PATH``: ``python`` there is the harness's solution
 environment, not OpenHands' interpreter. Standard library only; started behind the gateway forwarder.
 """
 
@@ -20,10 +20,23 @@ from medalist.llm.toolkit import contract_path, publish_margin
 DRIVER = Path(__file__).with_name("openhands_driver.py")
 
 
-def driver_command(python: str, steps: int, seconds: float, *, native_tool_calling: bool = True,
+def sandbox_started(time_limit: float) -> float:
+    """Epoch seconds at which the run's sandbox started: the start of its pid 1 (bwrap's init, in the
+    sandbox's own pid namespace), so time lost before this wrapper ran counts against the limit. This
+    process's own start where that is unknown or implausible (the process backend's pid 1 is the host's)."""
+    now = time.time()
+    try:
+        ticks = int(Path("/proc/1/stat").read_text().rsplit(")", 1)[1].split()[19])
+        age = float(Path("/proc/uptime").read_text().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now
+    return now - age if 0 <= age < time_limit else now
+
+
+def driver_command(python: str, steps: int, deadline: float, *, native_tool_calling: bool = True,
                    terminal: str = "subprocess", llm_timeout: int | None = None) -> list[str]:
     args = [python, str(DRIVER), f"--workspace={contract_path('code')}", f"--logs={contract_path('logs')}",
-            f"--instructions={contract_path('instructions')}", f"--steps={steps}", f"--seconds={seconds:.0f}",
+            f"--instructions={contract_path('instructions')}", f"--steps={steps}", f"--deadline={deadline:.0f}",
             f"--native-tool-calling={'true' if native_tool_calling else 'false'}", f"--terminal={terminal}"]
     if llm_timeout is not None:
         args.append(f"--llm-timeout={llm_timeout}")
@@ -40,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--terminal", choices=("subprocess", "tmux"), default="subprocess")
     p.add_argument("--llm-timeout", type=int, default=None)
     args = p.parse_args(argv)
-    start = time.monotonic()
+    start = sandbox_started(args.time_limit)
     margin = publish_margin(args.time_limit)
-    cmd = driver_command(args.python, args.steps, max(10.0, args.time_limit - 2 * margin),
+    cmd = driver_command(args.python, args.steps, start + max(10.0, args.time_limit - 2 * margin),
                          native_tool_calling=args.native_tool_calling == "true", terminal=args.terminal,
                          llm_timeout=args.llm_timeout)
     tmp = Path(env.get("TMPDIR") or "/tmp")
@@ -53,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     print("medalist: running", " ".join(cmd), flush=True)
     try:
         done = subprocess.run(cmd, env=child_env, stdin=subprocess.DEVNULL, cwd=contract_path("code"),
-                              timeout=max(10.0, args.time_limit - margin - (time.monotonic() - start)))
+                              timeout=max(10.0, start + args.time_limit - margin - time.time()))
     except subprocess.TimeoutExpired:
         print("medalist: OpenHands overstayed its time and was stopped", file=sys.stderr)
         return 0
