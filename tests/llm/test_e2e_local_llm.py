@@ -100,3 +100,36 @@ def test_aide_quick_split_against_local_llama_server(llama_server: str, runs_dir
     print(f"e2e: {len(runs)} runs in {time.monotonic() - start:.0f}s; usage: "
           + "; ".join(json.dumps({k: json.loads((r / 'run.json').read_text())['usage'][k]
                                   for k in ('steps', 'calls', 'input_tokens', 'output_tokens')}) for r in runs))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_openhands_against_local_llama_server(llama_server: str, runs_dir: Path) -> None:
+    """OpenHands (its own venv, Python 3.13) in the sandbox, its calls through the gateway to llama.cpp."""
+    from medalist.agents.adapters import OPENHANDS
+
+    if not (OPENHANDS.venv({}) / ".medalist-openhands-installed").is_file():
+        msg = f"OpenHands not installed in {OPENHANDS.venv({})}: run bash scripts/setup_openhands.sh"
+        if os.environ.get("MEDALIST_REQUIRE_LOCAL_LLM"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    done = subprocess.run(
+        [MEDALIST, "run", "--agent", "openhands", "--model", "openai/gemma-3-270m", "--api-base", llama_server,
+         "--tasks", "penguins-species", "--time-limit", "480", "--step-limit", "2", "--max-output-tokens", "128",
+         "--runs-dir", str(runs_dir)],
+        capture_output=True, text=True, timeout=1500, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (run,) = [p.parent for p in runs_dir.glob("*/*/run.json")]
+    record = json.loads((run / "run.json").read_text())
+    log = (run / "agent_stdout.log").read_text()[-2000:] + (run / "agent_stderr.log").read_text()[-2000:]
+    assert record["status"] == "completed", (record, log)
+    usage = record["usage"]
+    assert usage["calls"] >= 1 and usage["input_tokens"] > 0 and usage["output_tokens"] > 0, usage
+    assert 1 <= usage["agent_steps"] <= 2 and usage["stop_reason"] in ("finished", "max_steps", "error"), usage
+    first = json.loads((run / "llm_calls.jsonl").read_text().splitlines()[0])  # OpenHands' prompt, our task
+    assert "OpenHands agent" in first["messages"][0]["content"] and "penguins" in first["messages"][1]["content"].lower()
+    trace = json.loads((run / "workspace/logs/trace.json").read_text())
+    assert trace["steps"] and trace["stop_reason"] == usage["stop_reason"], trace
+    assert record["grading"] is not None  # graded (valid or not)
+    print(f"openhands e2e: {record['seconds']:.0f}s; usage: " + json.dumps({k: usage[k] for k in ('calls', 'input_tokens', 'output_tokens', 'stop_reason')}))

@@ -154,6 +154,9 @@ def build_agent(model: str, base_url: str, api_key: str, native_tool_calling: bo
 
     llm = LLM(model=f"openai/{model}", base_url=base_url, api_key=api_key, usage_id="agent", api_mode="chat",
               native_tool_calling=native_tool_calling, stream=False, timeout=timeout,
+              # Plain-string message content: every OpenAI-compatible server takes it (llama.cpp's rejects
+              # content lists), and behind the gateway's alias OpenHands enables no caching or vision anyway.
+              force_string_serializer=True,
               # The gateway already retries its provider; a refused budget (HTTP 402) must not be retried.
               num_retries=1, retry_min_wait=1, retry_max_wait=4)
     agent = get_default_agent(llm, cli_mode=True)
@@ -223,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     elif errors:
         reason, message = "error", f"{type(errors[0]).__name__}: {str(errors[0]).splitlines()[0][:300] if str(errors[0]) else ''}"
     elif status == "finished":
-        reason, message = "finished", "the agent called finish"
+        last = trajectory.steps[-1]["action"] if trajectory.steps else ""
+        reason, message = "finished", ("the agent called finish" if last == "finish"
+                                       else "the agent answered without a tool call")
     elif any("MaxIterationsReached" in n for n in trajectory.notes):
         reason, message = "max_steps", f"OpenHands' iteration limit ({args.steps}) reached"
     else:
