@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from run_helpers import medalist_cli
 
 REPO = Path(__file__).resolve().parents[2]
 LLM_VENV = Path(os.environ.get("MEDALIST_LLM_VENV") or REPO / ".venv-llm")
@@ -104,21 +105,12 @@ def test_aide_quick_split_against_local_llama_server(llama_server: str, runs_dir
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
+@pytest.mark.usefixtures("openhands_venv")
 def test_openhands_against_local_llama_server(llama_server: str, runs_dir: Path) -> None:
     """OpenHands (its own venv, Python 3.13) in the sandbox, its calls through the gateway to llama.cpp."""
-    from medalist.agents.adapters import OPENHANDS
-
-    if not (OPENHANDS.venv({}) / ".medalist-openhands-installed").is_file():
-        msg = f"OpenHands not installed in {OPENHANDS.venv({})}: run bash scripts/setup_openhands.sh"
-        if os.environ.get("MEDALIST_REQUIRE_LOCAL_LLM"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    done = subprocess.run(
-        [MEDALIST, "run", "--agent", "openhands", "--model", "openai/gemma-3-270m", "--api-base", llama_server,
-         "--tasks", "penguins-species", "--time-limit", "480", "--step-limit", "2", "--max-output-tokens", "128",
-         "--runs-dir", str(runs_dir)],
-        capture_output=True, text=True, timeout=1500, env={**os.environ, "COLUMNS": "200"},
-    )
+    done = medalist_cli("run", "--agent", "openhands", "--model", "openai/gemma-3-270m", "--api-base", llama_server,
+                        "--tasks", "penguins-species", "--time-limit", "480", "--step-limit", "2",
+                        "--max-output-tokens", "128", "--runs-dir", str(runs_dir), timeout=1500)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (run,) = [p.parent for p in runs_dir.glob("*/*/run.json")]
     record = json.loads((run / "run.json").read_text())

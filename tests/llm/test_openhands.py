@@ -5,17 +5,16 @@ upstream that replays tool calls (tests/llm/fake_openai.py): real commands, real
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI
-from run_helpers import medalist_cli, only_group, skip_without_bwrap
+from run_helpers import medalist_cli, only_group
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.agents.adapters import OPENHANDS, OpenHandsAgent  # noqa: E402
+from medalist.agents.adapters import OpenHandsAgent  # noqa: E402
 from medalist.errors import MedalistError  # noqa: E402
 
 TRAIN = """import json
@@ -64,15 +63,6 @@ def tool_results(body: dict[str, Any]) -> list[str]:
     return out
 
 
-def _venv_or_skip() -> None:
-    if not (OPENHANDS.venv({}) / ".medalist-openhands-installed").is_file():
-        msg = f"OpenHands not installed in {OPENHANDS.venv({})}: run bash scripts/setup_openhands.sh"
-        if os.environ.get("MEDALIST_REQUIRE_LOCAL_LLM"):  # CI installs it with setup.sh --test
-            pytest.fail(msg)
-        pytest.skip(msg)
-    skip_without_bwrap()
-
-
 def _run(runs_dir: Path, fake: FakeOpenAI, *extra: str) -> Path:
     done = medalist_cli("run", "--agent", "openhands", "--tasks", "penguins-species", "--model", "openai/scripted",
                         "--api-base", fake.url, "--api-key-env", "MEDALIST_TEST_UPSTREAM_KEY",
@@ -95,8 +85,8 @@ def test_missing_openhands_venv_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("openhands_venv")
 def test_openhands_solves_a_task_in_the_sandbox_scripted_llm(runs_dir: Path) -> None:
-    _venv_or_skip()
     from medalist.report.traces import read_trace
 
     with FakeOpenAI(replay(SOLVE)) as fake:
@@ -126,8 +116,8 @@ def test_openhands_solves_a_task_in_the_sandbox_scripted_llm(runs_dir: Path) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("openhands_venv")
 def test_openhands_stops_at_the_step_limit_scripted_llm(runs_dir: Path) -> None:
-    _venv_or_skip()
     loop = [("terminal", {"command": "echo still working"})]
     with FakeOpenAI(replay(loop)) as fake:
         run = _run(runs_dir, fake, "--time-limit", "300", "--step-limit", "2")
