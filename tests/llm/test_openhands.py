@@ -34,7 +34,7 @@ print("trained on", len(train), "rows")
 
 # What a model would do: look at the data, write a training script, run it and check the submission.
 SOLVE = [
-    ("terminal", {"command": "id -un; ls /home/data; head -3 /home/data/train.csv"}),
+    ("terminal", {"command": "id -un; ls /home/data; head -3 /home/data/train.csv; env"}),
     ("file_editor", {"command": "create", "path": "/home/code/train.py", "file_text": TRAIN}),
     ("terminal", {"command": "cd /home/code && python train.py && validate_submission", "timeout": 120}),
     ("finish", {"message": "Trained a random forest and wrote /home/submission/submission.csv."}),
@@ -98,6 +98,7 @@ def test_openhands_solves_a_task_in_the_sandbox_scripted_llm(runs_dir: Path) -> 
     # The commands ran in the sandbox as the unprivileged user, and the model saw their output.
     results = tool_results(fake.requests[-1])
     assert results[0].splitlines()[0].strip() == "medalist-sandbox" and "train.csv" in results[0], results
+    assert "OPENAI_BASE_URL=http://127.0.0.1:" in results[0] and "sk-real-upstream-key" not in results[0]  # env dumped
     assert "valid submission format" in results[2] and "trained on" in results[2], results
     assert (run / "workspace/code/train.py").read_text() == TRAIN
     # Model calls went through the gateway: the scripted model under its real name, the key added outside.
@@ -105,7 +106,7 @@ def test_openhands_solves_a_task_in_the_sandbox_scripted_llm(runs_dir: Path) -> 
     assert [t["function"]["name"] for t in fake.requests[0]["tools"]][:2] == ["terminal", "file_editor"]
     auth = {h.get("Authorization") or h.get("authorization") for h in fake.headers}
     assert auth == {"Bearer sk-real-upstream-key"}
-    assert "sk-real-upstream-key" not in (run / "run.json").read_text() + log
+    assert not [f for f in run.rglob("*") if f.is_file() and b"sk-real-upstream-key" in f.read_bytes()]
     usage = record["usage"]
     assert usage["calls"] == usage["agent_steps"] == len(SOLVE) and usage["stop_reason"] == "finished", usage
     # The trajectory: OpenHands' own event store and trace.json, which the report shows.
