@@ -130,3 +130,17 @@ def test_openhands_stops_at_the_step_limit_scripted_llm(runs_dir: Path) -> None:
     trace = json.loads((run / "workspace/logs/trace.json").read_text())
     assert trace["stop_reason"] == "max_steps" and len(trace["steps"]) == 2
     assert record["grading"] is not None and not record["grading"]["valid_submission"]  # graded: no submission
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("openhands_venv")
+def test_openhands_stops_when_the_gateway_refuses_over_budget_scripted_llm(runs_dir: Path) -> None:
+    loop = [("terminal", {"command": "echo still working"})]
+    with FakeOpenAI(replay(loop)) as fake:  # 18 tokens a call: the third call would pass 30
+        run = _run(runs_dir, fake, "--time-limit", "300", "--step-limit", "10", "--max-tokens", "30")
+    record = json.loads((run / "run.json").read_text())
+    assert record["status"] == "completed", _log(run)
+    usage = record["usage"]
+    assert usage["calls"] == 2 == len(fake.requests) and usage["stop_reason"] == "max_tokens", usage
+    trace = json.loads((run / "workspace/logs/trace.json").read_text())
+    assert trace["stop_reason"] == "budget" and len(trace["steps"]) == 2, trace

@@ -224,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     elif "time" in stopped:
         reason, message = "time_limit", stopped["time"]
     elif errors:
-        reason, message = "error", f"{type(errors[0]).__name__}: {str(errors[0]).splitlines()[0][:300] if str(errors[0]) else ''}"
+        text = str(errors[0]).splitlines()[0][:300] if str(errors[0]) else ""
+        # A model call the gateway refused (HTTP 402 budget_exceeded) ends the run like a used-up step budget.
+        reason = "budget" if "budget_exceeded" in str(errors[0]) else "error"
+        message = f"{type(errors[0]).__name__}: {text}"
     elif status == "finished":
         last = trajectory.steps[-1]["action"] if trajectory.steps else ""
         reason, message = "finished", ("the agent called finish" if last == "finish"
