@@ -22,7 +22,7 @@ _BUILTINS: dict[str, Callable[..., Agent]] = {
     "dummy": DummyAgent,
     "sample": SampleAgent,
     "automl": AutomlAgent,
-    **llm_agent_factories(),  # aide, research, aideml, plexe: factories take the spec's config
+    **llm_agent_factories(),  # aide, research, aideml, plexe, openhands: factories take the spec's config
 }
 
 

@@ -1,5 +1,5 @@
-"""Adapters that run published agent packages (``aideml``, ``plexe``) through the agent contract and
-the model gateway. Each package lives in its own venv (their pinned dependencies clash with ours),
+"""Adapters that run published agent packages (``aideml``, ``plexe``, ``openhands``) through the agent
+contract and the model gateway. Each package lives in its own venv (their pinned dependencies clash with ours),
 bound read-only into the sandbox; a small wrapper (run with the harness python) starts it with its
 model settings pointed at the gateway and turns its output into ``/home/submission/submission.csv``.
 """
@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -34,13 +34,16 @@ class AdapterPackage(BaseModel):
     package: str
     entry: str  # console script in the venv's bin
     venv_env: str
-    install: list[str]
+    install: list[str] = []
+    script: str | None = None  # a setup script that installs it instead of ``install``
 
     def venv(self, setting: str | None) -> Path:
         raw = setting or os.environ.get(self.venv_env) or REPO / f".venv-{self.id}"
         return Path(raw).expanduser().resolve()
 
     def install_hint(self, venv: Path) -> str:
+        if self.script:
+            return f"{self.venv_env}={venv} bash {REPO / self.script}"
         return f"/usr/bin/python3 -m venv {venv} && " + " && ".join(c.replace("{venv}", str(venv)) for c in self.install)
 
 
@@ -62,6 +65,12 @@ PLEXE = AdapterPackage(
     # workflow needs pyspark (and a Java 17+ runtime), keras (on jax), xgboost-cpu and these.
     install=["{venv}/bin/pip install --no-deps plexe==1.4.4",
              "{venv}/bin/pip install " + " ".join(PLEXE_DEPS)],
+)
+
+OPENHANDS = AdapterPackage(
+    # Current OpenHands needs Python >= 3.12: the script builds the venv on Debian 13's CPython 3.13.
+    id="openhands", package="openhands-sdk==1.58.2", entry="python", venv_env="MEDALIST_OPENHANDS_VENV",
+    script="scripts/setup_openhands.sh",
 )
 
 
@@ -96,9 +105,17 @@ class PlexeOptions(AgentOptions):
     model_types: list[str] = Field(default_factory=lambda: ["xgboost", "lightgbm"], description="Model types plexe may train.")
 
 
+class OpenHandsOptions(AgentOptions):
+    venv: str | None = Field(None, description="OpenHands' venv (default: MEDALIST_OPENHANDS_VENV or .venv-openhands).")
+    native_tool_calling: bool = Field(True, description="Use the model's native tool calls (else OpenHands' prompt-based calls).")
+    terminal: Literal["subprocess", "tmux"] = Field("subprocess", description="OpenHands' terminal backend.")
+    llm_timeout: int | None = Field(None, gt=0, description="Seconds one model call may take (OpenHands' default when unset).")
+
+
 class _AdapterAgent(GatewayAgent):
     pkg: AdapterPackage
-    # Steps of an external agent are not reported: the step budget counts model calls only if asked.
+    # External agents' own steps are not reported: the step budget (model calls) applies only to those
+    # that declare ``steps_from_limits``.
     steps_from_limits = False
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
@@ -186,3 +203,31 @@ class PlexeAgent(_AdapterAgent):
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         return [ctx.python, "-m", "medalist.agents.adapters.plexe_run", f"--plexe={self.venv / 'bin' / 'plexe'}"]
+
+
+class OpenHandsAgent(_AdapterAgent):
+    """OpenHands' CodeActAgent (openhands-sdk) with a local workspace: its commands and file edits run in
+    the sandbox itself, no Docker. See ``openhands_driver`` for how limits and the trajectory are kept."""
+
+    id = "openhands"
+    description = "OpenHands' CodeActAgent (openhands-sdk), run in the sandbox through the model gateway."
+    pkg = OPENHANDS
+    options_model = OpenHandsOptions
+    steps_from_limits = True  # STEP_LIMIT is its max iterations; the gateway's step budget counts model calls
+    calls_per_step = 2  # one action call, plus room for the context condenser's summaries
+
+    def preflight(self) -> list[str]:
+        self.check_installed()
+        if not any(self.venv.glob("lib/python3.*/site-packages/openhands/sdk")):
+            raise MedalistError(f"openhands-sdk is not installed in {self.venv} "
+                                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
+        return super().preflight()
+
+    def wrapper_argv(self, ctx: AgentContext) -> list[str]:
+        opts = self.options
+        assert isinstance(opts, OpenHandsOptions)
+        args = [ctx.python, "-m", "medalist.agents.adapters.openhands_run", f"--python={self.venv / 'bin' / 'python'}",
+                f"--native-tool-calling={'true' if opts.native_tool_calling else 'false'}", f"--terminal={opts.terminal}"]
+        if opts.llm_timeout is not None:
+            args.append(f"--llm-timeout={opts.llm_timeout}")
+        return args
