@@ -25,7 +25,7 @@ from medalist.tasks.prepare import PreparedTask
 
 FOLDS = 5
 SEED = 0
-MAX_ROWS = 20_000  # checks run on at most this many training rows (a fixed random subset)
+MAX_ROWS = 10_000  # checks run on at most this many train (and test) rows (a fixed random subset)
 
 
 @dataclass
@@ -225,8 +225,10 @@ def load_frames(pt: PreparedTask) -> tuple[pd.DataFrame, pd.DataFrame, list[str]
     """train.csv (a fixed subset of at most MAX_ROWS rows, in file order), test.csv and the public feature names."""
     train = pd.read_csv(pt.public / "train.csv", low_memory=False)
     test = pd.read_csv(pt.public / "test.csv", low_memory=False)
+    rng = np.random.default_rng(SEED)
     if len(train) > MAX_ROWS:
-        keep = np.sort(np.random.default_rng(SEED).choice(len(train), MAX_ROWS, replace=False))
-        train = train.iloc[keep].reset_index(drop=True)
+        train = train.iloc[np.sort(rng.choice(len(train), MAX_ROWS, replace=False))].reset_index(drop=True)
+    if len(test) > MAX_ROWS:
+        test = test.iloc[np.sort(rng.choice(len(test), MAX_ROWS, replace=False))].reset_index(drop=True)
     features = [c for c in test.columns if c != pt.spec.id_column]
     return train, test, features

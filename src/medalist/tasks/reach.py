@@ -67,9 +67,10 @@ def min_rows(fp: TaskFingerprint) -> int:
 
 
 def is_finding(fp: TaskFingerprint, count: MatchCount, *, public: bool) -> bool:
-    """A source leaks when it holds answers for enough test rows, or (outside the public data, where test
-    features live by design) the features of half the test set: a copy of the dataset."""
-    if len(count.answers) >= min_rows(fp):
+    """A source leaks when it holds the answers of enough test rows (nearly every row it holds carries
+    its answer: a label token that merely occurs, like a 0 or 1 in another column, does not count), or,
+    outside the public data where test features live by design, the features of half the test set."""
+    if len(count.answers) >= max(min_rows(fp), 0.9 * len(count.features)):
         return True
     return not public and len(count.features) >= 0.5 * fp.rows
 
