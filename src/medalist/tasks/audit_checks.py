@@ -198,7 +198,7 @@ def _model_matrix(frame: pd.DataFrame) -> pd.DataFrame:
         elif x.astype(str).str.len().mean() > 40:
             out[col] = x.astype(str).str.len().astype(float)
         else:
-            out[col] = pd.Series(pd.factorize(x.astype(str))[0], index=x.index).astype(float)
+            out[col] = pd.Series(pd.factorize(x.astype(str), sort=True)[0], index=x.index).astype(float)  # value order, not row order
     return out
 
 
