@@ -23,10 +23,10 @@ def agents_yaml(folder: Path, source: Path, *, writable: bool = False, target: s
 
 def hostile_sources(data_cache: Path) -> dict[str, tuple[Path, bool, str]]:
     import medalist
-    from medalist.sandbox.masks import masked_paths
+    from medalist.tasks.hidden import floor_paths
     from medalist.tasks.registry import BUILTIN_DIR
 
-    raw = next(p for p in masked_paths() if "palmerpenguins" in str(p))
+    raw = next(p for p in floor_paths() if "palmerpenguins" in str(p))
     return {
         "builtin_task": (BUILTIN_DIR / "penguins-species", False, "inside medalist's built-in task folders"),
         "tasks_parent": (BUILTIN_DIR.parent, False, "contains medalist's built-in task folders"),

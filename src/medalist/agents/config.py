@@ -120,7 +120,7 @@ def protected_paths(runs_dir: Path | None = None, task_dirs: Iterable[Path] = ()
     the dataset packages' raw data; plus its source and venv for writable mounts."""
     import medalist
     from medalist.paths import data_dir
-    from medalist.sandbox.masks import masked_paths
+    from medalist.tasks.hidden import hidden_paths
     from medalist.tasks.registry import BUILTIN_DIR
 
     any_mount = [(data_dir(), "medalist's prepared-data cache (task data and private answers)"),
@@ -132,7 +132,7 @@ def protected_paths(runs_dir: Path | None = None, task_dirs: Iterable[Path] = ()
     if runs_dir is not None:
         containing.append((Path(runs_dir), "the runs folder (other runs and their results)"))
         any_mount += [(g.parent, "a run group") for g in Path(runs_dir).glob("*/metadata.json")]
-    any_mount += [(p, "a dataset package's raw data") for p in masked_paths()]
+    any_mount += [(p, "a dataset package's raw data or a file holding a task's test rows") for p in hidden_paths()]
     writable = [(Path(medalist.__file__).parent.parent, "medalist's source"), (Path(sys.prefix), "medalist's venv")]
     resolve = lambda items: tuple((Path(os.path.abspath(p)).resolve(), what) for p, what in items)  # noqa: E731
     return ProtectedPaths(any_mount=resolve(any_mount), writable=resolve(writable), containing=resolve(containing))

@@ -3,7 +3,7 @@
 It is separate from the harness's venv (torch, xgboost, catboost, ... without touching medalist's own
 dependencies), installed by ``scripts/setup_solution_env.sh`` and bound read-only into the sandbox at its
 host path. Dataset files that ship inside its packages (scikit-learn's bundled datasets) are hidden the
-same way as in the harness venv (:mod:`medalist.sandbox.masks`): with them an agent could rebuild the
+same way as in the harness venv (:mod:`medalist.tasks.hidden`): with them an agent could rebuild the
 answers of tasks built from those datasets. Inside, agents find its python in ``MEDALIST_SOLUTION_PYTHON``.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from medalist.errors import ConfigError
 from medalist.sandbox.base import Mount
-from medalist.sandbox.masks import DATASET_DATA, empty_dir
+from medalist.sandbox.masks import empty_dir
+from medalist.tasks.hidden import FLOOR_PACKAGE_DATA as DATASET_DATA
 
 VENV_ENV = "MEDALIST_SOLUTION_VENV"
 PYTHON_ENV = "MEDALIST_SOLUTION_PYTHON"

@@ -34,6 +34,7 @@ from medalist.llm.usage import run_usage
 from medalist.runner.models import RUN_JSON, AgentReport, AgentSpec, RunRecord, RunSpec, RunStatus, Usage, utc_now
 from medalist.runner.redact import redact_files
 from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
+from medalist.tasks.hidden import hidden_paths
 from medalist.tasks.prepare import ensure_prepared
 from medalist.tasks.registry import TaskRegistry
 
@@ -210,6 +211,8 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             deny=[pt.private],
             gpus=gpus,
         )
+        if sandbox.isolates:  # task definitions, dataset packages' data, files the audit found holding test rows
+            request.hide = hidden_paths()
         return sandbox.run(request), launch.secrets
 
 

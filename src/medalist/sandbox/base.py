@@ -76,6 +76,9 @@ class SandboxRequest:
     deny: list[Path] = field(default_factory=list)
     # The run's GPUs (leased by the caller, see gpu_alloc.py): the bwrap backend shows exactly these.
     gpus: tuple[GpuDevice, ...] = ()
+    # Host paths inside a bound folder (the harness venv, a read-only mount) to hide inside the sandbox:
+    # covered with an empty folder or /dev/null. The caller decides (e.g. files holding a task's raw data).
+    hide: list[Path] = field(default_factory=list)
 
 
 class Sandbox(Protocol):
