@@ -59,6 +59,13 @@ class FakeOpenAI:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def agent_requests(self) -> list[dict[str, Any]]:
+        """The requests an agent made: without ``medalist run``'s preflight call (one per model)."""
+        from medalist.llm.preflight import PROMPT
+
+        return [r for r in self.requests if r.get("messages") != PROMPT]
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 

@@ -129,7 +129,10 @@ def test_killed_aide_run_scripted_upstream_resumes_from_its_journal(require_bwra
     assert journal["attempts"] == 2 and [n["id"] for n in journal["nodes"]] == [0, 1, 2]
     assert [n["step"] for n in journal["nodes"]] == [1, 2, 3]
     usage = record["usage"]
-    assert usage["resumed"] == 1 and usage["steps"] == 3  # budgets counted over both attempts
+    # Budgets count over both attempts: steps are model calls (a code and a review call per agent step;
+    # the call that hung when the harness died was never answered), the agent's own step numbers go on.
+    assert usage["resumed"] == 1 and usage["agent_steps"] == 3, usage
+    assert usage["steps"] == usage["calls"] == 6, usage
 
 
 RESEARCH_SCRIPT = ("import shutil, torch, xgboost, catboost\\n"

@@ -96,14 +96,16 @@ def test_openhands_solves_a_task_in_the_sandbox_scripted_llm(runs_dir: Path) -> 
     grading = record["grading"]
     assert grading["valid_submission"] and grading["score"] >= 0.9, (grading, log)  # a real forest, really trained
     # The commands ran in the sandbox as the unprivileged user, and the model saw their output.
-    results = tool_results(fake.requests[-1])
+    calls = fake.agent_requests
+    assert len(calls) == len(fake.requests) - 1  # one preflight call before the run
+    results = tool_results(calls[-1])
     assert results[0].splitlines()[0].strip() == "medalist-sandbox" and "train.csv" in results[0], results
     assert "OPENAI_BASE_URL=http://127.0.0.1:" in results[0] and "sk-real-upstream-key" not in results[0]  # env dumped
     assert "valid submission format" in results[2] and "trained on" in results[2], results
     assert (run / "workspace/code/train.py").read_text() == TRAIN
     # Model calls went through the gateway: the scripted model under its real name, the key added outside.
-    assert len(fake.requests) == len(SOLVE) and all(r["model"] == "scripted" for r in fake.requests)
-    assert [t["function"]["name"] for t in fake.requests[0]["tools"]][:2] == ["terminal", "file_editor"]
+    assert len(calls) == len(SOLVE) and all(r["model"] == "scripted" for r in fake.requests)
+    assert [t["function"]["name"] for t in calls[0]["tools"]][:2] == ["terminal", "file_editor"]
     auth = {h.get("Authorization") or h.get("authorization") for h in fake.headers}
     assert auth == {"Bearer sk-real-upstream-key"}
     assert not [f for f in run.rglob("*") if f.is_file() and b"sk-real-upstream-key" in f.read_bytes()]
@@ -126,7 +128,7 @@ def test_openhands_stops_at_the_step_limit_scripted_llm(runs_dir: Path) -> None:
     assert record["status"] == "completed", _log(run)
     usage = record["usage"]
     assert usage["calls"] == usage["agent_steps"] == 2 and usage["stop_reason"] == "max_steps", usage
-    assert len(fake.requests) == 2
+    assert len(fake.agent_requests) == 2
     trace = json.loads((run / "workspace/logs/trace.json").read_text())
     assert trace["stop_reason"] == "max_steps" and len(trace["steps"]) == 2
     assert record["grading"] is not None and not record["grading"]["valid_submission"]  # graded: no submission
@@ -141,6 +143,6 @@ def test_openhands_stops_when_the_gateway_refuses_over_budget_scripted_llm(runs_
     record = json.loads((run / "run.json").read_text())
     assert record["status"] == "completed", _log(run)
     usage = record["usage"]
-    assert usage["calls"] == 2 == len(fake.requests) and usage["stop_reason"] == "max_tokens", usage
+    assert usage["calls"] == 2 == len(fake.agent_requests) and usage["stop_reason"] == "max_tokens", usage
     trace = json.loads((run / "workspace/logs/trace.json").read_text())
     assert trace["stop_reason"] == "budget" and len(trace["steps"]) == 2, trace

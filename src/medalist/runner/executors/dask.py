@@ -164,10 +164,12 @@ def connect(
         # The scheduler's HTTP server (health routes; the dashboard itself is off) moves to a free port
         # on 127.0.0.1 when 8787 is taken: not worth a warning on every `medalist run`.
         warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
+        # Worker processes log a heartbeat traceback at ERROR when the scheduler closes first at shutdown
+        # (a race under load); a run's own failures come back through its future, so only CRITICAL shows.
         try:
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR, resources=resources or None,
+                dashboard_address=None, memory_limit=0, silence_logs=logging.CRITICAL, resources=resources or None,
             )
         except Exception as exc:
             raise MedalistError(f"cannot start a local Dask cluster: {_first_line(exc)}") from None
