@@ -76,6 +76,7 @@ PROBE = textwrap.dedent("""
 def _probe(bwrap: BwrapSandbox, box: Path, fake: FakeGpus, gpus: tuple[GpuDevice, ...], other: int) -> dict:
     work = box / "work"
     work.mkdir(exist_ok=True)
+    work.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     log = box / "probe.json"
     result = bwrap.run(SandboxRequest(
         argv=[sys.executable, "-c", PROBE, str(fake.dev), str(fake.minors[other]), str(fake.lib),
@@ -122,6 +123,7 @@ def test_a_run_sees_only_its_own_gpu(bwrap: BwrapSandbox, box: Path, fake_gpus: 
 def test_a_run_without_gpus_sees_no_gpu_at_all(bwrap: BwrapSandbox, box: Path, fake_gpus: FakeGpus) -> None:
     work = box / "work"
     work.mkdir()
+    work.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     log = box / "out.txt"
     code = ("import glob, os; print(glob.glob('/dev/nvidia*'), os.path.exists('/sys'), "
             "os.environ.get('CUDA_VISIBLE_DEVICES'))")

@@ -174,7 +174,7 @@ def aggregate_agent_split(
         metrics=estimates_over_seeds(seeds),
         pass_at_k=pass_at_k_table([m for s in seeds for m in s]),
         total_cost_usd=sum(costs) if costs else None,
-        cost_unknown=any(r.cost_unknown for r, _ in pairs),
+        cost_unknown=any(r.cost_unknown for r, _ in in_split),
         total_wall_seconds=sum(walls) if walls else None,
     )
 
