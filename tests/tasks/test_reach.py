@@ -18,7 +18,8 @@ import pytest
 from medalist.tasks import TaskRegistry, ensure_prepared
 from medalist.tasks.fingerprint import task_fingerprint
 from medalist.tasks.hidden import floor_paths, hidden_paths, mirrored
-from medalist.tasks.reach import LARGE_CHARS, SAMPLE_LINES, scan_roots
+from medalist.tasks.reach import LARGE_CHARS, SAMPLE_LINES
+from medalist.tasks.reach_files import scan_roots
 from medalist.tasks.reach_state import ensure_scan, read_state
 
 SITE = "lib/python3.11/site-packages"
@@ -119,3 +120,22 @@ def test_floor_and_findings_are_hidden_in_every_bound_tree(tmp_path: Path, pengu
         assert (tree / SITE / "pkg" / "tests" / "data" / "penguins.arff.gz").resolve() in hidden  # finding + mirror
     assert (other / SITE / "sklearn" / "datasets" / "data").resolve() not in floor_paths()  # only when bound
     assert mirrored([scanned / SITE / "pkg" / "code.py"], [other]) == []
+
+
+def test_a_task_added_later_reads_only_files_whose_sketch_can_hold_it(tmp_path: Path, penguins) -> None:  # noqa: ANN001
+    """Files scanned once keep a sketch of their vocabulary: a second task's scan reads a file again only
+    if its sketch holds enough of that task's anchor tokens."""
+    from sklearn.datasets import load_wine
+
+    pt, raw = penguins
+    wine = ensure_prepared(TaskRegistry.default().get("wine-cultivar"))
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "penguins.csv").write_text(raw.to_csv(index=False))
+    (tmp_path / "tree" / "wine.csv").write_text(load_wine(as_frame=True).frame.to_csv(index=False))
+    (tmp_path / "tree" / "notes.txt").write_text("nothing to see here\n" * 50)
+    cache = tmp_path / "files.json"
+    first, stats1 = scan_roots([task_fingerprint(pt)], [tmp_path / "tree"], cache_path=cache)
+    assert [Path(f.path).name for f in first] == ["penguins.csv"] and stats1.decoded == 3
+    second, stats2 = scan_roots([task_fingerprint(wine)], [tmp_path / "tree"], cache_path=cache)
+    assert [Path(f.path).name for f in second] == ["wine.csv"]
+    assert stats2.decoded == 1 and stats2.gated == 2  # penguins.csv and notes.txt are not read again

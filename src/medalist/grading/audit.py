@@ -39,7 +39,7 @@ from medalist.tasks import audit_checks as ac
 from medalist.tasks.fingerprint import task_fingerprint
 from medalist.tasks.hidden import hidden_paths, is_hidden
 from medalist.tasks.prepare import PreparedTask
-from medalist.tasks.reach import scan_roots
+from medalist.tasks.reach_files import scan_roots
 from medalist.tasks.reach_state import ensure_scan
 
 ID_GAIN_MAX = 0.05

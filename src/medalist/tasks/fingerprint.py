@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,12 @@ def canon_token(tok: str) -> str:
 def text_tokens(text: str) -> list[str]:
     """Canonical tokens of free text or a raw line (empty strings dropped)."""
     return [t for t in map(canon_token, TOKEN_RE.findall(text)) if t]
+
+
+def token_hashes(tokens: Iterable[str]) -> np.ndarray:
+    """Stable 32-bit hashes of tokens (CRC-32 of their UTF-8 bytes), sorted and distinct: a file's
+    sketch. A collision only makes a token look present (a file is then read, never skipped wrongly)."""
+    return np.unique(np.fromiter((zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens), dtype=np.uint32))
 
 
 def vocabulary(text: str) -> set[str]:
@@ -214,6 +221,7 @@ class FingerprintIndex:
                     g_tok += [ids] * len(rows)
                     g_row += rows
         self.anchor_tokens = len(tok_id)  # ids below this are anchor tokens
+        self._anchor_hashes: np.ndarray | None = None
         self.tokens = frozenset(tok_id)
         self.uni_keys = frozenset(self.uni)
         self.gram_keys = frozenset(self.gram)
@@ -246,19 +254,15 @@ class FingerprintIndex:
         """Tasks that could have at least ``min_rows`` (or ``at_least``) test rows in a file with this
         vocabulary, with those rows (global numbers). Two necessary conditions, the cheap one first: the
         row's anchor is present (all its tokens are), and FEATURE_SHARE of its feature tokens are."""
-        least = self.min_rows if at_least is None else np.full(len(self.fps), at_least)
         common = vocabulary & self.tokens
         if not common:
             return {}
         present = np.zeros(self.anchor_tokens, dtype=bool)
         present[[self.tok_id[t] for t in common]] = True
-        mask = np.zeros(len(self.row_task), dtype=bool)
-        mask[self.u_row[present[self.u_tok]]] = True
-        mask[self.g_row[present[self.g_tok].all(axis=1)]] = True
-        per_task = np.add.reduceat(mask, self.offsets[:-1]) if len(mask) else np.zeros(len(self.fps))
-        tasks = [int(k) for k in np.flatnonzero(per_task >= least) if self.fps[k].rows]
+        mask, tasks = self._anchored(present, at_least)
         if not tasks:
             return {}
+        least = self.min_rows if at_least is None else np.full(len(self.fps), at_least)
         full: np.ndarray | None = None
         out = {}
         for k in tasks:
@@ -273,6 +277,30 @@ class FingerprintIndex:
             if ok.sum() >= least[k]:
                 out[k] = lo + np.flatnonzero(ok)
         return out
+
+    def _anchored(self, present: np.ndarray, at_least: int | None) -> tuple[np.ndarray, list[int]]:
+        """Rows whose anchor tokens are all ``present`` (by anchor token id), and the tasks with at least
+        ``min_rows`` (or ``at_least``) of them."""
+        least = self.min_rows if at_least is None else np.full(len(self.fps), at_least)
+        mask = np.zeros(len(self.row_task), dtype=bool)
+        mask[self.u_row[present[self.u_tok]]] = True
+        mask[self.g_row[present[self.g_tok].all(axis=1)]] = True
+        per_task = np.add.reduceat(mask, self.offsets[:-1]) if len(mask) else np.zeros(len(self.fps))
+        return mask, [int(k) for k in np.flatnonzero(per_task >= least) if self.fps[k].rows]
+
+    @property
+    def anchor_hashes(self) -> np.ndarray:
+        """The hash (as in a file's sketch) of every anchor token, by anchor token id."""
+        if self._anchor_hashes is None:
+            anchors = sorted(((i, t) for t, i in self.tok_id.items() if i < self.anchor_tokens))
+            self._anchor_hashes = np.array([zlib.crc32(t.encode("utf-8", "surrogatepass")) for _, t in anchors],
+                                           dtype=np.uint32)
+        return self._anchor_hashes
+
+    def gate(self, present: np.ndarray, at_least: int | None = None) -> list[int]:
+        """Tasks that could have enough anchored rows in a file whose sketch holds the anchor tokens
+        marked in ``present`` (by anchor token id): the pre-filter's first condition, without the file."""
+        return self._anchored(present, at_least)[1]
 
     def match(self, records: Iterable[list[str]], rows: dict[int, np.ndarray], counts: dict[int, MatchCount]) -> None:
         """Match token records (raw rows/lines) against the candidate ``rows`` of each task (as the

@@ -1,22 +1,23 @@
-"""Answer reachability: search every file under the sandbox's readable trees for tasks' hidden test rows.
+"""Answer reachability, one file: does this file's content hold tasks' hidden test rows?
 
 Files are recognised by content, not by a list of known datasets: every file whose name says it may
 hold a table (``.csv``, ``.tsv``, ``.arff``, ``.dat``, ``.data``, ``.txt``, ``.json``, pickles, ``.npy``,
 ``.npz``, ``.parquet``, ``.feather``), possibly compressed (gzip, bz2, xz: detected by magic bytes) or
 inside a zip/tar archive (members named like tables, or with no suffix, e.g. one post per file), is
-decoded and its rows are matched against the tasks' fingerprints (:mod:`medalist.tasks.fingerprint`).
+decoded (JSON records or columns as a table) and its rows are matched against the tasks' fingerprints
+(:mod:`medalist.tasks.fingerprint`), every task at once: a vocabulary pre-filter over all tasks'
+anchors (array operations) picks the few tasks that could have enough rows in the file, and only
+those are matched line by line.
 
-What keeps a scan of several GB cheap:
+A large text (more than ``LARGE_CHARS``) is first matched on an evenly spaced sample of
+``SAMPLE_LINES`` lines; only tasks with a row in the sample get the full vocabulary pre-filter and are
+matched on every line. A text whose lines hold a task's test rows at density ``d`` shows none in the
+sample with probability about ``(1 - d) ** 5000`` (< 1e-4 for ``d >= 0.2%``, e.g. 2,000 test rows in
+a million-line file); smaller texts are always matched in full.
 
-- one pass for every task: a file is decoded and tokenised once, then a vocabulary pre-filter over all
-  tasks' anchors (array operations) picks the few tasks that could have enough rows in it;
-- a large text (more than ``LARGE_CHARS``) is first matched on an evenly spaced sample of
-  ``SAMPLE_LINES`` lines; only tasks with a row in the sample get the vocabulary pre-filter and are
-  matched on every line. A text whose lines hold a task's test rows at density ``d`` shows none in
-  the sample with probability about ``(1 - d) ** 5000`` (< 1e-4 for ``d >= 0.2%``, e.g. 2,000 test
-  rows in a million-line file); smaller texts are always matched in full;
-- files are scanned by a pool of processes, and results are cached per file (path, size, mtime) and
-  fingerprint, so a re-scan of an unchanged tree decodes nothing.
+Scanning a file also yields its *sketch*: hashes of its vocabulary (of the sample, for large texts),
+which :mod:`medalist.tasks.reach_files` keeps so a task fingerprinted later can skip every file whose
+sketch cannot hold its rows, without reading it again.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ import gzip
 import io
 import json
 import lzma
-import multiprocessing
-import os
 import pickle
+import re
 import tarfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -39,8 +39,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from medalist.fsutil import atomic_write_json
-from medalist.tasks.fingerprint import FingerprintIndex, MatchCount, TaskFingerprint, min_rows, text_tokens, vocabulary
+from medalist.tasks.fingerprint import (
+    MIN_ROW_TOKENS,
+    TOKEN_RE,
+    FingerprintIndex,
+    MatchCount,
+    canon_token,
+    min_rows,
+    text_tokens,
+    token_hashes,
+    vocabulary,
+)
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".arff", ".dat", ".data", ".txt", ".json", ".pkl", ".pickle", ".npy", ".npz",
                   ".parquet", ".feather"}
@@ -48,13 +57,12 @@ COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".compress", ".lzma"}
 ARCHIVE_SUFFIXES = {".zip", ".tar", ".tgz"}
 MAX_FILE_BYTES = 300 << 20
 MAX_DECODED_BYTES = 512 << 20
-CACHE_VERSION = 2
 DOCUMENT_BYTES = 64 << 10
 SAMPLE_LINES = 5000  # lines of a large text tried first; a text holding a task's rows shows some in them
 LARGE_CHARS = 1 << 20  # a text longer than this is sampled first
 WINDOW_CHARS = 256 << 10  # a longer line (e.g. minified JSON) is matched in overlapping windows of this size
 VOCAB_CHUNK = 4 << 20
-WORKERS_ENV = "MEDALIST_SCAN_WORKERS"
+LINE_TOKEN_RE = re.compile(r"[\n\r]|" + TOKEN_RE.pattern)
 
 
 class ReachFinding(BaseModel):
@@ -210,6 +218,29 @@ def _text_vocabulary(text: str) -> set[str]:
     return vocab
 
 
+def _tokenised(text: str) -> tuple[set[str], list[str]]:
+    """One regex pass over a text: its vocabulary and its raw tokens with line breaks kept as markers."""
+    raw = LINE_TOKEN_RE.findall(text)
+    vocab = set(map(canon_token, set(raw)))
+    vocab -= {"\n", "\r", ""}
+    return vocab, raw
+
+
+def _records(text: str, raw: list[str] | None = None) -> list[list[str]]:
+    """Token records of a text's lines (``raw``: its :func:`_tokenised` tokens, if at hand); lines of
+    fewer than MIN_ROW_TOKENS tokens are dropped (they cannot match a row). A text with a line longer
+    than ``WINDOW_CHARS`` is cut into :func:`_segments` first."""
+    if len(text) > WINDOW_CHARS and max(map(len, text.splitlines())) > WINDOW_CHARS:
+        return [r for r in map(text_tokens, _segments(text)) if len(r) >= MIN_ROW_TOKENS]
+    if raw is None:
+        raw = LINE_TOKEN_RE.findall(text)
+    bounds = [-1, *(i for i, t in enumerate(raw) if t == "\n" or t == "\r"), len(raw)]
+    canon = {t: canon_token(t) for t in set(raw)}
+    lines = ([c for c in map(canon.__getitem__, raw[a + 1:b]) if c] for a, b in zip(bounds, bounds[1:])
+             if b - a > MIN_ROW_TOKENS)
+    return [line for line in lines if len(line) >= MIN_ROW_TOKENS]
+
+
 def _segments(text: str) -> list[str]:
     """A text's lines; a line longer than ``WINDOW_CHARS`` (a table serialised on one line) becomes
     overlapping windows, so every row of up to half a window lies whole in one of them."""
@@ -227,286 +258,64 @@ def _only(found: dict[int, np.ndarray], tasks: set[int] | None) -> dict[int, np.
     return found if tasks is None else {k: rows for k, rows in found.items() if k in tasks}
 
 
-def _scan_large(text: str, index: FingerprintIndex, tasks: set[int] | None, counts: dict[int, MatchCount]) -> None:
+def _scan_large(text: str, index: FingerprintIndex, tasks: set[int] | None, counts: dict[int, MatchCount]) -> set[str]:
     """A text of more than ``LARGE_CHARS``: an evenly spaced sample of ``SAMPLE_LINES`` lines first (its
-    own vocabulary, anchors of even one row); only tasks with a row in it are matched on every line."""
+    own vocabulary, anchors of even one row); only tasks with a row in it are matched on every line.
+    Returns the sample's vocabulary."""
     segments = _segments(text)
     sample = segments[:: max(1, len(segments) // SAMPLE_LINES)]
-    todo = _only(index.prefilter(vocabulary("\n".join(sample)), at_least=1), tasks)
+    vocab = vocabulary("\n".join(sample))
+    todo = _only(index.prefilter(vocab, at_least=1), tasks)
     if not todo:
-        return
+        return vocab
     hits: dict[int, MatchCount] = {}
     index.match(map(text_tokens, sample), todo, hits)
     hit = {k for k in todo if hits[k].features}
     if hit:
-        index.match(map(text_tokens, segments), _only(index.prefilter(_text_vocabulary(text)), hit), counts)
+        index.match(_records(text), _only(index.prefilter(_text_vocabulary(text)), hit), counts)
+    return vocab
 
 
-def scan_bytes(name: str, data: bytes, index: FingerprintIndex, tasks: Iterable[int] | None = None) -> dict[int, MatchCount]:
-    """Match one file's content against the index's tasks (or only ``tasks``): {task index: rows found}.
+@dataclass
+class FileScan:
+    """What one file holds: rows found per task index, and its sketch (vocabulary hashes; ``sampled``
+    when it covers only a large text's line sample, whose pre-filter asks for one anchored row)."""
+
+    counts: dict[int, MatchCount] = field(default_factory=dict)
+    sketch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    sampled: bool = False
+
+
+def scan_bytes(name: str, data: bytes, index: FingerprintIndex, tasks: Iterable[int] | None = None) -> FileScan:
+    """Match one file's content against the index's tasks (or only ``tasks``).
 
     Archive members are pooled: one vocabulary pre-filter for the archive's texts, then matching per
     member (and per member document, when it is small), counted for the archive as a whole, so a
     collection of one-row files counts. Large texts are sampled first (:func:`_scan_large`).
     """
     wanted = None if tasks is None else set(tasks)
-    counts: dict[int, MatchCount] = {}
+    out = FileScan()
     small = []
+    vocab: set[str] = set()
     for member, text in _texts(name, data):
         if len(text) > LARGE_CHARS:
-            _scan_large(text, index, wanted, counts)
+            vocab |= _scan_large(text, index, wanted, out.counts)
+            out.sampled = True
         else:
             small.append((member, text))
     if small:
-        vocab: set[str] = set()
-        for _, text in small:
-            vocab |= vocabulary(text)
-        todo = _only(index.prefilter(vocab), wanted)
-        for member, text in small if todo else ():
-            index.match(map(text_tokens, _segments(text)), todo, counts)
+        small_vocab: set[str] = set()
+        tokenised = []
+        for member, text in small:
+            words, raw = _tokenised(text)
+            small_vocab |= words
+            tokenised.append((member, text, raw))
+        vocab |= small_vocab
+        todo = _only(index.prefilter(small_vocab), wanted)
+        for member, text, raw in tokenised if todo else ():
+            index.match(_records(text, raw), todo, out.counts)
             if member is not None and len(text) <= DOCUMENT_BYTES:
-                index.match([text_tokens(text)], todo, counts)
-    return {k: c for k, c in counts.items() if c.features}
-
-
-# ---- scanning many files ---------------------------------------------------------------------------
-
-_INDEX: FingerprintIndex | None = None  # set before the worker pool forks (inherited, never pickled)
-
-
-def _scan_one(item: tuple[str, tuple[int, ...]]) -> tuple[str, list[tuple[int, int, int]] | None]:
-    """Worker: scan one file for the given tasks -> (path, [(task index, rows with features, with
-    answers)], or None when the file cannot be read or decoded)."""
-    path, tasks = item
-    assert _INDEX is not None
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        found = scan_bytes(os.path.basename(path), data, _INDEX, tasks)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, MemoryError,
-            RuntimeError):
-        return path, None
-    return path, [(k, len(c.features), len(c.answers)) for k, c in sorted(found.items())]
-
-
-def scan_workers() -> int:
-    """Processes a scan uses: ``MEDALIST_SCAN_WORKERS``, else the CPUs this process may run on (at most 4)."""
-    raw = os.environ.get(WORKERS_ENV, "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-
-
-def scan_files(
-    items: list[tuple[str, tuple[int, ...]]], index: FingerprintIndex, workers: int | None = None
-) -> Iterator[tuple[str, list[tuple[int, int, int]] | None]]:
-    """Scan (path, task indices) items, largest files first, in a pool of forked processes."""
-    global _INDEX
-    workers = workers or scan_workers()
-    items = sorted(items, key=lambda it: -_size(it[0]))
-    _INDEX = index
-    try:
-        if workers <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            yield from map(_scan_one, items)
-            return
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(_scan_one, items, chunksize=4)
-    finally:
-        _INDEX = None
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
-@dataclass
-class TreeListing:
-    """What a walk of one tree saw: its folders and candidate files (paths relative to the tree)."""
-
-    root: Path
-    dirs: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    seen: int = 0
-
-
-def walk_tree(root: Path, exclude: Iterable[Path] = ()) -> TreeListing:
-    """Every folder and candidate file under ``root`` (symbolic links are not followed: a link's target
-    lies in a tree of its own or is not visible), minus ``exclude`` (hidden anyway)."""
-    root = Path(root)
-    listing = TreeListing(root=root)
-    excluded = {os.path.realpath(p) for p in exclude}
-    if root.is_file() and not root.is_symlink():
-        listing.files.append("")
-        listing.seen = 1
-        return listing
-    if not root.is_dir() or os.path.realpath(root) in excluded:
-        return listing
-    base = str(root)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel = os.path.relpath(dirpath, base)
-        listing.dirs.append("" if rel == "." else rel)
-        dirnames[:] = [d for d in dirnames if os.path.realpath(os.path.join(dirpath, d)) not in excluded]
-        listing.seen += len(filenames)
-        for f in filenames:
-            if is_candidate(f):
-                full = os.path.join(dirpath, f)
-                if not os.path.islink(full) and full not in excluded:
-                    listing.files.append(os.path.relpath(full, base))
-    return listing
-
-
-@dataclass
-class ScanStats:
-    """What a scan looked at, for the report."""
-
-    files_seen: int = 0
-    candidates: int = 0
-    decoded: int = 0
-    cached: int = 0
-    skipped_large: int = 0
-    unreadable: int = 0
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0
-
-
-class ScanCache:
-    """Per-file scan results keyed by path, size and mtime, per fingerprint digest; one JSON file.
-
-    ``files[path] = [size, mtime_ns, set index, [[digest, rows with features, with answers], ...]]``, where
-    ``sets[set index]`` lists the digests the file was scanned for (shared by most files).
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.sets: list[list[str]] = []
-        self.files: dict[str, list] = {}
-        self.dirty = False
-        if path is not None and path.is_file():
-            try:
-                raw = json.loads(path.read_text())
-                if raw.get("version") == CACHE_VERSION:
-                    self.sets, self.files = raw["sets"], raw["files"]
-            except (OSError, ValueError, KeyError):
-                self.sets, self.files = [], {}
-        self._set_ids = {tuple(s): i for i, s in enumerate(self.sets)}
-
-    def lookup(self, path: str, st: os.stat_result) -> tuple[set[str], list[list]]:
-        """(digests this file was scanned for, its results) when size and mtime still match."""
-        entry = self.files.get(path)
-        if entry is None or entry[0] != st.st_size or entry[1] != st.st_mtime_ns:
-            return set(), []
-        return set(self.sets[entry[2]]), entry[3]
-
-    def store(self, path: str, st: os.stat_result, digests: set[str], results: list[list]) -> None:
-        key = tuple(sorted(digests))
-        if key not in self._set_ids:
-            self._set_ids[key] = len(self.sets)
-            self.sets.append(list(key))
-        self.files[path] = [st.st_size, st.st_mtime_ns, self._set_ids[key], results]
-        self.dirty = True
-
-    def save(self) -> None:
-        if self.path is not None and self.dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(self.path, {"version": CACHE_VERSION, "sets": self.sets, "files": self.files})
-            self.dirty = False
-
-
-def scan_paths(
-    fps: list[TaskFingerprint], paths: list[str], cache: ScanCache, stats: ScanStats, workers: int | None = None
-) -> dict[str, list[list]]:
-    """Results for every path and fingerprint: cached ones as they are, the rest scanned (and cached).
-
-    Returns ``{path: [[digest, rows with features, rows with answers], ...]}`` (only non-empty results).
-    """
-    import time
-
-    start, cpu = time.perf_counter(), time.process_time()
-    index_of = {fp.digest: k for k, fp in enumerate(fps)}
-    out: dict[str, list[list]] = {}
-    todo: dict[str, tuple[os.stat_result, set[str], list[list]]] = {}
-    for path in paths:
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        stats.candidates += 1
-        if st.st_size > MAX_FILE_BYTES:
-            stats.skipped_large += 1
-            continue
-        done, results = cache.lookup(path, st)
-        missing = set(index_of) - done
-        if missing:
-            todo[path] = (st, done, [r for r in results if r[0] not in missing])
-        else:
-            stats.cached += 1
-        if results:
-            out[path] = [r for r in results if r[0] in index_of and r[0] not in missing]
-    if todo:
-        index = FingerprintIndex(fps)
-        items = {p: tuple(sorted(index_of[d] for d in set(index_of) - todo[p][1])) for p in todo}
-        for path, found in scan_files(list(items.items()), index, workers):
-            st, done, kept = todo[path]
-            if found is None:
-                stats.unreadable += 1
-                found = []
-            stats.decoded += 1
-            new = [[fps[k].digest, n_feat, n_ans] for k, n_feat, n_ans in found]
-            cache.store(path, st, done | {fps[k].digest for k in items[path]}, kept + new)
-            if new:
-                out.setdefault(path, []).extend(new)
-    stats.seconds += time.perf_counter() - start
-    stats.cpu_seconds += time.process_time() - cpu + _children_cpu()
-    return {p: r for p, r in out.items() if r}
-
-
-_CHILD_CPU = [0.0]
-
-
-def _children_cpu() -> float:
-    """CPU seconds of finished worker processes since the last call."""
-    now = sum(os.times()[2:4])
-    used, _CHILD_CPU[0] = now - _CHILD_CPU[0], now
-    return used
-
-
-def findings_of(
-    fps: list[TaskFingerprint], results: dict[str, list[list]], *, public_roots: Iterable[Path] = ()
-) -> list[ReachFinding]:
-    """The results that leak (:func:`is_finding`), as findings."""
-    by_digest = {fp.digest: fp for fp in fps}
-    public = [Path(p).resolve() for p in public_roots]
-    found = []
-    for path, rows in sorted(results.items()):
-        is_public = any(Path(path).resolve().is_relative_to(p) for p in public)
-        for digest, n_feat, n_ans in rows:
-            fp = by_digest.get(digest)
-            if fp is not None and is_finding(fp.rows, n_feat, n_ans, public=is_public):
-                found.append(ReachFinding(task_id=fp.task_id, path=path, test_rows=fp.rows,
-                                          rows_with_features=n_feat, rows_with_answers=n_ans))
-    return found
-
-
-def scan_roots(
-    fps: list[TaskFingerprint],
-    roots: list[Path],
-    *,
-    public_roots: list[Path] | None = None,
-    exclude: list[Path] | None = None,
-    cache_path: Path | None = None,
-    workers: int | None = None,
-) -> tuple[list[ReachFinding], ScanStats]:
-    """Search every candidate file under ``roots`` (and ``public_roots``, where only answers count)."""
-    stats = ScanStats()
-    paths: list[str] = []
-    for root in [*roots, *(public_roots or [])]:
-        listing = walk_tree(Path(root), exclude or [])
-        stats.files_seen += listing.seen
-        paths += [os.path.join(str(root), f) if f else str(root) for f in listing.files]
-    cache = ScanCache(cache_path)
-    results = scan_paths(fps, list(dict.fromkeys(paths)), cache, stats, workers)
-    cache.save()
-    return findings_of(fps, results, public_roots=public_roots or []), stats
+                index.match([text_tokens(text)], todo, out.counts)
+    out.counts = {k: c for k, c in out.counts.items() if c.features}
+    out.sketch = token_hashes(vocab)
+    return out

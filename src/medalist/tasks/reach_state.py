@@ -32,7 +32,8 @@ from medalist.fsutil import atomic_write_json
 from medalist.tasks.cache import PreparedTask
 from medalist.tasks.fingerprint import fingerprint_digest, task_fingerprint
 from medalist.tasks.hidden import FLOOR_PACKAGE_DATA, floor_in
-from medalist.tasks.reach import CACHE_VERSION, ReachFinding, ScanCache, ScanStats, findings_of, scan_paths, walk_tree
+from medalist.tasks.reach import ReachFinding
+from medalist.tasks.reach_files import CACHE_VERSION, ScanCache, ScanStats, findings_of, scan_paths, walk_tree
 from medalist.tasks.registry import BUILTIN_DIR
 
 REACH_ENV = "MEDALIST_REACH_CACHE"
