@@ -128,12 +128,25 @@ def check_adversarial(train: pd.DataFrame, test: pd.DataFrame, features: list[st
 
 def check_duplicates(pt: PreparedTask, view: ac.TargetView, train: pd.DataFrame, test: pd.DataFrame,
                      features: list[str]) -> CheckResult:
+    """Fails when more than ``DUP_MAX`` of the test rows duplicate a train row and copying their targets
+    explains much (``DUP_COPY_GAIN_MAX``): the same records twice. Coarse features that coincide by
+    chance (copying explains little) pass. Copying alone (the prior elsewhere) must not reach a medal
+    on the task's leaderboard; ``copy_medal`` marks that, and no task.yaml reason excuses it."""
     sig = ac.duplicate_signal(pt, view, train, test, features)
-    passed = sig.share <= DUP_MAX or sig.copy_gain < DUP_COPY_GAIN_MAX
+    lb = pt.spec.leaderboard_path
+    th = load_leaderboard(lb, pt.spec.is_lower_better) if lb is not None and lb.is_file() else None
+    copy_medal = th is not None and sig.copy_score is not None and th.at_least(sig.copy_score, th.bronze)
+    passed = (sig.share <= DUP_MAX or sig.copy_gain < DUP_COPY_GAIN_MAX) and not copy_medal
+    copy = "" if sig.copy_score is None else (
+        f"; copying alone scores {sig.copy_score:.4g}" + (f" (bronze {th.bronze:.4g}{': a medal' if copy_medal else ''})"
+                                                          if th is not None else ""))
     return CheckResult(name="duplicates", passed=passed,
                        detail=f"{sig.share:.1%} of test rows duplicate a train row (limit {DUP_MAX:.0%}); copying their "
-                              f"targets removes {sig.copy_gain:.0%} of the no-skill error (limit {DUP_COPY_GAIN_MAX:.0%})",
-                       values={"share": sig.share, "copy_gain": sig.copy_gain})
+                              f"targets removes {sig.copy_gain:.0%} of the no-skill error (limit {DUP_COPY_GAIN_MAX:.0%})"
+                              + copy,
+                       values={"share": sig.share, "copy_gain": sig.copy_gain, "copy_score": sig.copy_score,
+                               "bronze": None if th is None else th.bronze, "median": None if th is None else th.median,
+                               "copy_medal": copy_medal})
 
 
 def check_single_column(view: ac.TargetView, train: pd.DataFrame, features: list[str]) -> CheckResult:
@@ -240,7 +253,7 @@ def audit_task(pt: PreparedTask, *, checks: tuple[str, ...] = CHECKS, trees: lis
     if "headroom" in checks:
         results.append(check_headroom(pt))
     for r in results:
-        if not r.passed and r.name in spec.audit_accept:
+        if not r.passed and r.name in spec.audit_accept and not r.values.get("copy_medal"):
             r.accepted = spec.audit_accept[r.name]
     return AuditReport(task_id=spec.id, checks=results, seconds=round(time.perf_counter() - start, 1))
 

@@ -246,13 +246,32 @@ def adversarial_auc(train: pd.DataFrame, test: pd.DataFrame, features: list[str]
 
 @dataclass
 class DuplicateSignal:
-    """Test rows whose public features equal a train row's, and how much copying that row's target
-    explains: 1 - error(copy) / error(no-skill guess) on those rows (squared error over the target's
-    one-hot classes or values). Near 1: the same records twice (copying is exact); near 0: coarse
-    features that coincide by chance."""
+    """Test rows whose public features equal a train row's, and what copying that row's target buys.
+
+    ``copy_gain``: 1 - error(copy) / error(no-skill guess) on those rows (squared error over the
+    target's one-hot classes or values). Near 1: the same records twice (copying is exact); near 0 or
+    below: coarse features that coincide by chance. ``copy_score``: the task's metric on the whole test
+    set for the submission that copies on those rows and guesses the training prior elsewhere (what
+    copying alone earns, to hold against the leaderboard)."""
 
     share: float
     copy_gain: float
+    copy_score: float | None = None
+
+
+def _test_view(pt: PreparedTask, view: TargetView, test: pd.DataFrame) -> TargetView:
+    """The hidden answers of ``test``'s rows in the form ``view`` grades (labels, one-hot or values)."""
+    spec = pt.spec
+    answers = pd.read_csv(pt.answers_path, low_memory=False).set_index(spec.id_column)
+    raw = answers.loc[test[spec.id_column].to_numpy(), spec.target_columns].reset_index(drop=True)
+    if view.classes is not None and view.truth.ndim == 2:  # one probability column per class
+        onehot = raw[list(view.classes)].to_numpy()
+        labels = pd.DataFrame({"label": np.asarray(view.classes, dtype=object)[onehot.argmax(axis=1)]})
+        return TargetView(view.metric, onehot, view.classes, labels)
+    truth = raw.to_numpy() if len(raw.columns) > 1 else raw.iloc[:, 0].to_numpy()
+    if view.classes is not None and view.truth.dtype != object:
+        truth = truth.astype(view.truth.dtype)
+    return TargetView(view.metric, truth, view.classes, raw)
 
 
 def duplicate_signal(pt: PreparedTask, view: TargetView, train: pd.DataFrame, test: pd.DataFrame,
@@ -265,18 +284,15 @@ def duplicate_signal(pt: PreparedTask, view: TargetView, train: pd.DataFrame, te
     if not dup.any():
         return DuplicateSignal(0.0, 0.0)
     enc = _encoded(view)
-    copy = pd.DataFrame(enc).groupby(k_train).mean().reindex(k_test[dup]).to_numpy()
-    spec = pt.spec
-    answers = pd.read_csv(pt.answers_path, low_memory=False).set_index(spec.id_column)
-    truth = answers.loc[test[spec.id_column].to_numpy()[dup], spec.target_columns]
-    if view.classes is not None and list(view.classes) != list(spec.target_columns):  # labels -> one-hot
-        labels = truth.iloc[:, 0].astype(str).to_numpy()
-        truth_m = np.stack([(labels == str(c)).astype(float) for c in view.classes], axis=1)
-    else:
-        truth_m = truth.to_numpy(dtype=float)
+    prior = enc.mean(axis=0)
+    copied = np.broadcast_to(prior, (len(test), enc.shape[1])).copy()
+    copied[dup] = pd.DataFrame(enc).groupby(k_train).mean().reindex(k_test[dup]).to_numpy()
+    tv = _test_view(pt, view, test)
+    truth_m = _encoded(tv)[dup]
     err = lambda pred: float(np.mean((pred - truth_m) ** 2))  # noqa: E731
-    base = err(np.broadcast_to(enc.mean(axis=0), truth_m.shape))
-    return DuplicateSignal(float(dup.mean()), 0.0 if base == 0 else 1.0 - err(copy) / base)
+    base = err(np.broadcast_to(prior, truth_m.shape))
+    return DuplicateSignal(float(dup.mean()), 0.0 if base == 0 else 1.0 - err(copied[dup]) / base,
+                           score(tv, _predictions(tv, copied)))
 
 
 def load_frames(pt: PreparedTask) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
