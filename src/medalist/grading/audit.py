@@ -12,14 +12,16 @@ Checks and their pass thresholds (explicit, so a failure says which line was cro
 - ``adversarial`` (c): a classifier telling train from test rows reaches CV ROC-AUC <= ``ADV_AUC_MAX``.
 - ``duplicates`` (d): at most ``DUP_MAX`` of test rows have feature values identical to a train row,
   unless copying those rows' targets explains less than ``DUP_COPY_GAIN_MAX`` of the no-skill error
-  on them (coarse features that coincide, not the same records twice).
+  on them (coarse features that coincide, not the same records twice); and in any case the
+  submission that copies those targets (the training prior elsewhere) earns no medal.
 - ``single_column`` (e): no public column alone gains more than ``COLUMN_GAIN_MAX`` of the way to perfect.
 - ``headroom`` (f): from the committed leaderboard: the sample submission is below the median and
   earns no medal; gold is strictly better than the median; at most ``CROWD_MAX`` entries lie within
   noise of the gold line (noise: 0.25% of the sample-to-best span, at least one test row's share
   for label metrics); the gold line is not the metric's perfect score.
 
-A check named in the task's ``audit_accept`` (with the reason) is reported but does not fail the task.
+A check named in the task's ``audit_accept`` (with the reason) is reported but does not fail the task,
+except a medal by copying duplicates, which no reason excuses.
 """
 
 from __future__ import annotations
