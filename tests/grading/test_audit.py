@@ -78,3 +78,23 @@ def test_duplicates_are_judged_by_what_copying_explains_and_a_medal_by_copying_i
     assert easy.spec.leaderboard_path == board
     medal = audit_task(easy, checks=("duplicates",)).check("duplicates")
     assert medal.values["copy_medal"] is True and not medal.ok and "a medal" in medal.detail, medal
+
+
+def test_reach_flags_answers_in_an_extra_public_file_not_the_public_tables(tmp_path: Path) -> None:
+    """train.csv and test.csv are judged by the data checks; any other public file holding the labelled
+    test rows (here the raw penguins data, shipped beside them by mistake) fails the reach check."""
+    import shutil
+
+    from palmerpenguins import load_penguins
+
+    from medalist.grading.audit import check_reach
+
+    pt = ensure_prepared(REGISTRY.get("penguins-species"))
+    clean = check_reach(pt, [])
+    assert clean.passed and clean.values["public_files"] >= 1, clean  # the sample submission is searched
+    copy = replace(pt, root=tmp_path / "task")
+    shutil.copytree(pt.root, copy.root)
+    (copy.public / "extra").mkdir()
+    load_penguins().to_csv(copy.public / "extra" / "penguins.csv", index=False)
+    leak = check_reach(copy, [])
+    assert not leak.passed and "penguins.csv" in leak.detail and "train.csv" not in leak.detail, leak

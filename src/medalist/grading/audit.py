@@ -5,7 +5,8 @@ Checks and their pass thresholds (explicit, so a failure says which line was cro
 - ``reach`` (a): every file a run can read holding the task's hidden test rows (by content, see
   :mod:`medalist.tasks.reach`; in every tree the sandbox binds: /usr, the harness venv, the solution
   and adapter venvs) is hidden by the sandbox (the floor plus the recorded findings, which the scan
-  updates), and no public file holds the answers. Fails on any public leak or unmasked file.
+  updates), and no public file other than train.csv and test.csv (which the data checks judge) holds
+  the answers. Fails on any public leak or unmasked file.
 - ``id_leak`` (b): id-only, id-neighbour, row-position and row-neighbour models (binned target means,
   5-fold CV on train with the task's metric) gain at most ``ID_GAIN_MAX`` + 1/sqrt(train rows) of the
   way from the no-skill baseline to a perfect score.
@@ -50,6 +51,7 @@ DUP_MAX = 0.01
 DUP_COPY_GAIN_MAX = 0.5
 COLUMN_GAIN_MAX = 0.9
 CROWD_MAX = 10
+PUBLIC_TABLES = ("train.csv", "test.csv")  # judged by the data checks, not by the reach scan
 CHECKS = ("reach", "id_leak", "adversarial", "duplicates", "single_column", "headroom")
 
 
@@ -94,12 +96,18 @@ def sandbox_roots() -> list[Path]:
 def check_reach(pt: PreparedTask, trees: list[Path]) -> CheckResult:
     start = time.perf_counter()
     outcome = ensure_scan([pt], trees)  # a stat-only check when the trees were scanned for this task
-    public, _ = scan_roots([task_fingerprint(pt)], [], public_roots=[pt.public])
+    # train.csv and test.csv hold test rows' features (and duplicates' labels) by design: the data
+    # checks judge them exactly (duplicates, single_column, id_leak); the fuzzy row match would count
+    # coarse features and coinciding label tokens there. Every other public file is searched.
+    others = sorted(p for p in pt.public.rglob("*") if p.is_file() and p.relative_to(pt.public).as_posix()
+                    not in PUBLIC_TABLES)
+    public, _ = scan_roots([task_fingerprint(pt)], [], public_roots=others)
     hidden = hidden_paths(trees)
     unmasked = [f.path for f in outcome.findings if not is_hidden(Path(f.path), hidden)]
     stats = outcome.stats
     values = {
-        "trees": [str(t) for t in trees], "rescanned": outcome.scanned, "files_seen": stats.files_seen,
+        "trees": [str(t) for t in trees], "public_files": len(others), "rescanned": outcome.scanned,
+        "files_seen": stats.files_seen,
         "candidates": stats.candidates, "decoded": stats.decoded, "cached": stats.cached,
         "seconds": round(time.perf_counter() - start, 1),
         "found": [f.model_dump() for f in [*public, *outcome.findings]],
