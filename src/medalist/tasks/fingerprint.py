@@ -159,14 +159,24 @@ def task_fingerprint(pt: PreparedTask) -> TaskFingerprint:
 
 def fingerprint_digest(pt: PreparedTask) -> str | None:
     """What a task's fingerprint is built from (the prepared answers and test features), as a short digest
-    read from the manifest without loading the data; None when the task has no public ``test.csv``."""
+    read from the manifest without loading the data; None when the task has no public ``test.csv`` or
+    its answers are not an id-keyed CSV table (e.g. MLAgentBench's, which an eval script holds)."""
     spec = pt.spec
-    if not (pt.public / "test.csv").is_file() or not pt.answers_path.is_file():
+    if not (pt.public / "test.csv").is_file() or not pt.answers_path.is_file() or not _is_id_table(pt):
         return None
     manifest = pt.manifest()
     answers = manifest.private.get(spec.answers) or _stat_key(pt.answers_path)
     test = manifest.public.get("test.csv") or _stat_key(pt.public / "test.csv")
     return hashlib.sha256(f"{answers}|{test}|{FEATURE_SHARE}".encode()).hexdigest()[:16]
+
+
+def _is_id_table(pt: PreparedTask) -> bool:
+    """Whether the answers file reads as a CSV table with the task's id column (its header only)."""
+    try:
+        header = pd.read_csv(pt.answers_path, nrows=0)
+    except (ValueError, OSError, UnicodeDecodeError):  # pandas' parser errors are ValueErrors
+        return False
+    return pt.spec.id_column in header.columns
 
 
 def _stat_key(path: Path) -> str:
