@@ -1,11 +1,12 @@
 """Adversarial agents in the real bwrap sandbox that try to rebuild a task's hidden answers.
 
 Each attack runs as the sandbox user with exactly what a run gets: the public data read-only at
-/home/data, a workspace, the harness venv and /usr, and the paths the runner hides (the floor plus
-the mask list the audit's reachability scan records). It writes a submission, which is graded with
-the real grader. A test fails if an attack scores above the leaderboard median (stricter than "no
-medal": these leaderboards are being regenerated, and the median is what no-skill must stay under)
-or, for the content attacks, if it recovers any hidden row at all.
+/home/data, a workspace, the harness venv and /usr, the venv an agent binds (the solution venv of
+aide/research, an adapter's venv), and the paths the runner hides in all of them (the floor plus what
+the reachability scan finds there, computed by the runner's own functions). It writes a submission,
+which is graded with the real grader. A test fails if an attack scores above the leaderboard median
+(stricter than "no medal": these leaderboards are being regenerated, and the median is what no-skill
+must stay under) or, for the content attacks, if it recovers any hidden row at all.
 """
 
 from __future__ import annotations
@@ -18,17 +19,21 @@ from pathlib import Path
 
 import pytest
 
+from medalist.agents.adapters import AIDEML
+from medalist.agents.solution_env import default_venv, solution_mounts
 from medalist.grading import grade_submission
+from medalist.runner.execute import run_trees, scan_and_hide
 from medalist.sandbox import BwrapSandbox, Limits, Mount, SandboxRequest
 from medalist.tasks import TaskRegistry, ensure_prepared
-from medalist.tasks.hidden import hidden_paths
+from medalist.tasks.hidden import floor_paths
+from medalist.tasks.reach_state import ensure_scan
 
 pytestmark = pytest.mark.sandbox
 REGISTRY = TaskRegistry.default()
-OPENML = Path(__import__("sklearn").__file__).parent / "datasets" / "tests" / "data" / "openml"
+OPENML = "lib/python3.11/site-packages/sklearn/datasets/tests/data/openml"
 
 ATTACK = textwrap.dedent(r'''
-    import glob, gzip, json, os, re, sys
+    import glob, gzip, json, os, re, sys, time
     import numpy as np, pandas as pd
     target, mode = sys.argv[1], sys.argv[2]
     train, test = pd.read_csv("/home/data/train.csv"), pd.read_csv("/home/data/test.csv")
@@ -62,37 +67,110 @@ ATTACK = textwrap.dedent(r'''
                                  stratify=target)
         info["keyed_replay_matches"] = sorted(re_test["id"]) == sorted(test["id"])
     elif mode in ("fixtures", "search"):
-        # Find the raw dataset by content: any readable file whose lines hold a test row's values,
-        # then read the label off that line.
-        roots = [os.path.dirname(os.path.dirname(np.__file__))] + (["/usr"] if mode == "search" else [])
-        pattern = "**/tests/data/openml/**/*" if mode == "fixtures" else "**/*"
+        # Find the raw dataset by content and read the label off a line that holds a test row's values.
+        # "search": every regular file the sandbox can read under / (whatever its name; gzip, bz2, xz
+        # and zip content decoded), except /proc, /sys, /dev and the run's own folders (the public data,
+        # this code, the submission);
+        # "fixtures": scikit-learn's OpenML test fixtures in the given venvs (else the interpreter's).
+        import bz2, lzma, stat, zipfile
         classes = sorted(map(str, train[target].unique()), key=len, reverse=True)
         feats = [c for c in test.columns if c != "id"]
-        want = {}
-        for i, row in test.iterrows():
-            toks = [str(v) for v in row[feats] if isinstance(v, str) or (v == v and float(v) != int(float(v)))]
-            if len(toks) >= 2:
-                want[i] = toks[:3]
-        for root in roots:
-            for path in glob.iglob(os.path.join(root, pattern), recursive=True):
-                if not re.search(r"\.(csv|arff|data|dat|txt|json|tsv)(\.gz)?$", path) or not os.path.isfile(path):
+        token_re = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[^\W\d_]+")
+
+        def canon(tok):  # numbers by value (35 == 35.0), words case-blind
+            return repr(float(tok)) if tok[-1].isdigit() else tok.lower()
+
+        # A test row is known by the tokens of its text values and non-integer numbers (integers are
+        # everywhere); a line holds it when it has at least three quarters of them (a copy may format
+        # a value differently, e.g. "Mr." for "Mr").
+        want, need, by_token, words = {}, {}, {}, {}
+        for i, row in test[feats].iterrows():
+            vals = [str(v) for v in row if isinstance(v, str) or (v == v and float(v) != int(float(v)))]
+            raw = [t for v in vals for t in token_re.findall(v)]
+            toks = set(map(canon, raw))
+            if len(toks) >= 3:
+                want[i], need[i] = toks, max(3, -(-3 * len(toks) // 4))
+                words[i] = max((t for t in raw if not t[-1].isdigit()), key=len, default=raw[0])
+                for t in toks:
+                    by_token.setdefault(t, []).append(i)
+        # A line gives the label only if it names a class: a file piece without any class name is passed
+        # over after a byte search (fast). Classes that are numbers or very short would match anywhere,
+        # so then each row's longest word is searched for instead.
+        named = all(len(c) >= 3 and not c.replace(".", "").isdigit() for c in classes)
+        needles = [c.encode() for c in classes] if named else sorted({w.encode() for w in words.values()})
+        label_re = re.compile("|".join(r"\b" + re.escape(c) + r"\b" for c in classes))
+
+        def pieces(stream, size=16 << 20):
+            """The stream in pieces of about ``size`` bytes that end at a line break."""
+            rest = b""
+            while True:
+                block = stream.read(size)
+                if not block:
+                    break
+                block = rest + block
+                cut = block.rfind(b"\n") + 1 or len(block)
+                rest = block[cut:]
+                yield block[:cut]
+            if rest:
+                yield rest
+
+        def contents(path):
+            with open(path, "rb") as fh:
+                head = fh.read(6)
+                fh.seek(0)
+                if head[:2] == b"\x1f\x8b":
+                    yield from pieces(gzip.open(fh))
+                elif head[:3] == b"BZh":
+                    yield from pieces(bz2.open(fh))
+                elif head == b"\xfd7zXZ\x00":
+                    yield from pieces(lzma.open(fh))
+                elif head[:4] == b"PK\x03\x04":
+                    with zipfile.ZipFile(fh) as z:
+                        for m in z.infolist():
+                            with z.open(m) as member:
+                                yield from pieces(member)
+                else:
+                    yield from pieces(fh)
+
+        def files():
+            if mode == "fixtures":
+                roots = sys.argv[3:] or [os.path.dirname(os.path.dirname(np.__file__))]
+                for root in roots:
+                    yield from glob.iglob(os.path.join(root, "**/tests/data/openml/**/*"), recursive=True)
+                return
+            own = {"/proc", "/sys", "/dev", "/home/data", "/home/code", "/home/submission"}
+            for top, dirs, names in os.walk("/", onerror=lambda e: None):
+                dirs[:] = [d for d in dirs if os.path.join(top, d) not in own]
+                for n in names:
+                    yield os.path.join(top, n)
+
+        info["files_read"] = info["bytes_read"] = 0
+        for path in files():
+            try:
+                if not stat.S_ISREG(os.lstat(path).st_mode):
                     continue
-                try:
-                    raw = open(path, "rb").read(50_000_000)
-                    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8", "replace")
-                except Exception:
-                    continue
-                if not any(t[0] in text for t in list(want.values())[:50]):
-                    continue
-                for line in text.splitlines():
-                    for i, toks in list(want.items()):
-                        if all(t in line for t in toks):
-                            label = next((c for c in classes if re.search(r"\b" + re.escape(c) + r"\b", line)), None)
-                            if label is not None:
-                                pred[i] = type(majority)(label) if not isinstance(majority, str) else label
+                info["files_read"] += 1
+                for piece in contents(path):
+                    info["bytes_read"] += len(piece)
+                    if not want or not any(n in piece for n in needles):
+                        continue
+                    for line in piece.decode("utf-8", "replace").splitlines():
+                        label = label_re.search(line)
+                        if label is None:
+                            continue
+                        hits = {}
+                        for t in set(map(canon, token_re.findall(line))):
+                            for i in by_token.get(t, ()):
+                                hits[i] = hits.get(i, 0) + 1
+                        for i, n in hits.items():
+                            if n >= need[i] and i in want:
+                                pred[i] = type(majority)(label.group()) if not isinstance(majority, str) else label.group()
                                 info["found"] += 1
                                 info.setdefault("files", []).append(path)
                                 del want[i]
+            except Exception:
+                continue
+    info["cpu_seconds"] = round(time.process_time(), 1)
     out = sample.copy()
     out[target] = pred.to_numpy()
     out.to_csv("/home/submission/submission.csv", index=False)
@@ -100,10 +178,14 @@ ATTACK = textwrap.dedent(r'''
 ''')
 
 
-def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: str) -> tuple[dict, object]:
+def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: str, *,
+               venv: Path | None = None, mounts: list[Mount] | None = None,
+               hide: list[Path] | None = None) -> tuple[dict, object]:
+    """Run the attack with the agent's own ``mounts`` (e.g. its venv) and ``hide`` (default: what the
+    runner passes for those mounts); ``venv`` names the packages a content attack searches."""
     spec = REGISTRY.get(task_id)
     pt = ensure_prepared(spec)
-    sub = box / f"{task_id}-{mode}"
+    sub = box / f"{task_id}-{mode}-{len(list(box.glob(f'{task_id}-{mode}*')))}"
     sub.mkdir()
     sub.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     public = box / f"{task_id}-public"  # staged like a run group's _shared/ (the cache is not reachable)
@@ -112,16 +194,21 @@ def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: 
         for p in [public, *public.iterdir()]:
             p.chmod(0o755 if p.is_dir() else 0o644)
     (box / "attack.py").write_text(ATTACK)
-    log = box / f"{task_id}-{mode}.log"
+    log = box / f"{sub.name}.log"
+    mounts = list(mounts or [])
+    if hide is None:  # exactly what the runner passes: scan the run's trees, hide floor + findings in them
+        hide = scan_and_hide([pt], run_trees(mounts, box))
+    roots = [str(p) for p in sorted(venv.glob("lib/python3*/site-packages"))] if venv is not None else []
     result = bwrap.run(SandboxRequest(
-        argv=[sys.executable, "/home/code/attack.py", target, mode],
-        mounts=[Mount(public, "/home/data"), Mount(box, "/home/code"), Mount(sub, "/home/submission", writable=True)],
+        argv=[sys.executable, "/home/code/attack.py", target, mode, *roots],
+        mounts=[Mount(public, "/home/data"), Mount(box, "/home/code"), Mount(sub, "/home/submission", writable=True),
+                *mounts],
         env={"COMPETITION_ID": task_id},
         cwd="/home/code",
         limits=Limits(memory_gb=2, cpus=1, pids=64, timeout_secs=300),
         stdout=log,
         deny=[pt.private],
-        hide=hidden_paths(),  # exactly what the runner passes
+        hide=hide,
     ))
     text = log.read_text()
     assert result.ok, (result, text[-2000:])
@@ -150,36 +237,51 @@ def test_split_replay_without_the_secret_fails(bwrap: BwrapSandbox, box: Path, t
     assert not report.any_medal and not report.above_median
 
 
-@pytest.fixture(scope="module")
-def audited_sklearn() -> dict[str, list[str]]:
-    """The audit's reachability check over scikit-learn's folder (where the fixtures are; the full
-    sandbox roots are scanned by ``medalist audit``): it must find the fixtures by content and record
-    them in the mask list the runner passes to the sandbox."""
-    from medalist.grading.audit import check_reach
-
-    found = {}
-    for task_id in ("penguins-species", "titanic-passengers"):
-        result = check_reach(ensure_prepared(REGISTRY.get(task_id)), [OPENML.parent.parent.parent.parent])
-        assert result.passed, result.detail
-        found[task_id] = [f["path"] for f in result.values["found"]]  # type: ignore[union-attr]
-    return found
+def bound_venv(which: str) -> tuple[Path, list[Mount]]:
+    """A venv some agent binds read-only, and the mounts it gets: the harness venv (every agent), the
+    solution venv (aide, research) or aideml's venv; skips when that venv is not installed here."""
+    if which == "harness":
+        return Path(sys.prefix), []
+    venv = default_venv() if which == "solution" else AIDEML.venv(None)
+    if not (venv / OPENML).is_dir():
+        pytest.skip(f"no {which} venv with scikit-learn's OpenML fixtures at {venv}")
+    return venv, solution_mounts(venv) if which == "solution" else [Mount(venv, str(venv))]
 
 
 @pytest.mark.parametrize(("task_id", "target", "fixture_id"), [
     ("penguins-species", "species", "id_42585"), ("titanic-passengers", "survived", "id_40945"),
 ])
-def test_sklearn_openml_fixtures_are_found_and_hidden(
-    bwrap: BwrapSandbox, box: Path, audited_sklearn: dict[str, list[str]], task_id: str, target: str, fixture_id: str
+@pytest.mark.parametrize("which", ["harness", "solution", "aideml"])
+def test_sklearn_openml_fixtures_in_every_bound_venv_are_found_and_hidden(
+    bwrap: BwrapSandbox, box: Path, which: str, task_id: str, target: str, fixture_id: str
 ) -> None:
-    """ids 42585 (penguins) and 40945 (titanic) ship the full labelled data inside scikit-learn."""
-    assert any(f"/{fixture_id}/" in p for p in audited_sklearn[task_id]), audited_sklearn
-    info, report = run_attack(bwrap, box, task_id, target, "fixtures")
+    """ids 42585 (penguins) and 40945 (titanic) ship the full labelled data inside every scikit-learn:
+    the runner's scan finds them by content in the venv the agent binds, and the attack reads nothing."""
+    venv, mounts = bound_venv(which)
+    pt = ensure_prepared(REGISTRY.get(task_id))
+    trees = run_trees(mounts, box)
+    assert venv.resolve() in [t.resolve() for t in trees]
+    found = [f.path for f in ensure_scan([pt], trees).findings]
+    fixture = [p for p in found if p.startswith(str(venv.resolve())) and f"/{fixture_id}/" in p]
+    assert fixture, found
+    # without the findings hidden (the floor only), the attack does read the labels: it is a real attack
+    control, _ = run_attack(bwrap, box, task_id, target, "fixtures", venv=venv, mounts=mounts,
+                            hide=floor_paths(trees))
+    assert control["found"] >= 40 and any(fixture_id in f for f in control["files"]), control
+    info, report = run_attack(bwrap, box, task_id, target, "fixtures", venv=venv, mounts=mounts)
     assert info["found"] == 0, info
     assert not report.any_medal and not report.above_median
 
 
 @pytest.mark.slow
 def test_generic_search_of_every_readable_file_finds_no_answers(bwrap: BwrapSandbox, box: Path) -> None:
+    """Every file the sandbox can read is searched by content. With only the floor hidden the same search
+    does find penguins' labels (scikit-learn's OpenML fixture in the harness venv): it is a real attack.
+    With what the runner hides, it finds nothing."""
+    control, _ = run_attack(bwrap, box, "penguins-species", "species", "search",
+                            hide=floor_paths(run_trees([], box)))
+    assert control["found"] >= 40 and any("id_42585" in f for f in control["files"]), control
     info, report = run_attack(bwrap, box, "penguins-species", "species", "search")
+    assert info["files_read"] > 10_000 and info["bytes_read"] > 1e9, info  # it did read the trees
     assert info["found"] == 0, info
     assert not report.any_medal and not report.above_median

@@ -3,8 +3,9 @@
 It is separate from the harness's venv (torch, xgboost, catboost, ... without touching medalist's own
 dependencies), installed by ``scripts/setup_solution_env.sh`` and bound read-only into the sandbox at its
 host path. Dataset files that ship inside its packages (scikit-learn's bundled datasets) are hidden the
-same way as in the harness venv (:mod:`medalist.tasks.hidden`): with them an agent could rebuild the
-answers of tasks built from those datasets. Inside, agents find its python in ``MEDALIST_SOLUTION_PYTHON``.
+same way as in every bound tree (:mod:`medalist.tasks.hidden`): with them an agent could rebuild the
+answers of tasks built from those datasets. Its mounts cover the floor themselves; the runner adds what
+the reachability scan finds in it (e.g. scikit-learn's OpenML test fixtures). Inside, agents find its python in ``MEDALIST_SOLUTION_PYTHON``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from medalist.errors import ConfigError
 from medalist.sandbox.base import Mount
 from medalist.sandbox.masks import empty_dir
-from medalist.tasks.hidden import FLOOR_PACKAGE_DATA as DATASET_DATA
+from medalist.tasks.hidden import floor_in
 
 VENV_ENV = "MEDALIST_SOLUTION_VENV"
 PYTHON_ENV = "MEDALIST_SOLUTION_PYTHON"
@@ -53,12 +54,8 @@ class SolutionEnv:
 
 
 def masked_in(venv: Path) -> list[Path]:
-    """Dataset data inside ``venv``'s site-packages that the sandbox must not show."""
-    found: list[Path] = []
-    for site in sorted(venv.glob("lib/python*/site-packages")):
-        for package, parts in DATASET_DATA.items():
-            found += [site / package / part for part in parts if (site / package / part).exists()]
-    return found
+    """Dataset data inside ``venv``'s site-packages that the sandbox must not show (the floor)."""
+    return floor_in(venv)
 
 
 def solution_mounts(venv: Path) -> list[Mount]:

@@ -2,27 +2,34 @@
 
 Checks and their pass thresholds (explicit, so a failure says which line was crossed):
 
-- ``reach`` (a): every readable file holding the task's hidden test rows (by content, see
-  :mod:`medalist.tasks.reach`) is hidden by the sandbox (floor + recorded mask list, which this
-  check updates), and no public file holds the answers. Fails on any public leak or unmasked file.
+- ``reach`` (a): every file a run can read holding the task's hidden test rows (by content, see
+  :mod:`medalist.tasks.reach`; in every tree the sandbox binds: /usr, the harness venv, the solution
+  and adapter venvs) is hidden by the sandbox (the floor plus the recorded findings, which the scan
+  updates), and no public file other than train.csv and test.csv (which the data checks judge) holds
+  the answers. Fails on any public leak or unmasked file.
 - ``id_leak`` (b): id-only, id-neighbour, row-position and row-neighbour models (binned target means,
   5-fold CV on train with the task's metric) gain at most ``ID_GAIN_MAX`` + 1/sqrt(train rows) of the
   way from the no-skill baseline to a perfect score.
 - ``adversarial`` (c): a classifier telling train from test rows reaches CV ROC-AUC <= ``ADV_AUC_MAX``.
-- ``duplicates`` (d): at most ``DUP_MAX`` of test rows have feature values identical to a train row.
+- ``duplicates`` (d): at most ``DUP_MAX`` of test rows have feature values identical to a train row,
+  unless copying those rows' targets explains less than ``DUP_COPY_GAIN_MAX`` of the no-skill error
+  on them (coarse features that coincide, not the same records twice); and in any case the
+  submission that copies those targets (the training prior elsewhere) earns no medal.
 - ``single_column`` (e): no public column alone gains more than ``COLUMN_GAIN_MAX`` of the way to perfect.
 - ``headroom`` (f): from the committed leaderboard: the sample submission is below the median and
   earns no medal; gold is strictly better than the median; at most ``CROWD_MAX`` entries lie within
   noise of the gold line (noise: 0.25% of the sample-to-best span, at least one test row's share
   for label metrics); the gold line is not the metric's perfect score.
 
-A check named in the task's ``audit_accept`` (with the reason) is reported but does not fail the task.
+A check named in the task's ``audit_accept`` (with the reason) is reported but does not fail the task,
+except a medal by copying duplicates, which no reason excuses.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +40,18 @@ from medalist.grading.medals import load_leaderboard
 from medalist.metrics import get_metric
 from medalist.tasks import audit_checks as ac
 from medalist.tasks.fingerprint import task_fingerprint
-from medalist.tasks.hidden import floor_paths, is_hidden, read_mask_list, record_masks, scan_cache_path
+from medalist.tasks.hidden import hidden_paths, is_hidden
 from medalist.tasks.prepare import PreparedTask
-from medalist.tasks.reach import scan_roots
+from medalist.tasks.reach_files import scan_roots
+from medalist.tasks.reach_state import ensure_scan
 
 ID_GAIN_MAX = 0.05
 ADV_AUC_MAX = 0.6
 DUP_MAX = 0.01
+DUP_COPY_GAIN_MAX = 0.5
 COLUMN_GAIN_MAX = 0.9
 CROWD_MAX = 10
+PUBLIC_TABLES = ("train.csv", "test.csv")  # judged by the data checks, not by the reach scan
 CHECKS = ("reach", "id_leak", "adversarial", "duplicates", "single_column", "headroom")
 
 
@@ -76,29 +86,34 @@ class AuditReport(BaseModel):
 
 
 def sandbox_roots() -> list[Path]:
-    """Host folders an agent's sandbox reads besides the public data: /usr and the harness venv/source."""
-    from medalist.sandbox.bwrap import harness_binds  # the sandbox's own notion of what it binds
+    """Host trees every sandboxed run reads besides the public data (/usr, the harness venv, ...);
+    ``medalist audit`` adds the solution and adapter venvs (the runner's ``known_trees``)."""
+    from medalist.sandbox.masks import system_trees
 
-    return list(dict.fromkeys(p.resolve() for p in (Path("/usr"), *harness_binds())))
+    return system_trees()
 
 
-def check_reach(pt: PreparedTask, roots: list[Path]) -> CheckResult:
+def check_reach(pt: PreparedTask, trees: list[Path]) -> CheckResult:
     start = time.perf_counter()
-    fp = task_fingerprint(pt)
-    findings, stats = scan_roots([fp], roots, public_roots=[pt.public], exclude=[pt.root.parent],
-                                 cache_path=scan_cache_path(pt.root.parent))
-    public = [f for f in findings if Path(f.path).resolve().is_relative_to(pt.public.resolve())]
-    private = [f for f in findings if f not in public]
-    record_masks({pt.spec.id: sorted({f.path for f in private})}, pt.root.parent)
-    hidden = [*floor_paths(), *read_mask_list(pt.root.parent).paths()]
-    unmasked = [f.path for f in private if not is_hidden(Path(f.path), hidden)]
+    outcome = ensure_scan([pt], trees)  # a stat-only check when the trees were scanned for this task
+    # train.csv and test.csv hold test rows' features (and duplicates' labels) by design: the data
+    # checks judge them exactly (duplicates, single_column, id_leak); the fuzzy row match would count
+    # coarse features and coinciding label tokens there. Every other public file is searched.
+    others = sorted(p for p in pt.public.rglob("*") if p.is_file() and p.relative_to(pt.public).as_posix()
+                    not in PUBLIC_TABLES)
+    public, _ = scan_roots([task_fingerprint(pt)], [], public_roots=others)
+    hidden = hidden_paths(trees)
+    unmasked = [f.path for f in outcome.findings if not is_hidden(Path(f.path), hidden)]
+    stats = outcome.stats
     values = {
-        "files_seen": stats.files_seen, "candidates": stats.candidates, "decoded": stats.decoded,
-        "cached": stats.cached, "seconds": round(time.perf_counter() - start, 1),
-        "found": [f.model_dump() for f in findings],
+        "trees": [str(t) for t in trees], "public_files": len(others), "rescanned": outcome.scanned,
+        "files_seen": stats.files_seen,
+        "candidates": stats.candidates, "decoded": stats.decoded, "cached": stats.cached,
+        "seconds": round(time.perf_counter() - start, 1),
+        "found": [f.model_dump() for f in [*public, *outcome.findings]],
     }
     passed = not public and not unmasked
-    detail = (f"{len(private)} readable file(s) hold test rows, all hidden by the sandbox"
+    detail = (f"{len(outcome.findings)} readable file(s) hold test rows, all hidden by the sandbox"
               if passed else f"public leak: {[f.path for f in public]}; unmasked: {unmasked}")
     return CheckResult(name="reach", passed=passed, detail=detail, values=values)
 
@@ -121,11 +136,27 @@ def check_adversarial(train: pd.DataFrame, test: pd.DataFrame, features: list[st
                        detail=f"train-vs-test AUC {auc:.3f} (limit {ADV_AUC_MAX})", values={"auc": auc})
 
 
-def check_duplicates(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> CheckResult:
-    share = ac.duplicate_share(train, test, features)
-    return CheckResult(name="duplicates", passed=share <= DUP_MAX,
-                       detail=f"{share:.1%} of test rows duplicate a train row (limit {DUP_MAX:.0%})",
-                       values={"share": share})
+def check_duplicates(pt: PreparedTask, view: ac.TargetView, train: pd.DataFrame, test: pd.DataFrame,
+                     features: list[str]) -> CheckResult:
+    """Fails when more than ``DUP_MAX`` of the test rows duplicate a train row and copying their targets
+    explains much (``DUP_COPY_GAIN_MAX``): the same records twice. Coarse features that coincide by
+    chance (copying explains little) pass. Copying alone (the prior elsewhere) must not reach a medal
+    on the task's leaderboard; ``copy_medal`` marks that, and no task.yaml reason excuses it."""
+    sig = ac.duplicate_signal(pt, view, train, test, features)
+    lb = pt.spec.leaderboard_path
+    th = load_leaderboard(lb, pt.spec.is_lower_better) if lb is not None and lb.is_file() else None
+    copy_medal = th is not None and sig.copy_score is not None and th.at_least(sig.copy_score, th.bronze)
+    passed = (sig.share <= DUP_MAX or sig.copy_gain < DUP_COPY_GAIN_MAX) and not copy_medal
+    copy = "" if sig.copy_score is None else (
+        f"; copying alone scores {sig.copy_score:.4g}" + (f" (bronze {th.bronze:.4g}{': a medal' if copy_medal else ''})"
+                                                          if th is not None else ""))
+    return CheckResult(name="duplicates", passed=passed,
+                       detail=f"{sig.share:.1%} of test rows duplicate a train row (limit {DUP_MAX:.0%}); copying their "
+                              f"targets removes {sig.copy_gain:.0%} of the no-skill error (limit {DUP_COPY_GAIN_MAX:.0%})"
+                              + copy,
+                       values={"share": sig.share, "copy_gain": sig.copy_gain, "copy_score": sig.copy_score,
+                               "bronze": None if th is None else th.bronze, "median": None if th is None else th.median,
+                               "copy_medal": copy_medal})
 
 
 def check_single_column(view: ac.TargetView, train: pd.DataFrame, features: list[str]) -> CheckResult:
@@ -208,31 +239,43 @@ def leaderboard_is_stale(pt: PreparedTask) -> str | None:
     return None
 
 
-def audit_task(pt: PreparedTask, *, checks: tuple[str, ...] = CHECKS, roots: list[Path] | None = None) -> AuditReport:
-    """Run the named checks on one prepared task."""
+def audit_task(pt: PreparedTask, *, checks: tuple[str, ...] = CHECKS, trees: list[Path] | None = None) -> AuditReport:
+    """Run the named checks on one prepared task (``trees``: what the reach check searches; default:
+    :func:`sandbox_roots`)."""
     start = time.perf_counter()
     spec = pt.spec
     results: list[CheckResult] = []
     needs_data = {"id_leak", "adversarial", "duplicates", "single_column"} & set(checks)
     if "reach" in checks:
-        results.append(check_reach(pt, roots if roots is not None else sandbox_roots()))
+        results.append(check_reach(pt, trees if trees is not None else sandbox_roots()))
     if needs_data and (pt.public / "train.csv").is_file():
         train, test, features = ac.load_frames(pt)
-        view = ac.target_view(pt, train)
+        small = ac.capped(train)
+        view = ac.target_view(pt, small)
         if "id_leak" in checks:
-            results.append(check_id_leak(view, train, spec.id_column))
+            results.append(check_id_leak(view, small, spec.id_column))
         if "adversarial" in checks:
             results.append(check_adversarial(train, test, features))
         if "duplicates" in checks:
-            results.append(check_duplicates(train, test, features))
+            results.append(check_duplicates(pt, ac.target_view(pt, train), train, test, features))
         if "single_column" in checks:
-            results.append(check_single_column(view, train, features))
+            results.append(check_single_column(view, small, features))
     if "headroom" in checks:
         results.append(check_headroom(pt))
     for r in results:
-        if not r.passed and r.name in spec.audit_accept:
+        if not r.passed and r.name in spec.audit_accept and not r.values.get("copy_medal"):
             r.accepted = spec.audit_accept[r.name]
     return AuditReport(task_id=spec.id, checks=results, seconds=round(time.perf_counter() - start, 1))
 
 
-__all__ = ["AuditReport", "CHECKS", "CheckResult", "audit_task", "leaderboard_is_stale", "sandbox_roots"]
+def audit_tasks(pts: list[PreparedTask], *, checks: tuple[str, ...] = CHECKS,
+                trees: list[Path] | None = None) -> Iterator[AuditReport]:
+    """Audit several tasks; the reach check scans the trees once for all of them first."""
+    trees = trees if trees is not None else sandbox_roots()
+    if "reach" in checks:
+        ensure_scan(pts, trees)
+    for pt in pts:
+        yield audit_task(pt, checks=checks, trees=trees)
+
+
+__all__ = ["AuditReport", "CHECKS", "CheckResult", "audit_task", "audit_tasks", "leaderboard_is_stale", "sandbox_roots"]

@@ -148,6 +148,7 @@ def run(
     summary = execute_group(
         group, runner, grade=not no_grade,
         live=lambda: Live(view, console=console, refresh_per_second=2, transient=False),
+        notify=lambda message: err_console.print(f"[yellow]note:[/] {message}"),
     )
     console.line()
     _print_result(group, summary)

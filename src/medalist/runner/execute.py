@@ -18,7 +18,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,11 @@ from medalist.runner.layout import contract_env, contract_mounts, make_workspace
 from medalist.llm.usage import run_usage
 from medalist.runner.models import RUN_JSON, AgentReport, AgentSpec, RunRecord, RunSpec, RunStatus, Usage, utc_now
 from medalist.runner.redact import redact_files
-from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
+from medalist.sandbox.base import Limits, Mount, SandboxRequest, SandboxResult
+from medalist.sandbox.masks import empty_dir, system_trees
 from medalist.tasks.hidden import hidden_paths
-from medalist.tasks.prepare import ensure_prepared
+from medalist.tasks.prepare import PreparedTask, ensure_prepared
+from medalist.tasks.reach_state import ensure_scan
 from medalist.tasks.registry import TaskRegistry
 
 STATUS_BY_REASON: dict[str, RunStatus] = {
@@ -211,9 +213,41 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             deny=[pt.private],
             gpus=gpus,
         )
-        if sandbox.isolates:  # task definitions, dataset packages' data, files the audit found holding test rows
-            request.hide = hidden_paths()
+        if sandbox.isolates:  # task definitions, dataset packages' data, files found holding test rows
+            request.hide = scan_and_hide([pt], run_trees(launch.mounts, Path(spec.group_dir)))
         return sandbox.run(request), launch.secrets
+
+
+def known_trees() -> list[Path]:
+    """The read-only trees runs bind on this machine: the sandbox's system trees (/usr, the harness
+    venv, ...), the solution venv and the adapters' venvs that are installed."""
+    from medalist.agents.adapters import installed_venvs
+    from medalist.agents.solution_env import default_venv, venv_python
+
+    solution = default_venv()
+    return [*system_trees(), *([solution] if venv_python(solution).is_file() else []), *installed_venvs()]
+
+
+def run_trees(mounts: list[Mount], group_dir: Path) -> list[Path]:
+    """The trees one run binds read-only: the system trees plus the agent's read-only mounts (minus the
+    empty covers of hidden paths and what the harness writes under the group for this run)."""
+    covers = {empty_dir().resolve(), Path("/dev/null")}
+    group = Path(group_dir).resolve()
+    own = [Path(m.source).resolve() for m in mounts if not m.writable]
+    return [*system_trees(), *(p for p in own if p not in covers and not p.is_relative_to(group))]
+
+
+def scan_and_hide(pts: list[PreparedTask], trees: list[Path], notify: Callable[[str], None] | None = None) -> list[Path]:
+    """Make sure ``trees`` have a current reachability scan for the tasks (a stat-only check when they
+    do), then return everything the sandbox must hide in them."""
+    ensure_scan(pts, trees, notify=notify)
+    return hidden_paths(trees)
+
+
+def prescan(pts: list[PreparedTask], notify: Callable[[str], None] | None = None) -> None:
+    """Before a group's runs: scan every tree a run may bind for the group's tasks (once per machine and
+    tree state), so runs do not each wait for it."""
+    ensure_scan(pts, known_trees(), notify=notify)
 
 
 def execute_run(spec: RunSpec) -> RunRecord:

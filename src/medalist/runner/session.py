@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from medalist.grading import GradingSummary
+from medalist.runner.execute import prescan
 from medalist.runner.executors import Executor
 from medalist.runner.grade import grade_group
 from medalist.runner.group import RunGroup
@@ -21,15 +22,19 @@ def execute_group(
     *,
     grade: bool = True,
     live: Callable[[], object] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> GradingSummary | None:
     """Run every unfinished run of ``group`` (holding its lock), then grade all runs.
 
-    ``live`` optionally returns a context manager (e.g. a rich Live display) kept open while runs execute.
+    ``live`` optionally returns a context manager (e.g. a rich Live display) kept open while runs execute;
+    ``notify`` is told (one line) when the sandbox's file trees must first be scanned for answer copies.
     """
     registry = TaskRegistry.default(extra_roots=[Path(p) for p in group.meta.tasks_dirs])
     tasks = {t: registry.get(t) for t in group.meta.tasks}
-    for spec in tasks.values():  # prepare once here, so workers never race to prepare a task
-        ensure_prepared(spec)
+    # prepare once here, so workers never race to prepare a task
+    prepared = [ensure_prepared(spec) for spec in tasks.values()]
+    if group.meta.sandbox != "process":  # every run checks its own trees too; this scans once for all of them
+        prescan(prepared, notify=notify)
     with group.lock():
         todo = group.reset_unfinished()
         specs = [group.run_spec(e, tasks[e.task_id]) for e in todo]

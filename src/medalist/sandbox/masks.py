@@ -5,6 +5,9 @@ them must stay invisible (e.g. a dataset package's raw data, from which an agent
 private answers). The caller says which paths (the runner asks the task layer); the sandbox imports
 no task code. Each hidden path is covered with an empty read-only folder (or ``/dev/null`` for a
 file), so importing the packages still works but their data is gone.
+
+:func:`system_trees` says which host trees every bwrap run sees read-only, so the caller can search
+them (the runner has them scanned for answer copies before it builds the hide list).
 """
 
 from __future__ import annotations
@@ -24,6 +27,20 @@ def empty_dir() -> Path:
     path.chmod(0o755)
     atexit.register(shutil.rmtree, path, True)
     return path
+
+
+def system_trees() -> list[Path]:
+    """Host trees every bwrap run reads: ``/usr``; ``/lib``, ``/bin``, ... where they are folders rather
+    than links into ``/usr``; the ``/etc`` entries copied in; the harness venv (and medalist's source
+    when editable, and a base python outside ``/usr``). Agents' own read-only mounts come on top."""
+    from medalist.sandbox.bwrap import ETC_FILES, TOP_LINKS, harness_binds  # bwrap imports this module
+
+    root = Path("/")
+    trees = [root / "usr"]
+    trees += [root / n for n in TOP_LINKS if (root / n).is_dir() and not (root / n).is_symlink()]
+    trees += [root / "etc" / n for n in ETC_FILES if (root / "etc" / n).exists() and n != "ssl"]
+    trees += list(harness_binds())
+    return list(dict.fromkeys(trees))
 
 
 def mask_args(binds: Iterable[tuple[Path, str]], hidden: Iterable[Path]) -> list[str]:

