@@ -1,9 +1,8 @@
-"""The reference population: a reproducible spread of solutions from naive to strongly tuned.
+"""The crowd of a reference population: naive and reasonable single models, drawn reproducibly.
 
-A fixed set of anchors (a constant predictor, tuned gradient boosting, forest and linear models) is
-always included, so every leaderboard spans "no skill" to "strong"; the rest is drawn with a seeded
-random generator over model families, hyper-parameters, feature subsets and training fractions, the
-way a crowd of competitors of mixed skill and effort would spread.
+The strong and expert entries come from recipes (:mod:`medalist.baselines.zoo`); this module draws
+the rest with a seeded random generator over model families, hyper-parameters, feature subsets and
+(for naive entries only) training fractions.
 """
 
 from __future__ import annotations
@@ -18,36 +17,8 @@ from medalist.baselines.models import ModelConfig
 from medalist.errors import MedalistError
 
 MIN_POPULATION = 10
-_FRACTIONS = (1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.1, 0.05)
-_FEATURES = ("all",) * 6 + ("subset:0.5", "subset:0.5", "subset:0.25", "numeric")
-
-
-def _anchors(problem: Problem, types: FeatureTypes, log_target: bool) -> list[ModelConfig]:
-    reg = not problem.is_classification
-    lt: dict[str, Any] = {"log_target": True} if log_target else {}
-    text = bool(types.text)
-    out = [
-        ModelConfig("constant", {"strategy": "mean" if reg else "prior"}),
-        ModelConfig("lightgbm", {"n_estimators": 500, "learning_rate": 0.04, "num_leaves": 31, "subsample": 0.8,
-                                 "colsample_bytree": 0.8, "min_child_samples": 10, "reg_lambda": 1.0, **lt}, seed=1),
-        ModelConfig("lightgbm", {"n_estimators": 250, "learning_rate": 0.08, "num_leaves": 63, "subsample": 0.9,
-                                 "colsample_bytree": 0.7, **lt}, seed=2),
-        ModelConfig("hist_gb", {"max_iter": 300, "learning_rate": 0.08, "max_leaf_nodes": 31, "l2": 1.0, **lt}, seed=3),
-        ModelConfig("random_forest", {"n_estimators": 120, "min_samples_leaf": 2, **lt}, seed=4),
-        ModelConfig("extra_trees", {"n_estimators": 120, "min_samples_leaf": 2, **lt}, seed=5),
-    ]
-    if reg:
-        out.append(ModelConfig("linear", {"alpha": 1.0, **lt}, seed=6))
-    else:
-        out.append(ModelConfig("linear", {"C": 1.0, "max_iter": 500}, seed=6))
-    if text:
-        words = {"max_features": 50000, "ngram": (1, 2)}
-        out.append(ModelConfig("linear", {"C": 10.0, "max_iter": 1000, **words}, seed=7)
-                   if not reg else ModelConfig("linear", {"alpha": 0.3, **words}, seed=7))
-        if not reg:
-            out.append(ModelConfig("naive_bayes", {"variant": "multinomial", "alpha": 0.1, "vectorizer": "count", **words},
-                                   seed=8))
-    return out
+_NAIVE_FRACTIONS = (1.0, 0.5, 0.25, 0.1)
+_NAIVE_FEATURES = ("subset:0.25", "subset:0.5", "numeric", "all")
 
 
 def _draw_params(
@@ -86,54 +57,64 @@ def _draw_params(
     return p
 
 
-def reference_population(
+def crowd_population(
     problem: Problem,
     types: FeatureTypes,
-    size: int,
-    seed: int = 0,
     *,
+    naive: int,
+    single: int,
+    seed: int = 0,
     log_target: bool = False,
     imbalanced: bool = False,
-) -> list[ModelConfig]:
-    """``size`` model configs: the anchors first, then seeded random draws (no duplicate names).
+) -> list[tuple[str, ModelConfig]]:
+    """The crowd below the strong entries: ``naive`` low-effort and ``single`` reasonable single models.
 
-    ``log_target`` (regression on a non-negative target) lets tree and linear regressors learn
-    log1p(y) in the anchors and in about half of the random draws. ``imbalanced`` (a rare class
-    under a label metric) makes competitors reweight classes more often (60% instead of 25%), as
-    they would when plain models just predict the majority class.
+    Naive members are a constant guess, shallow trees and random draws on a feature subset or a
+    fraction of the rows; single members are random draws over model families and hyper-parameters
+    trained once on every training row (most on every feature), the way a crowd of competitors of
+    mixed skill would submit. ``log_target`` (regression on a non-negative target) lets about half the
+    draws learn log1p(y); ``imbalanced`` (a rare class under a label metric) makes draws reweight
+    classes more often (60% instead of 25%). Returns ``(tier, config)`` pairs with distinct names.
     """
-    if size < MIN_POPULATION:
-        raise MedalistError(f"a reference population needs at least {MIN_POPULATION} members, got {size}")
+    if naive + single < MIN_POPULATION:
+        raise MedalistError(f"a reference population needs at least {MIN_POPULATION} members, got {naive + single}")
     text = bool(types.text)
     families = ["linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm"]
-    weights = [0.16, 0.12, 0.14, 0.13, 0.11, 0.14, 0.20]
+    weights = [0.16, 0.12, 0.10, 0.15, 0.12, 0.15, 0.20]
     if text or problem.is_classification:
         families.append("naive_bayes")
         weights.append(0.22 if text else 0.04)
     if text:
         weights[0] += 0.15
     w = np.asarray(weights) / np.sum(weights)
-    anchors = _anchors(problem, types, log_target)
-    members = anchors[:size]
-    names = {m.name for m in members}
+    reg = not problem.is_classification
+    fixed = [
+        ModelConfig("constant", {"strategy": "mean" if reg else "prior"}),
+        ModelConfig("tree", {"max_depth": 1}, seed=1),
+        ModelConfig("tree", {"max_depth": 2}, seed=2),
+    ]
+    out: list[tuple[str, ModelConfig]] = [("naive", m) for m in fixed[:naive]]
+    names = {m.name for _, m in out}
     rng = np.random.default_rng(seed)
     attempts = 0
-    while len(members) < size:
+    while len(out) < naive + single:
         attempts += 1
-        if attempts > size * 50:
+        if attempts > (naive + single) * 50:
             raise MedalistError("could not draw enough distinct reference configurations")
+        tier = "naive" if len(out) < naive else "single"
         family = str(families[int(rng.choice(len(families), p=w))])
         params = _draw_params(family, rng, problem, text, 0.6 if imbalanced else 0.25)
         if log_target and family != "knn" and rng.random() < 0.5:
             params["log_target"] = True
-        cfg = ModelConfig(
-            family=family,
-            params=params,
-            features=str(_FEATURES[int(rng.integers(len(_FEATURES)))]),
-            train_fraction=float(_FRACTIONS[int(rng.integers(len(_FRACTIONS)))]),
-            seed=int(rng.integers(1_000_000)),
-        )
+        if tier == "naive":
+            features = str(_NAIVE_FEATURES[int(rng.integers(len(_NAIVE_FEATURES)))])
+            fraction = float(_NAIVE_FRACTIONS[int(rng.integers(len(_NAIVE_FRACTIONS)))])
+        else:
+            features = "all" if rng.random() < 0.8 else "subset:0.5"
+            fraction = 1.0
+        cfg = ModelConfig(family=family, params=params, features=features, train_fraction=fraction,
+                          seed=int(rng.integers(1_000_000)))
         if cfg.name not in names:
             names.add(cfg.name)
-            members.append(cfg)
-    return members
+            out.append((tier, cfg))
+    return out

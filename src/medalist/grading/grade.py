@@ -14,7 +14,8 @@ from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
 from medalist.grading.medals import Thresholds, load_leaderboard
 from medalist.grading.report import CompetitionReport, GradingSummary
-from medalist.grading.validate import read_csv_file, validate_frame
+from medalist.grading.confidence import confidence_for
+from medalist.grading.validate import AlignedSubmission, read_csv_file, validate_frame
 from medalist.metrics import get_metric
 from medalist.tasks.baseline import SUCCESS_IMPROVEMENT, improvement, read_baseline
 from medalist.tasks.prepare import PreparedTask, ensure_prepared, load_entry_point
@@ -24,6 +25,11 @@ from medalist.tasks.spec import TaskSpec
 
 def score_frame(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Validate a submission frame against the answers and return its metric score."""
+    return score_frame_aligned(spec, submission, answers)[0]
+
+
+def score_frame_aligned(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> tuple[float, AlignedSubmission]:
+    """Like :func:`score_frame`, also returning the aligned truth and predictions (for medal confidence)."""
     metric = get_metric(spec.metric)
     aligned = validate_frame(submission, answers, spec, metric, template_is_answers=True)
     assert aligned.y_true is not None
@@ -33,7 +39,7 @@ def score_frame(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame)
         raise InvalidSubmissionError(f"cannot score with {spec.metric}: {exc}") from None
     if not np.isfinite(value):
         raise InvalidSubmissionError(f"{spec.metric} is not finite for this submission ({value})")
-    return value
+    return value, aligned
 
 
 def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask) -> float:
@@ -117,15 +123,18 @@ def grade_submission(
     exists = submission.is_file() and not submission.is_symlink()
     score: float | None = None
     error: str | None = None
+    aligned: AlignedSubmission | None = None
     try:
         if spec.grader is not None:
             score = score_custom(spec, submission, pt)
         else:
             sub = read_csv_file(submission, spec.id_column)
-            score = score_frame(spec, sub, answers if answers is not None else read_answers(pt))
+            score, aligned = score_frame_aligned(spec, sub, answers if answers is not None else read_answers(pt))
     except InvalidSubmissionError as exc:
         error = str(exc)
     rep = report_for_score(spec, score, thresholds)
+    if aligned is not None and thresholds is not None:
+        rep.medal_confidence = confidence_for(spec, pt, rep, aligned)
     add_baseline(rep, pt, spec.is_lower_better)
     rep.submission_exists = exists
     rep.valid_submission = score is not None

@@ -9,6 +9,8 @@ Definitions (all per run, then averaged):
   counts as no improvement (0) - as if it had handed in the baseline.
 * normalized score: 0 = the sample submission's score, 1 = the leaderboard's best; an invalid
   submission counts as 0.
+* medal confidence: the bootstrap probability that a run's medal tier holds (built-in tasks only;
+  runs without one are left out).
 
 Across seeds: for each seed, the metric is averaged over the split's tasks the agent ran with that
 seed; the per-seed values give the mean, the SEM (ddof=1) and a Student-t 95% CI. pass@k uses the
@@ -65,6 +67,7 @@ def run_metrics(run: RunView, task: TaskInfo | None) -> RunMetrics:
     return RunMetrics(
         key=run.key, agent=run.agent, task_id=run.task_id, seed=run.seed,
         rates=rates, improvement=imp, normalized_score=norm,
+        medal_confidence=rep.medal_confidence if rep is not None and valid else None,
     )
 
 
@@ -119,6 +122,9 @@ def aggregate_agent_split(
     norm = _per_seed(ms, lambda m: m.normalized_score)
     if norm.n:
         out["normalized_score"] = norm
+    conf = _per_seed(ms, lambda m: m.medal_confidence)
+    if conf.n:
+        out["medal_confidence"] = conf
     costs = [r.cost_usd for r, _ in pairs if r.cost_usd is not None]
     walls = [r.wall_seconds for r, _ in pairs if r.wall_seconds is not None]
     return AgentSplitAggregate(

@@ -81,7 +81,7 @@ def _leaderboard_rows(comparison: Comparison, split: str) -> list[dict[str, Any]
         rows.append({
             "rank": rank, "agent": a.agent, "color": agent_color(comparison.agents.index(a.agent)),
             "coverage": f"{len(a.tasks)}/{a.split_size}", "runs": a.n_runs, "seeds": len(a.seeds),
-            "cells": [fmt_estimate(a.metrics.get(k), 3 if k == "normalized_score" else 1) for k, _ in COLUMNS],
+            "cells": [fmt_estimate(a.metrics.get(k), 3 if k in ("normalized_score", "medal_confidence") else 1) for k, _ in COLUMNS],
             "ci": fmt_ci(a.metrics.get("any_medal"), 1, *RATE_RANGE), "pass_at_k": fmt_pass_at_k(a),
             "cost": fmt_cost(a.total_cost_usd), "time": fmt_seconds(a.total_wall_seconds),
         })

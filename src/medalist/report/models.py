@@ -88,6 +88,7 @@ class RunMetrics(BaseModel):
     rates: dict[str, float]
     improvement: float | None = None
     normalized_score: float | None = None
+    medal_confidence: float | None = None
 
 
 class AgentSplitAggregate(BaseModel):

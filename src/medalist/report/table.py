@@ -16,6 +16,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("success", "success %"),
     ("improvement", "improvement %"),
     ("normalized_score", "norm. score"),
+    ("medal_confidence", "medal conf."),
 ]
 
 
@@ -69,7 +70,7 @@ def split_table(comparison: Comparison, split: str) -> Table:
     table.add_row("tasks run", *[f"{len(a.tasks)}/{a.split_size}" for a in aggs])
     table.add_row("runs (seeds)", *[f"{a.n_runs} ({len(a.seeds)})" for a in aggs])
     for key, label in COLUMNS:
-        table.add_row(label, *[fmt_estimate(a.metrics.get(key), 3 if key == "normalized_score" else 1) for a in aggs])
+        table.add_row(label, *[fmt_estimate(a.metrics.get(key), 3 if key in ("normalized_score", "medal_confidence") else 1) for a in aggs])
         if key == "any_medal":
             table.add_row("  95% CI", *[fmt_ci(a.metrics.get(key), 1, *RATE_RANGE) for a in aggs])
     table.add_row("pass@k (any medal)", *[fmt_pass_at_k(a) for a in aggs])
