@@ -36,15 +36,15 @@ from medalist.baselines.reference import fit_predict
 from medalist.baselines.submission import make_submission
 from medalist.baselines.zoo import Blend, plan_blends, task_zoo, tunable
 from medalist.errors import InvalidSubmissionError, MedalistError
-from medalist.grading.confidence import BootstrapThresholds, resampled_thresholds
+from medalist.grading.confidence import BootstrapThresholds, medal_confidence, resampled_thresholds
 from medalist.grading.validate import validate_frame
 from medalist.tasks.prepare import PreparedTask
 from medalist.tasks.splitting import CSV_FLOAT_FORMAT
 
 DEFAULT_POPULATION = 160
 MIN_POPULATION = 10
-NAIVE_SHARE = 0.12
-EXPERT_SHARE = 0.15
+NAIVE_SHARE = 0.10
+EXPERT_SHARE = 0.35
 DUPLICATE_SLACK = 3
 """Blends planned per expert slot; blends whose predictions duplicate an earlier entry are skipped."""
 BOOTSTRAP_RESAMPLES = 200
@@ -83,6 +83,7 @@ class LeaderboardBuild:
     seconds: float
     data_checksums: dict[str, dict[str, str]] = field(default_factory=dict)
     bootstrap: BootstrapThresholds | None = None
+    best_medal_confidence: float | None = None
 
     @property
     def csv_text(self) -> str:
@@ -108,6 +109,7 @@ class LeaderboardBuild:
             "seed": self.seed,
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(self.seconds, 2),
+            "best_medal_confidence": self.best_medal_confidence,
             "data_checksums": self.data_checksums,
             "recipes": self.recipes,
             "members": [
@@ -297,6 +299,10 @@ def build_leaderboard(
     )
     if y_true is not None:
         build.bootstrap = bootstrap_thresholds(pt, build, y_true, resamples)
+    if build.bootstrap is not None and y_true is not None:
+        best = next(r for r in results if r.name == frame["name"].iloc[0])
+        assert best.values is not None
+        build.best_medal_confidence = medal_confidence(spec, y_true, best.values, 3, build.bootstrap)
     build.seconds = time.perf_counter() - start
     return build
 

@@ -94,12 +94,13 @@ def _text_zoo(task: TaskData) -> list[Recipe]:
 def _image_zoo(task: TaskData) -> list[Recipe]:
     small = task.public.X_train.shape[1] <= 100
     c = 10.0 if small else 5.0
+    raw = {"numeric": "raw"}  # pixels are already on one scale
     return [
-        Recipe("svm", {"C": c}, view="pixels", seed=1),
-        Recipe("svm", {"C": c}, view="deskew", seed=2),
-        Recipe("svm", {"C": c}, view="deskew_hog", seed=3),
-        Recipe("knn", {"k": 4, "weights": "distance"}, view="deskew", seed=4),
-        Recipe("logreg", {"C": 0.5}, view="deskew_hog", seed=5),
+        Recipe("svm", {"C": c, **raw}, view="pixels", seed=1),
+        Recipe("svm", {"C": c, **raw}, view="deskew", seed=2),
+        Recipe("svm", {"C": c, **raw}, view="deskew_hog", seed=3),
+        Recipe("knn", {"k": 4, "weights": "distance", **raw}, view="deskew", seed=4),
+        Recipe("logreg", {"C": 0.5, **raw}, view="deskew_hog", seed=5),
         Recipe("lgbm", {"lr": 0.05, "leaves": 15, "colsample": 0.3, "min_child": 10}, view="deskew_hog", seed=6),
         Recipe("et", {"trees": 400}, view="deskew", seed=7),
     ]

@@ -68,3 +68,58 @@ def build(
             f"{f', {failed} failed' if failed else ''})  {result.seconds:.1f}s -> {out}"
         )
     console.print(f"done in {time.perf_counter() - total:.1f}s")
+
+
+CALIBRATION_START = "<!-- calibration:start -->"
+CALIBRATION_END = "<!-- calibration:end -->"
+
+
+@leaderboard_app.command("calibrate")
+def calibrate_cmd(
+    tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids or split names (default: all).")] = None,
+    automl: Annotated[
+        Optional[Path], typer.Option(help="A run group of the automl agent (seed 0 is graded on every task).")
+    ] = None,
+    docs: Annotated[
+        Optional[Path], typer.Option(help="Markdown file whose calibration table (between markers) is replaced.")
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when a calibration target is missed.")] = False,
+    tasks_dir: TaskDirs = None,
+) -> None:
+    """Place the sample submission, automl and the best entry on each leaderboard; record it in the provenance."""
+    import json
+
+    from medalist.baselines.calibration import calibrate, calibration_markdown, target_problems
+    from medalist.fsutil import atomic_write_json, atomic_write_text
+    from medalist.runner.layout import run_dir_name
+    from medalist.tasks import ensure_prepared
+
+    reg = registry(tasks_dir)
+    rows = []
+    for spec in reg.resolve(list(tasks or ["all"])):
+        prov_path = spec.directory / "leaderboard_provenance.json"
+        prov = json.loads(prov_path.read_text()) if prov_path.is_file() else {}
+        sub = None if automl is None else Path(automl) / run_dir_name(spec.id, 0) / "workspace" / "submission" / "submission.csv"
+        if sub is not None and not sub.is_file():
+            console.print(f"[yellow]warning[/] {spec.id}: no automl submission at {sub}")
+            sub = None
+        cal = calibrate(spec, ensure_prepared(spec), sub, source=Path(automl).name if automl else None,
+                        best_confidence=prov.get("best_medal_confidence"))
+        rows.append(cal)
+        if prov:
+            prov["calibration"] = cal.model_dump(mode="json")
+            atomic_write_json(prov_path, prov)
+    table = calibration_markdown(rows)
+    console.print(table, markup=False, highlight=False)
+    if docs is not None:
+        text = Path(docs).read_text(encoding="utf-8")
+        if CALIBRATION_START not in text or CALIBRATION_END not in text:
+            raise MedalistError(f"{docs}: no {CALIBRATION_START} ... {CALIBRATION_END} markers to replace")
+        head, rest = text.split(CALIBRATION_START, 1)
+        tail = rest.split(CALIBRATION_END, 1)[1]
+        atomic_write_text(Path(docs), f"{head}{CALIBRATION_START}\n{table}{CALIBRATION_END}{tail}")
+    problems = target_problems(rows)
+    for p in problems:
+        console.print(f"[red]target missed:[/] {p}")
+    if check and problems:
+        raise typer.Exit(1)

@@ -92,12 +92,50 @@ def _logit_features(p: np.ndarray) -> np.ndarray:
 
 
 def as_proba(preds: Preds, task: TaskData) -> Preds:
-    """Class probabilities from ``preds`` (unchanged when already probabilities)."""
+    """Class probabilities from ``preds`` (unchanged when already probabilities).
+
+    One score column (binary decision values, ordinal scores): a logistic regression on it,
+    cross-fitted on the shared folds. One score per class (one-vs-rest decision values): a softmax
+    with one temperature fitted on the out-of-fold scores, which keeps every row's argmax.
+    """
     if preds.kind != "score":
         return preds
     start = time.perf_counter()
-    oof, test = _cross_fit_meta(task, preds.oof, preds.test, lambda: LogisticRegression(C=1.0, max_iter=2000))
+    if preds.oof.shape[1] == 1:
+        oof, test = _cross_fit_meta(task, preds.oof, preds.test, lambda: LogisticRegression(C=1.0, max_iter=2000))
+    else:
+        t = _softmax_temperature(preds.oof, task.y)
+        oof, test = _softmax(preds.oof / t), _softmax(preds.test / t)
     return Preds(oof=oof, test=test, kind="proba", seconds=preds.seconds + time.perf_counter() - start)
+
+
+def _softmax(s: np.ndarray) -> np.ndarray:
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """The temperature minimising the log loss of ``softmax(scores / t)`` (golden-section on log t)."""
+    rows = np.arange(len(y))
+
+    def loss(log_t: float) -> float:
+        p = _softmax(scores / np.exp(log_t))
+        return float(-np.mean(np.log(np.clip(p[rows, y], _CLIP, 1.0))))
+
+    lo, hi = -6.0, 6.0
+    g = (np.sqrt(5) - 1) / 2
+    a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+    fa, fb = loss(a), loss(b)
+    for _ in range(60):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - g * (hi - lo)
+            fa = loss(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + g * (hi - lo)
+            fb = loss(b)
+    return float(np.exp((lo + hi) / 2))
 
 
 def _cross_fit_meta(task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], object]) -> tuple[np.ndarray, np.ndarray]:

@@ -71,24 +71,26 @@ def _text_vectorizers(params: dict[str, Any]) -> list[tuple[str, TfidfVectorizer
 def linear_matrix(view: View, params: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """Scaled numerics (optionally with spline or quantile expansions), one-hot categories, TF-IDF text.
 
-    ``params``: ``numeric`` in {"scale", "spline", "quantile"}; ``max_categories``; ``text`` in
+    ``params``: ``numeric`` in {"scale", "spline", "quantile", "raw"} (raw: imputed, unscaled, e.g. pixels); ``max_categories``; ``text`` in
     {"word", "char", "both"} with n-gram ranges; ``text_only`` drops the other columns.
     """
     params = params or {}
     num = [c for c in numeric_columns(view) if c in view.train.columns]
+    quantiles = max(10, min(200, len(view.train)))
     parts: list[tuple[str, Any, Any]] = []
     if not params.get("text_only"):
         if num:
             steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median", keep_empty_features=True))]
             mode = params.get("numeric", "scale")
             if mode == "spline":
-                steps += [("q", QuantileTransformer(n_quantiles=200, output_distribution="uniform", subsample=100_000,
+                steps += [("q", QuantileTransformer(n_quantiles=quantiles, output_distribution="uniform", subsample=100_000,
                                                     random_state=0)),
                           ("spline", SplineTransformer(n_knots=int(params.get("knots", 6)), degree=3))]
             elif mode == "quantile":
-                steps.append(("q", QuantileTransformer(n_quantiles=200, output_distribution="normal",
+                steps.append(("q", QuantileTransformer(n_quantiles=quantiles, output_distribution="normal",
                                                        subsample=100_000, random_state=0)))
-            steps.append(("scale", StandardScaler()))
+            if mode != "raw":
+                steps.append(("scale", StandardScaler()))
             parts.append(("num", Pipeline(steps), num))
         if view.types.categorical:
             parts.append(("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=int(params.get("min_frequency", 3)),
