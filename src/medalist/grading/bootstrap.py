@@ -137,19 +137,20 @@ def _from_confusion(name: str, c: np.ndarray, labels: np.ndarray, metric_args: d
 
 def _auc(t: np.ndarray, score: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Weighted Mann-Whitney AUC per resample (ties count one half), from resample counts."""
-    t = t.astype(int)
+    m, n = idx.shape
     order = np.argsort(score, kind="mergesort")
-    s_sorted = score[order]
-    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    group = np.empty(len(score), dtype=np.int64)
-    group[order] = np.cumsum(np.r_[True, s_sorted[1:] != s_sorted[:-1]]) - 1
-    g, m = len(starts), len(idx)
-    key = (np.arange(m)[:, None] * g + group[idx]).ravel()
-    is_pos = t[idx].ravel() == 1
-    wp = np.bincount(key[is_pos], minlength=m * g).reshape(m, g).astype(float)
-    wn = np.bincount(key[~is_pos], minlength=m * g).reshape(m, g).astype(float)
-    below = np.cumsum(wn, axis=1) - wn
-    num = (wp * (below + 0.5 * wn)).sum(axis=1)
+    s = score[order]
+    counts = np.bincount((np.arange(m)[:, None] * n + idx).ravel(), minlength=m * n).reshape(m, n)
+    c = counts[:, order].astype(np.float64)
+    pos = t.astype(int)[order] == 1
+    wp = c * pos
+    wn = c - wp
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    if len(starts) < n:  # tied scores: pool them, each tie counts one half
+        wp, wn = np.add.reduceat(wp, starts, axis=1), np.add.reduceat(wn, starts, axis=1)
+    below = np.cumsum(wn, axis=1)
+    below -= 0.5 * wn
+    num = np.einsum("ij,ij->i", wp, below)
     den = wp.sum(axis=1) * wn.sum(axis=1)
     return np.divide(num, den, out=np.full(m, np.nan), where=den > 0)
 

@@ -28,7 +28,7 @@ from medalist.tasks.prepare import PreparedTask
 from medalist.tasks.spec import TaskSpec
 
 BOOTSTRAP_FILE = "leaderboard_bootstrap.json"
-MAX_ROW_EVALUATIONS = 50_000_000
+MAX_ROW_EVALUATIONS = 20_000_000
 """Resamples x test rows graded at most; beyond it the first resamples only are used."""
 MIN_RESAMPLES = 50
 """Fewer usable resamples than this (huge test sets, slow metrics) and no confidence is reported."""
