@@ -210,7 +210,7 @@ def _register_optional_commands() -> None:
     """Attach commands that live in other packages (each module adds itself to ``app``)."""
     import importlib
 
-    for mod in ("medalist.tasks.cli_leaderboard", "medalist.runner.cli", "medalist.report.cli"):
+    for mod in ("medalist.tasks.cli_leaderboard", "medalist.tasks.cli_audit", "medalist.runner.cli", "medalist.report.cli"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:

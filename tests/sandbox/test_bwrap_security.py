@@ -411,11 +411,11 @@ def test_timeout_kills_the_whole_tree(bwrap: BwrapSandbox, box: Path) -> None:
 def test_answers_cannot_be_rebuilt_from_task_code_or_packaged_datasets(bwrap: BwrapSandbox, box: Path) -> None:
     """The built-in tasks' prepare scripts and the raw data inside dataset packages are hidden, while
     the packages themselves (and scikit-learn) still import."""
-    from medalist.sandbox.masks import masked_paths
+    from medalist.tasks.hidden import hidden_paths
     from medalist.tasks.registry import BUILTIN_DIR
 
     host_penguins = BUILTIN_DIR / "penguins-species" / "prepare.py"
-    assert host_penguins.is_file() and BUILTIN_DIR.resolve() in masked_paths()
+    assert host_penguins.is_file() and BUILTIN_DIR.resolve() in hidden_paths()
     result, out, _ = run_py(
         bwrap,
         box,
@@ -435,6 +435,7 @@ def test_answers_cannot_be_rebuilt_from_task_code_or_packaged_datasets(bwrap: Bw
         print(json.dumps(probes))
         """,
         limits=Limits(memory_gb=1.0, cpus=1.0, pids=64, timeout_secs=120),
+        hide=hidden_paths(),  # what the runner passes (the sandbox itself imports no task code)
     )
     assert result.ok, (result, out)
     probes = json.loads(out.strip().splitlines()[-1])

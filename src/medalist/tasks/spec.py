@@ -67,6 +67,11 @@ class TaskSpec(BaseModel):
     rows: int | None = Field(None, ge=0, description="Approximate number of rows (train + test).")
     source: str | None = Field(None, description="Where the raw data comes from (package, dataset).")
     data_version: str = "1"
+    audit_accept: dict[str, str] = Field(
+        default_factory=dict,
+        description="Audit checks whose failure is a documented, deliberate property of the task: "
+        "check name (reach, id_leak, adversarial, duplicates, single_column, headroom) -> the reason.",
+    )
 
     # Set by the loader, never read from YAML.
     root: Path | None = Field(None, exclude=True)

@@ -6,8 +6,9 @@ which are recorded outcomes that determine the severity class.
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
 
+TASK = "accident-severity"
 LEAKY = ["INJURY_CRASH", "NO_INJ_I", "PRPTYDMG_CRASH", "FATALITIES"]
 
 
@@ -16,8 +17,8 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = load_data("accidentsFull.csv.gz").drop(columns=LEAKY)
     df.columns = [c.lower() for c in df.columns]
-    df = add_ids(df.rename(columns={"max_sev_ir": "severity"}))
-    train, test = split_frame(df, test_size=0.3, stratify="severity")
+    df = df.rename(columns={"max_sev_ir": "severity"})
+    train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="severity")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["severity"], sample_values={"severity": 0},
     )

@@ -5,8 +5,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
 
+TASK = "bike-sharing-demand"
 TARGETS = ["casual", "registered"]
 
 
@@ -17,8 +18,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     for col in ("mnth", "hr", "weathersit"):
         df[col] = df[col].astype(str)
     df["hr"] = df["hr"].astype(int)
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.25)
+    train, test = keyed_split(df, task_id=TASK, test_size=0.3)
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=TARGETS,
         sample_values={t: float(train[t].mean().round(1)) for t in TARGETS},

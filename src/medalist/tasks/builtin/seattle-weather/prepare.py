@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "seattle-weather"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -10,8 +12,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = local_data.seattle_weather()
     df["date"] = df["date"].dt.strftime("%Y-%m-%d")
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="weather")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="weather")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["weather"], sample_values={"weather": "sun"},
     )

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, snake_case, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, snake_case, write_competition
 
+TASK = "spambase"
 SYMBOLS = {"C;": "char_semicolon", "C(": "char_paren", "C[": "char_bracket", "C!": "char_exclam",
            "C$": "char_dollar", "C#": "char_hash", "re:": "word_re"}
 
@@ -24,8 +25,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = load_data("Spambase.csv.gz")
     df.columns = [_name(c) for c in df.columns]
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="spam")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="spam")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["spam"], sample_values={"spam": 0},
     )

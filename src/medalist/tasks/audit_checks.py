@@ -1,0 +1,234 @@
+"""Data checks of a prepared task: id/row-order leakage, adversarial validation, duplicates, single columns.
+
+Every check scores with the task's own metric under K-fold cross-validation on train.csv, so results
+read like leaderboard scores. Scores are turned into a *gain*: the share of the way from the
+no-skill baseline (majority class / class prior / mean) to a perfect score, ``(s - null) /
+(perfect - null)``, where ``null`` is the same model on shuffled bins (no signal) and ``perfect`` the
+metric of the true values against themselves. A gain near
+0 means no signal; 1 means perfect. Models here are binned target means (a column cut into quantile
+bins, each bin predicting the training rows' mean target or class shares): cheap, one column at a
+time, and exactly what an "id neighbour" or "row position" attack amounts to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.metrics import roc_auc_score
+
+from medalist.metrics import Metric, get_metric
+from medalist.tasks.prepare import PreparedTask
+
+FOLDS = 5
+SEED = 0
+MAX_ROWS = 10_000  # checks run on at most this many train (and test) rows (a fixed random subset)
+
+
+@dataclass
+class TargetView:
+    """The training target in the form the metric grades, plus what a prediction must look like."""
+
+    metric: Metric
+    truth: np.ndarray  # 1-D labels/values, or 2-D (one-hot classes / several numeric targets)
+    classes: list[object] | None  # class labels for classification (column order of ``probs``)
+    raw: pd.DataFrame  # the target column(s) as in train.csv
+
+
+def target_view(pt: PreparedTask, train: pd.DataFrame) -> TargetView:
+    """How this task's target is graded: labels, positive-class probabilities, one-hot or numeric columns."""
+    spec = pt.spec
+    metric = get_metric(spec.metric)
+    in_train = [c for c in spec.target_columns if c in train.columns]
+    if in_train == spec.target_columns:
+        raw = train[in_train]
+        truth = raw.to_numpy() if len(in_train) > 1 else raw.iloc[:, 0].to_numpy()
+        classes = None if metric.prediction == "numeric" else sorted(pd.unique(raw.iloc[:, 0]), key=str)
+        return TargetView(metric, truth, classes, raw)
+    # one probability column per class; train.csv holds the class label in its one extra column
+    test_cols = set(pd.read_csv(pt.public / "test.csv", nrows=0).columns)
+    label = [c for c in train.columns if c not in test_cols]
+    if len(label) != 1:
+        raise ValueError(f"task {spec.id}: cannot find the label column of train.csv for {spec.target_columns}")
+    raw = train[label]
+    classes = list(spec.target_columns)
+    truth = np.stack([(raw.iloc[:, 0].astype(str) == str(c)).astype(int).to_numpy() for c in classes], axis=1)
+    return TargetView(metric, truth, classes, raw)
+
+
+def _bin_codes(x: pd.Series, bins: int) -> np.ndarray:
+    """A column as integer bin codes: quantile bins for numbers, the most frequent values for the rest."""
+    if pd.api.types.is_numeric_dtype(x.dtype) and x.nunique() > bins:
+        ranks = x.rank(method="average", pct=True).fillna(-1).to_numpy()
+        return np.where(ranks < 0, bins, np.minimum((ranks * bins).astype(int), bins - 1))
+    codes, uniques = pd.factorize(x.astype(str).where(x.notna(), "\x00NA"))
+    return codes
+
+
+def _fold_ids(n: int, y_strata: np.ndarray | None) -> np.ndarray:
+    fold = np.empty(n, dtype=int)
+    splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    strata = y_strata if y_strata is not None else np.arange(n) % FOLDS
+    try:
+        splits = list(splitter.split(np.zeros(n), strata))
+    except ValueError:  # a class with fewer members than folds
+        splits = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(np.zeros(n), np.arange(n) % FOLDS))
+    for k, (_, test_idx) in enumerate(splits):
+        fold[test_idx] = k
+    return fold
+
+
+def _encoded(view: TargetView) -> np.ndarray:
+    """Targets as a float matrix the bin means are taken over: one-hot classes or numeric columns."""
+    if view.classes is None:
+        t = np.asarray(view.truth, dtype=float)
+        return t.reshape(len(t), -1)
+    labels = view.raw.iloc[:, 0].astype(str).to_numpy()
+    return np.stack([(labels == str(c)).astype(float) for c in view.classes], axis=1)
+
+
+def _predictions(view: TargetView, means: np.ndarray) -> np.ndarray:
+    """Turn per-row target means (class shares or numeric means) into what the metric grades."""
+    pred = view.metric.prediction
+    if view.classes is None:
+        return means[:, 0] if means.shape[1] == 1 else means
+    if view.truth.ndim == 2:  # one-hot probability columns
+        return means
+    if pred == "probability":  # binary: probability of the positive (last sorted, i.e. 1) class
+        return means[:, -1]
+    picks = np.asarray(view.classes, dtype=object)[means.argmax(axis=1)]
+    return picks.astype(view.truth.dtype) if view.truth.dtype != object else picks
+
+
+def score(view: TargetView, pred: np.ndarray) -> float:
+    return float(view.metric(view.truth, pred))
+
+
+def binned_cv_score(view: TargetView, codes: np.ndarray, folds: np.ndarray) -> float:
+    """CV score of predicting each row by the mean target of its bin among the other folds' rows."""
+    enc = _encoded(view)
+    prior = enc.mean(axis=0)
+    means = np.empty_like(enc)
+    for k in range(FOLDS):
+        tr, te = folds != k, folds == k
+        frame = pd.DataFrame(enc[tr]).groupby(codes[tr]).mean()
+        got = frame.reindex(codes[te]).to_numpy()
+        means[te] = np.where(np.isnan(got), prior, got)
+    return score(view, _predictions(view, means))
+
+
+def baseline_score(view: TargetView) -> float:
+    """The no-skill score: every row predicted by the overall mean / class shares / majority class."""
+    enc = _encoded(view)
+    return score(view, _predictions(view, np.tile(enc.mean(axis=0), (len(enc), 1))))
+
+
+def perfect_score(view: TargetView) -> float:
+    return score(view, view.truth if view.truth.ndim == 1 or view.classes is not None else view.truth)
+
+
+def gain(view: TargetView, s: float, base: float, perfect: float) -> float:
+    """Share of the way from the baseline to a perfect score (0 = no signal, 1 = perfect)."""
+    span = perfect - base
+    if span == 0 or not np.isfinite(s):
+        return 0.0
+    return float((s - base) / span)
+
+
+@dataclass
+class ColumnSignal:
+    name: str
+    score: float
+    gain: float
+
+
+def strata(view: TargetView) -> np.ndarray | None:
+    return None if view.classes is None else view.raw.iloc[:, 0].astype(str).to_numpy()
+
+
+def null_score(view: TargetView, codes: np.ndarray, folds: np.ndarray, repeats: int = 3) -> float:
+    """The same binned model on shuffled bins: what a column without signal scores (for F1-like metrics
+    a constant baseline scores 0, while any non-constant guess scores more)."""
+    rng = np.random.default_rng(SEED)
+    return float(np.mean([binned_cv_score(view, rng.permutation(codes), folds) for _ in range(repeats)]))
+
+
+def leakage_probes(view: TargetView, train: pd.DataFrame, id_column: str) -> list[ColumnSignal]:
+    """Id-only (coarse id bins), id-neighbour (about 5 rows per bin) and row-position models, each
+    measured against the same model on shuffled bins."""
+    folds = _fold_ids(len(train), strata(view))
+    perfect = perfect_score(view)
+    ids = train[id_column]
+    position = pd.Series(np.arange(len(train)))
+    probes = {
+        "id_only": _bin_codes(ids, 32),
+        "id_neighbour": _bin_codes(ids, max(2, len(train) // 5)),
+        "row_position": _bin_codes(position, 32),
+        "row_neighbour": _bin_codes(position, max(2, len(train) // 5)),
+    }
+    out = []
+    for name, codes in probes.items():
+        s = binned_cv_score(view, codes, folds)
+        out.append(ColumnSignal(name, s, gain(view, s, null_score(view, codes, folds), perfect)))
+    return out
+
+
+def single_column_signals(view: TargetView, train: pd.DataFrame, features: list[str]) -> list[ColumnSignal]:
+    """Each public column alone (64 quantile bins or its values), best first."""
+    folds = _fold_ids(len(train), strata(view))
+    perfect = perfect_score(view)
+    base = null_score(view, np.arange(len(train)) % 64, folds)
+    out = []
+    for col in features:
+        s = binned_cv_score(view, _bin_codes(train[col], 64), folds)
+        out.append(ColumnSignal(col, s, gain(view, s, base, perfect)))
+    return sorted(out, key=lambda c: -c.gain)
+
+
+def _model_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as they are; text/categories as codes (long text as its length)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        x = frame[col]
+        if pd.api.types.is_numeric_dtype(x.dtype) or pd.api.types.is_bool_dtype(x.dtype):
+            out[col] = x.astype(float)
+        elif x.astype(str).str.len().mean() > 40:
+            out[col] = x.astype(str).str.len().astype(float)
+        else:
+            out[col] = pd.Series(pd.factorize(x.astype(str), sort=True)[0], index=x.index).astype(float)  # value order, not row order
+    return out
+
+
+def adversarial_auc(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> float:
+    """Cross-validated ROC-AUC of a classifier telling test rows from train rows (0.5 = indistinguishable)."""
+    both = pd.concat([train[features], test[features]], ignore_index=True)
+    X = _model_matrix(both)
+    y = np.r_[np.zeros(len(train)), np.ones(len(test))]
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=SEED)
+    proba = cross_val_predict(model, X, y, cv=StratifiedKFold(FOLDS, shuffle=True, random_state=SEED),
+                              method="predict_proba")[:, 1]
+    return float(roc_auc_score(y, proba))
+
+
+def duplicate_share(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> float:
+    """Share of test rows whose public feature values all equal some train row's."""
+    if not features:
+        return 0.0
+    key = lambda f: pd.util.hash_pandas_object(f[features].astype(str), index=False)  # noqa: E731
+    return float(key(test).isin(set(key(train))).mean())
+
+
+def load_frames(pt: PreparedTask) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """train.csv (a fixed subset of at most MAX_ROWS rows, in file order), test.csv and the public feature names."""
+    train = pd.read_csv(pt.public / "train.csv", low_memory=False)
+    test = pd.read_csv(pt.public / "test.csv", low_memory=False)
+    rng = np.random.default_rng(SEED)
+    if len(train) > MAX_ROWS:
+        train = train.iloc[np.sort(rng.choice(len(train), MAX_ROWS, replace=False))].reset_index(drop=True)
+    if len(test) > MAX_ROWS:
+        test = test.iloc[np.sort(rng.choice(len(test), MAX_ROWS, replace=False))].reset_index(drop=True)
+    features = [c for c in test.columns if c != pt.spec.id_column]
+    return train, test, features
