@@ -10,6 +10,7 @@ task's shared folds; blends and decision rules are then tuned on out-of-fold pre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -58,9 +59,12 @@ def _tabular_zoo(task: TaskData, v: str, big: bool) -> list[Recipe]:
     if big:  # faster rates and fewer parameter sets keep large tasks within the build budget
         gb = [{**gb[0], "lr": 0.06}, {**gb[2], "lr": 0.05, "leaves": 127}]
     logs = [{}, {"target": "log"}] if _log_target(task) else [{}]
-    objectives = [{}, {"objective": "l1"}] if task.metric.name == "mae" else [{}]
-    out = [Recipe("lgbm", {**params, **lg, **ob}, view=v, seed=i)
-           for i, params in enumerate(gb) for lg in logs for ob in objectives]
+    variants: list[dict[str, Any]] = logs
+    if task.metric.name == "mae":
+        variants = [{"objective": "l1"}, {"target": "log"}] if _log_target(task) else [{"objective": "l1"}, {}]
+    elif task.metric.name == "rmsle":
+        variants = [{"target": "log"}]
+    out = [Recipe("lgbm", {**params, **var}, view=v, seed=i) for i, params in enumerate(gb) for var in variants]
     out.append(Recipe("hgb", {"lr": 0.05, "leaves": 31, "l2": 1.0, **logs[-1]}, view=v, seed=7))
     forest = {"trees": 200 if big else 400, "min_leaf": 2 if big else 1, **logs[-1]}
     if big:

@@ -355,3 +355,124 @@ register_expert(Expert(
         Recipe("et", {"trees": 600, "max_features": 0.5}, view="base", seed=23),
     ),
 ))
+
+
+# ---------------------------------------------------------------- movielens: user and movie biases
+
+def movielens_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    when = pd.to_datetime(d["timestamp"], unit="s")
+    d["rated_year"] = when.dt.year + when.dt.dayofyear / 366.0
+    d["movie_age"] = d["rated_year"] - d["year"]
+    genres = d["genres"].fillna("").str.get_dummies(sep="|")
+    for g in genres.columns:
+        d[f"g_{g}"] = genres[g].to_numpy()
+    d["n_genres"] = genres.sum(axis=1).to_numpy()
+    d = d.drop(columns=["title", "genres"])
+    tr, te = _split(d)
+    y = task.y_float[:, 0]
+    for name, cols, smooth in (("user", ["user_id"], 5.0), ("movie", ["movie_id"], 10.0)):
+        ktr, kte = key(tr, cols), key(te, cols)
+        tr[f"te_{name}"], te[f"te_{name}"] = target_mean(ktr, kte, task, smoothing=smooth)
+        tr[f"n_{name}"], te[f"n_{name}"] = frequency(ktr, kte)
+    # the user's taste per genre: out-of-fold mean of the user's ratings of movies in each main genre
+    for g in ("Drama", "Comedy", "Action", "Thriller", "Romance"):
+        if f"g_{g}" in tr.columns:
+            mask_tr = tr[f"g_{g}"].to_numpy() == 1
+            ktr = key(tr, ["user_id"]).where(mask_tr, "none")
+            kte = key(te, ["user_id"]).where(te[f"g_{g}"].to_numpy() == 1, "none")
+            tr[f"te_user_{g}"], te[f"te_user_{g}"] = target_mean(ktr, kte, task, y=y, smoothing=5.0)
+    tr["user_id"], te["user_id"] = tr["user_id"].astype(float), te["user_id"].astype(float)
+    return tr, te
+
+
+register_expert(Expert(
+    "movielens-rating", "collaborative-filtering biases: out-of-fold user and movie means and counts, the user's genre tastes",
+    features=movielens_features,
+))
+
+
+# ---------------------------------------------------------------- hotel rates: season, room and channel prices
+
+def hotel_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    when = pd.to_datetime(d["arrival_date"])
+    d["month"], d["week"], d["weekday"] = when.dt.month, when.dt.isocalendar().week.astype(int), when.dt.dayofweek
+    d["year"], d["day_of_year"] = when.dt.year, when.dt.dayofyear
+    d["nights"] = d["stays_in_weekend_nights"] + d["stays_in_week_nights"]
+    d["weekend_share"] = d["stays_in_weekend_nights"] / d["nights"].clip(lower=1)
+    d["guests"] = d["adults"] + d["children"] + d["babies"]
+    d["room_changed"] = (d["reserved_room_type"] != d["assigned_room_type"]).astype(int)
+    d = d.drop(columns=["arrival_date"])
+    tr, te = _split(d)
+    for name, cols in {"te_room_week": ["assigned_room_type", "year", "week"], "te_room_month": ["reserved_room_type", "month"],
+                       "te_agent": ["agent"], "te_country": ["country"], "te_segment_month": ["market_segment", "month"]}.items():
+        tr[name], te[name] = target_mean(key(tr, cols), key(te, cols), task, smoothing=5.0)
+    return tr, te
+
+
+register_expert(Expert(
+    "hotel-rates", "arrival season x room type prices (out-of-fold means), stay length, guests; absolute-error objective",
+    features=hotel_features,
+))
+
+
+# ---------------------------------------------------------------- credit scoring: affordability ratios
+
+def credit_scoring_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    income = d["income"].replace(0, np.nan)
+    d["loan_to_price"] = d["amount"] / d["price"].replace(0, np.nan)
+    d["instalment"] = d["amount"] / d["time"].replace(0, np.nan)
+    d["instalment_income"] = d["instalment"] / income
+    d["expenses_income"] = d["expenses"] / income
+    d["free_income"] = d["income"] - d["expenses"] - d["instalment"]
+    d["net_assets"] = d["assets"] - d["debt"]
+    d["seniority_age"] = d["seniority"] / d["age"].clip(lower=18)
+    d["income_missing"] = d["income"].isna().astype(int)
+    return _split(d)
+
+
+register_expert(Expert(
+    "credit-scoring", "affordability ratios (instalment/income, loan/price, free income), net assets",
+    features=credit_scoring_features,
+    recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- hpc jobs: work size per protocol
+
+def hpc_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["log_compounds"] = np.log1p(d["compounds"])
+    d["log_fields"] = np.log1p(d["input_fields"])
+    d["log_work"] = d["log_compounds"] + d["log_fields"] + np.log1p(d["iterations"])
+    d["protocol_work"] = d["protocol"].astype(str) + "_" + pd.cut(d["log_work"], 8, labels=False).astype(str)
+    d["night"] = ((d["hour"] < 7) | (d["hour"] > 20)).astype(int)
+    return _split(d)
+
+
+register_expert(Expert(
+    "hpc-jobs", "log work size (compounds x fields x iterations) per protocol; temperature-tuned class probabilities",
+    features=hpc_features,
+))
+
+
+# ---------------------------------------------------------------- tv16 vote: partisanship and missing answers
+
+def tv16_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    answers = [c for c in d.columns if c not in ("state", "racef")]
+    d["n_missing"] = d[answers].isna().sum(axis=1)
+    d["party_ideo"] = d["pid7na"] + d["ideo"]
+    d["racial"] = d[["angryracism", "whiteadv", "fearraces", "racerare"]].mean(axis=1)
+    d["white_noncollege"] = ((d["racef"] == "White") & (d["collegeed"] == 0)).astype(int)
+    tr, te = _split(d)
+    tr["te_state"], te["te_state"] = target_mean(key(tr, ["state"]), key(te, ["state"]), task, smoothing=30.0)
+    return tr, te
+
+
+register_expert(Expert(
+    "tv16-vote", "party x ideology, racial-attitude index, missing-answer counts, state lean (out of fold)",
+    features=tv16_features,
+))

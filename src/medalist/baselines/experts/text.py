@@ -95,3 +95,24 @@ register_expert(Expert(
     features=movies_features,
     text=("title",),
 ))
+
+
+# ---------------------------------------------------------------- fine food reviews: sentiment n-grams
+
+def reviews_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    tr, te = _stacked(train, test, task, "review")
+    for frame, src in ((tr, train), (te, test)):
+        stats = _text_stats(src["review"])
+        for col in ("n_chars", "n_words", "caps_share", "n_exclaim", "n_digits"):
+            frame[col] = stats[col].to_numpy()
+    return tr, te
+
+
+register_expert(Expert(
+    "fine-foods-reviews", "word and char n-gram sentiment models (logistic, NB-SVM) stacked with review length and style",
+    features=reviews_features,
+    recipes=(
+        Recipe("logreg", {"C": 10.0, "text": "both"}, view="base", seed=21),
+        Recipe("nbsvm", {"C": 4.0, "text": "word", "word_ngram": (1, 3), "text_only": True}, view="base", seed=22),
+    ),
+))
