@@ -30,7 +30,17 @@ from medalist import __version__
 from medalist.baselines.features import normalise_frame
 from medalist.baselines.population import crowd_population
 from medalist.baselines.recache import RecipeCache
-from medalist.baselines.recipes import Preds, Recipe, TaskData, as_proba, build_view, combine, decide, fit_function, load_task_data
+from medalist.baselines.recipes import (
+    Preds,
+    Recipe,
+    TaskData,
+    as_proba,
+    build_view,
+    combine,
+    decide,
+    fit_function,
+    load_task_data,
+)
 from medalist.baselines.recipes.blend import oof_score
 from medalist.baselines.reference import fit_predict
 from medalist.baselines.submission import make_submission

@@ -35,7 +35,6 @@ def default_zoo(task: TaskData) -> list[Recipe]:
     n = task.n_train
     pixels = "image" in task.spec.tags
     text = bool(task.types.text)
-    reg = not task.is_classification
     out: list[Recipe] = []
     if pixels:
         return _image_zoo(task)

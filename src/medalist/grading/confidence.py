@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from medalist.errors import ConfigError
 from medalist.fsutil import sha256_file
+from medalist.grading.bootstrap import bootstrap_scores, fast_metric_supported
 from medalist.grading.medals import medal_ranks
 from medalist.grading.report import CompetitionReport
 from medalist.grading.validate import AlignedSubmission
-from medalist.grading.bootstrap import bootstrap_scores, fast_metric_supported
 from medalist.metrics import get_metric
 from medalist.tasks.prepare import PreparedTask
 from medalist.tasks.spec import TaskSpec

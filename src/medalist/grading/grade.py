@@ -12,9 +12,9 @@ from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
+from medalist.grading.confidence import confidence_for
 from medalist.grading.medals import Thresholds, load_leaderboard
 from medalist.grading.report import CompetitionReport, GradingSummary
-from medalist.grading.confidence import confidence_for
 from medalist.grading.validate import AlignedSubmission, read_csv_file, validate_frame
 from medalist.metrics import get_metric
 from medalist.tasks.baseline import SUCCESS_IMPROVEMENT, improvement, read_baseline
