@@ -46,7 +46,11 @@ from medalist.baselines.reference import fit_predict
 from medalist.baselines.submission import make_submission
 from medalist.baselines.zoo import Blend, plan_blends, task_zoo, tunable
 from medalist.errors import InvalidSubmissionError, MedalistError
-from medalist.grading.confidence import BootstrapThresholds, medal_confidence, resampled_thresholds
+from medalist.grading.confidence import (
+    BootstrapThresholds,
+    medal_confidence,
+    resampled_thresholds,
+)
 from medalist.grading.validate import validate_frame
 from medalist.tasks.prepare import PreparedTask
 from medalist.tasks.splitting import CSV_FLOAT_FORMAT
@@ -55,8 +59,13 @@ DEFAULT_POPULATION = 160
 MIN_POPULATION = 10
 NAIVE_SHARE = 0.10
 EXPERT_SHARE = 0.35
-DUPLICATE_SLACK = 3
-"""Blends planned per expert slot; blends whose predictions duplicate an earlier entry are skipped."""
+DUPLICATE_SLACK = 4
+"""Blends planned per expert slot; blends whose predictions (nearly) duplicate an earlier entry are skipped."""
+MIN_DIFFERENCE = 0.005
+MIN_LABEL_ROWS = 3
+MIN_OOF_SPACING = 0.0015
+"""Expert blends whose out-of-fold score lies within this share of the constant-to-best span of an
+entry already kept are near-copies of it (the audit counts entries within that share of the gold line)."""
 BOOTSTRAP_RESAMPLES = 200
 BOOTSTRAP_SEED = 14
 IMBALANCED_SHARE = 0.1
@@ -259,7 +268,11 @@ def build_leaderboard(
     blends = plan_blends(task, oof, DUPLICATE_SLACK * comp["expert"], seed)
     results: list[MemberResult] = []
     y_true: np.ndarray | None = None
-    seen: set[str] = set()
+    kept: list[tuple[float, np.ndarray]] = []  # (out-of-fold score, comparable test predictions) per entry
+    spacing = MIN_OOF_SPACING * abs(max(oof.values(), key=lambda v: v if task.metric.higher_is_better else -v)
+                                    - constant_oof_score(task))
+    if task.metric.prediction == "label":
+        spacing = max(spacing, 1.0 / task.n_train)
     for blend in blends:
         if blend.tier == "expert" and sum(r.tier == "expert" for r in results) >= comp["expert"]:
             break
@@ -267,16 +280,24 @@ def build_leaderboard(
         family = fitted_family(blend, recipes)
         try:
             sub, secs, detail = _blend_member(task, pt, blend, fitted)
-            score, y_true, values = score_aligned(pt, sub, answers)
-        except (ValueError, InvalidSubmissionError, MedalistError) as exc:
+        except (ValueError, MedalistError) as exc:
             results.append(MemberResult(blend.name, blend.tier, family, None, time.perf_counter() - t0,
                                         error=f"{type(exc).__name__}: {exc}"[:300]))
             continue
-        digest = _digest(values)
-        if blend.tier == "expert" and digest in seen:
-            continue  # a blend that reduces to an entry already on the board (e.g. selection picks one model)
-        seen.add(digest)
-        results.append(MemberResult(blend.name, blend.tier, family, score, secs, detail, values=values))
+        # Selection looks at out-of-fold scores and test predictions only, never at the answers.
+        values = sub[list(task.problem.submission_columns)].to_numpy()
+        comparable = _comparable(values[:, 0] if values.shape[1] == 1 else values, task.classes)
+        near = [o for o, other in kept if abs(o - detail["oof_score"]) < spacing or not distinct(comparable, other)]
+        if near:
+            continue  # (nearly) the same solution as an entry already on the board
+        kept.append((detail["oof_score"], comparable))
+        try:
+            score, y_true, aligned = score_aligned(pt, sub, answers)
+        except InvalidSubmissionError as exc:
+            results.append(MemberResult(blend.name, blend.tier, family, None, secs, detail,
+                                        error=f"{type(exc).__name__}: {exc}"[:300]))
+            continue
+        results.append(MemberResult(blend.name, blend.tier, family, score, secs, detail, values=aligned))
     comp["strong"] = sum(r.tier == "strong" for r in results)
     comp["expert"] = sum(r.tier == "expert" for r in results)
     comp["single"] = population - comp["strong"] - comp["expert"] - comp["naive"]
@@ -317,10 +338,39 @@ def build_leaderboard(
     return build
 
 
-def _digest(values: np.ndarray) -> str:
-    arr = np.asarray(values)
-    data = np.round(arr.astype(float), 9).tobytes() if arr.dtype.kind in "iufb" else "\x1f".join(map(str, arr.ravel())).encode()
-    return hashlib.sha256(data).hexdigest()
+def constant_oof_score(task: TaskData) -> float:
+    """Out-of-fold score of a constant guess (class shares, or the mean), the no-skill end of the span."""
+    n = task.n_train
+    if task.is_classification:
+        prior = np.bincount(task.y, minlength=task.n_classes) / n
+        p = np.tile(prior, (n, 1))
+        return oof_score(task, decide(task, Preds(p, p, "proba", 0.0), "default").apply(task, p))
+    mean = np.tile(task.y_float.mean(axis=0), (n, 1))
+    return oof_score(task, mean)
+
+
+def _comparable(values: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Predictions as numbers (text labels as their index among the task's classes)."""
+    v = np.asarray(values)
+    if v.dtype.kind in "iufb":
+        return v.astype(float)
+    codes = {str(c): i for i, c in enumerate(classes)}
+    return np.array([codes.get(str(x), -1) for x in v], dtype=float)
+
+
+def distinct(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two members' test predictions differ enough to count as two solutions.
+
+    Labels: at least ``MIN_LABEL_ROWS`` rows and ``MIN_DIFFERENCE`` of the rows differ. Numbers:
+    the mean absolute difference is at least ``MIN_DIFFERENCE`` of the predictions' mean absolute
+    deviation.
+    """
+    fa, fb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if np.array_equal(np.round(fa), fa) and np.array_equal(np.round(fb), fb) and len(np.unique(fa)) <= 50:
+        differ = int(np.sum(fa != fb))
+        return differ >= max(MIN_LABEL_ROWS, MIN_DIFFERENCE * len(a))
+    spread = float(np.mean(np.abs(fa - fa.mean()))) or 1.0
+    return float(np.mean(np.abs(fa - fb))) >= MIN_DIFFERENCE * spread
 
 
 def fitted_family(blend: Blend, recipes: list[Recipe]) -> str:

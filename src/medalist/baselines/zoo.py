@@ -104,7 +104,8 @@ def _image_zoo(task: TaskData) -> list[Recipe]:
         Recipe("svm", {"C": c, **raw}, view="deskew_hog", seed=3),
         Recipe("knn", {"k": 4, "weights": "distance", **raw}, view="deskew", seed=4),
         Recipe("logreg", {"C": 0.5, **raw}, view="deskew_hog", seed=5),
-        Recipe("lgbm", {"lr": 0.05, "leaves": 15, "colsample": 0.3, "min_child": 10}, view="deskew_hog", seed=6),
+        Recipe("lgbm", {"lr": 0.1, "leaves": 15, "colsample": 0.15, "min_child": 10, "max_bin": 63, "rounds": 400},
+               view="deskew_hog", seed=6),
         Recipe("et", {"trees": 400}, view="deskew", seed=7),
     ]
 

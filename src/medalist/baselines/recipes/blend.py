@@ -138,10 +138,12 @@ def _softmax_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp((lo + hi) / 2))
 
 
-def _cross_fit_meta(task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], object]) -> tuple[np.ndarray, np.ndarray]:
+def _cross_fit_meta(task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], object],
+                    y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A small model on out-of-fold features: its own out-of-fold predictions and a full-fit test prediction."""
     classify = task.is_classification
-    y = task.y if classify else task.y_float
+    if y is None:
+        y = task.y if classify else task.y_float
     oof = np.zeros((len(x), task.n_classes if classify else y.shape[1]))
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -212,8 +214,9 @@ def combine(preds: Sequence[Preds], task: TaskData, how: Combine) -> tuple[Preds
         x = np.hstack([_stack_features(p, task) for p in preds])
         xt = np.hstack([_stack_features(p, task, test=True) for p in preds])
         make = (lambda: LogisticRegression(C=0.5, max_iter=3000)) if task.is_classification else (lambda: Ridge(alpha=1.0))
-        oof, test = _cross_fit_meta(task, x, xt, make)
-        if not task.is_classification and _log_space(task):
+        logged = not task.is_classification and _log_space(task)
+        oof, test = _cross_fit_meta(task, x, xt, make, y=np.log1p(np.clip(task.y_float, 0, None)) if logged else None)
+        if logged:
             oof, test = np.expm1(oof), np.expm1(test)
         return Preds(oof, test, kind, cost + time.perf_counter() - start), [1.0] * len(preds)
     oof = sum(wi * p.oof for wi, p in zip(w, preds, strict=True))
