@@ -21,6 +21,8 @@ from medalist.baselines.recipes.blend import Combine, Rule
 LARGE_ROWS = 40_000
 """Above this many training rows, slow recipes (kNN, kernel SVMs, big forests) are left out."""
 KERNEL_MAX_ROWS = 15_000
+BREADTH_ROWS = 12_000
+"""Up to this many training rows a task gets the full breadth of extra recipes; up to LARGE_ROWS, two."""
 
 
 def _log_target(task: TaskData) -> bool:
@@ -78,6 +80,37 @@ def _tabular_zoo(task: TaskData, v: str, big: bool) -> list[Recipe]:
         out.append(Recipe("knn", {"k": 25, "weights": "distance", "numeric": "quantile"}, view=v))
     if task.n_train <= KERNEL_MAX_ROWS and not task.types.text:
         out.append(Recipe("svm", {"C": 2.0, "numeric": "quantile", **logs[-1]}, view=v))
+    if not big:
+        out += _breadth(task, v, variants, logs[-1])
+    return out
+
+
+def _breadth(task: TaskData, v: str, variants: list[dict[str, Any]], lg: dict[str, Any]) -> list[Recipe]:
+    """More distinct strong recipes on tasks small enough to afford them: other parameter sets, the plain
+    features next to the expert's, other linear/kernel/neighbour settings (a field, not one model)."""
+    medium = task.n_train > BREADTH_ROWS
+    out = [Recipe("lgbm", {"lr": 0.05, "leaves": 31, **variants[0]}, view="base", seed=10)] if v == "expert" else []
+    out.append(Recipe("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.4, "subsample": 0.7, **variants[-1]},
+                      view=v, seed=11))
+    if medium:
+        return out
+    reg = not task.is_classification
+    out += [
+        Recipe("lgbm", {"lr": 0.04, "leaves": 127, "min_child": 5, "colsample": 0.9, "subsample": 0.6, "l2": 10.0,
+                        **variants[0]}, view=v, seed=12),
+        Recipe("et", {"trees": 400, "min_leaf": 3, "max_features": 0.6, **lg}, view=v, seed=13),
+        Recipe("rf", {"trees": 400, "min_leaf": 2, "max_features": 0.3, **lg}, view=v, seed=14),
+        Recipe("knn", {"k": 10, "weights": "distance", "numeric": "scale"}, view=v, seed=15),
+        Recipe("knn", {"k": 50, "weights": "uniform", "numeric": "quantile"}, view=v, seed=16),
+        Recipe("svm", {"C": 0.5, "numeric": "scale", **lg}, view=v, seed=17),
+        Recipe("svm", {"C": 8.0, "numeric": "quantile", **lg}, view=v, seed=18),
+    ]
+    if reg:
+        out += [Recipe("ridge", {"alpha": 30.0, "numeric": "quantile", **lg}, view=v, seed=19),
+                Recipe("enet", {"alpha": 1e-3, "l1_ratio": 0.9, "numeric": "spline", **lg}, view=v, seed=20)]
+    else:
+        out += [Recipe("logreg", {"C": 0.03, "numeric": "quantile"}, view=v, seed=19),
+                Recipe("logreg", {"C": 3.0, "numeric": "spline", "knots": 10}, view=v, seed=20)]
     return out
 
 
@@ -87,8 +120,13 @@ def _text_zoo(task: TaskData) -> list[Recipe]:
         out.append(Recipe("logreg", {"C": 8.0, "text": "word"}, view="base", seed=11))
         out.append(Recipe("logreg", {"C": 8.0, "text": "char"}, view="base", seed=12))
         out.append(Recipe("linsvm", {"C": 0.3, "text": "both"}, view="base", seed=13))
+        out.append(Recipe("logreg", {"C": 2.0, "text": "word", "word_ngram": (1, 1)}, view="base", seed=15))
+        out.append(Recipe("logreg", {"C": 40.0, "text": "char", "char_ngram": (1, 3)}, view="base", seed=16))
+        out.append(Recipe("linsvm", {"C": 0.05, "text": "word"}, view="base", seed=17))
         if task.n_classes == 2:
             out.append(Recipe("nbsvm", {"C": 4.0, "text": "both", "text_only": True}, view="base", seed=14))
+            out.append(Recipe("nbsvm", {"C": 1.0, "text": "word", "word_ngram": (1, 1), "text_only": True}, view="base",
+                              seed=18))
     else:
         out.append(Recipe("ridge", {"alpha": 3.0, "text": "both"}, view="base", seed=11))
     return out
@@ -102,8 +140,14 @@ def _image_zoo(task: TaskData) -> list[Recipe]:
         Recipe("svm", {"C": c, **raw}, view="pixels", seed=1),
         Recipe("svm", {"C": c, **raw}, view="deskew", seed=2),
         Recipe("svm", {"C": c, **raw}, view="deskew_hog", seed=3),
+        Recipe("svm", {"C": c, "augment": "shift", **raw}, view="deskew", seed=8),
+        Recipe("svm", {"C": 1.0, **raw}, view="pixels", seed=9),
+        Recipe("svm", {"C": 30.0, **raw}, view="deskew_hog", seed=10),
         Recipe("knn", {"k": 4, "weights": "distance", **raw}, view="deskew", seed=4),
+        Recipe("knn", {"k": 4, "weights": "distance", "augment": "shift", **raw}, view="deskew", seed=11),
+        Recipe("knn", {"k": 1, **raw}, view="pixels", seed=12),
         Recipe("logreg", {"C": 0.5, **raw}, view="deskew_hog", seed=5),
+        Recipe("logreg", {"C": 0.05, **raw}, view="pixels", seed=13),
         Recipe("lgbm", {"lr": 0.1, "leaves": 15, "colsample": 0.15, "min_child": 10, "max_bin": 63, "rounds": 400},
                view="deskew_hog", seed=6),
         Recipe("et", {"trees": 400}, view="deskew", seed=7),

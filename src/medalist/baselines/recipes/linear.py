@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from medalist.baselines.recipes.base import Preds, Recipe, View, class_proba, cross_fit, family
 from medalist.baselines.recipes.encode import cached, linear_matrix
 from medalist.baselines.recipes.gbm import _target, _untarget
+from medalist.baselines.recipes.image import shift_augment
 from medalist.baselines.recipes.task import TaskData
 
 _MATRIX_KEYS = ("numeric", "knots", "max_categories", "min_frequency", "text", "text_only", "word_ngram", "char_ngram",
@@ -46,14 +47,19 @@ def _fit(recipe: Recipe, view: View, task: TaskData, make: Any, kind: str) -> Pr
     xtr, xte = matrices(recipe, view, task)
     p = recipe.params
 
+    def train_rows(tr: np.ndarray) -> tuple[Any, np.ndarray]:
+        if p.get("augment") == "shift":  # pixel views only: shifted copies of the training fold
+            return shift_augment(np.asarray(xtr[tr]), task.y[tr])
+        return xtr[tr], task.y[tr]
+
     def fit_fold(tr: np.ndarray, va: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if kind == "proba":
-                m = make().fit(xtr[tr], task.y[tr])
+                m = make().fit(*train_rows(tr))
                 return class_proba(m, xtr[va], task.n_classes), class_proba(m, xte, task.n_classes)
             if kind == "score":
-                m = make().fit(xtr[tr], task.y[tr])
+                m = make().fit(*train_rows(tr))
                 return _scores(m, xtr[va]), _scores(m, xte)
             ys = _target(task.y_float, p)
             va_out, te_out = [], []
