@@ -132,3 +132,27 @@ def test_deskew_straightens_a_slanted_stroke_and_histograms_are_normalised() -> 
     h = gradient_histograms(np.random.default_rng(0).random((3, 28, 28)), cell=4)
     assert h.shape == (3, 49 * 9)
     assert np.allclose(np.linalg.norm(h.reshape(3, 49, 9), axis=2), 1, atol=1e-3)
+
+
+def test_near_copies_are_not_distinct_solutions() -> None:
+    from medalist.baselines.leaderboard import distinct
+
+    labels = np.repeat([0.0, 1.0, 2.0], 400)
+    other = labels.copy()
+    other[:2] = 1.0  # two rows differ: the same solution
+    assert not distinct(labels, other)
+    other[:20] = 2.0
+    assert distinct(labels, other)
+    values = np.linspace(1, 100, 1000)
+    assert not distinct(values, values * 1.0001)
+    assert distinct(values, values * 1.05)
+
+
+def test_constant_guess_is_the_no_skill_end_of_the_oof_span() -> None:
+    from medalist.baselines.leaderboard import constant_oof_score
+
+    X, y = _imbalanced()
+    assert constant_oof_score(_task("roc_auc", X, y)) == pytest.approx(0.5)
+    assert constant_oof_score(_task("f1", X, y)) == 0.0  # the majority class is 0: no positive predicted
+    reg = _task("rmse", X, np.linspace(0, 1, len(y)), "regression")
+    assert constant_oof_score(reg) == pytest.approx(np.std(np.linspace(0, 1, len(y))), rel=1e-6)

@@ -58,8 +58,8 @@ from medalist.tasks.splitting import CSV_FLOAT_FORMAT
 DEFAULT_POPULATION = 160
 MIN_POPULATION = 10
 NAIVE_SHARE = 0.10
-EXPERT_SHARE = 0.35
-DUPLICATE_SLACK = 4
+EXPERT_SHARE = 0.45
+DUPLICATE_SLACK = 6
 """Blends planned per expert slot; blends whose predictions (nearly) duplicate an earlier entry are skipped."""
 MIN_DIFFERENCE = 0.005
 MIN_LABEL_ROWS = 3
@@ -300,6 +300,8 @@ def build_leaderboard(
         results.append(MemberResult(blend.name, blend.tier, family, score, secs, detail, values=aligned))
     comp["strong"] = sum(r.tier == "strong" for r in results)
     comp["expert"] = sum(r.tier == "expert" for r in results)
+    say(f"  {len(results)} recipe entries and blends kept ({comp['strong']} strong, {comp['expert']} expert) "
+        f"at {time.perf_counter() - start:.0f}s")
     comp["single"] = population - comp["strong"] - comp["expert"] - comp["naive"]
     data = task.public
     problem = task.problem
@@ -320,6 +322,7 @@ def build_leaderboard(
         except (ValueError, InvalidSubmissionError, MedalistError) as exc:
             results.append(MemberResult(cfg.name, tier, cfg.family, None, time.perf_counter() - t0, cfg.to_dict(),
                                         error=f"{type(exc).__name__}: {exc}"[:300]))
+    say(f"  crowd of {len(crowd)} fitted at {time.perf_counter() - start:.0f}s")
     frame = leaderboard_frame(results, task.metric.is_lower_better)
     if frame.empty:
         raise MedalistError(f"task {spec.id!r}: every reference solution failed; first error: {results[0].error}")
