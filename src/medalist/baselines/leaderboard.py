@@ -205,7 +205,7 @@ def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
         if preds is None:
             try:
                 preds = fit_function(r.family)(r, build_view(r.view, task), task)
-            except (ValueError, MemoryError, MedalistError) as exc:
+            except Exception as exc:  # noqa: BLE001 (a failing recipe is recorded in the provenance, not fatal)
                 error = f"{type(exc).__name__}: {exc}"[:300]
             if preds is not None and cache:
                 cache.put(r, preds)

@@ -89,7 +89,8 @@ def _breadth(task: TaskData, v: str, variants: list[dict[str, Any]], lg: dict[st
     """More distinct strong recipes on tasks small enough to afford them: other parameter sets, the plain
     features next to the expert's, other linear/kernel/neighbour settings (a field, not one model)."""
     medium = task.n_train > BREADTH_ROWS
-    out = [Recipe("lgbm", {"lr": 0.05, "leaves": 31, **variants[0]}, view="base", seed=10)] if v == "expert" else []
+    plain = bool(task.types.numeric or task.types.categorical or task.types.datetime)
+    out = [Recipe("lgbm", {"lr": 0.05, "leaves": 31, **variants[0]}, view="base", seed=10)] if v == "expert" and plain else []
     out.append(Recipe("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.4, "subsample": 0.7, **variants[-1]},
                       view=v, seed=11))
     if medium:
