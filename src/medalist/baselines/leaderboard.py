@@ -287,7 +287,9 @@ def build_leaderboard(
         # Selection looks at out-of-fold scores and test predictions only, never at the answers.
         values = sub[list(task.problem.submission_columns)].to_numpy()
         comparable = _comparable(values[:, 0] if values.shape[1] == 1 else values, task.classes)
-        near = [o for o, other in kept if abs(o - detail["oof_score"]) < spacing or not distinct(comparable, other)]
+        spaced = blend.tier == "expert"  # blends pile up near the top; each recipe is its own solution
+        near = [o for o, other in kept
+                if (spaced and abs(o - detail["oof_score"]) < spacing) or not distinct(comparable, other)]
         if near:
             continue  # (nearly) the same solution as an entry already on the board
         kept.append((detail["oof_score"], comparable))
