@@ -341,6 +341,9 @@ register_expert(Expert(
         Recipe("logreg", {"C": 0.003, "numeric": "quantile"}, view="base", seed=22),
         Recipe("lgbm", {"lr": 0.01, "leaves": 4, "min_child": 100, "colsample": 0.3, "subsample": 0.7, "l2": 10.0},
                view="base", seed=23),
+        Recipe("lgbm", {"lr": 0.02, "leaves": 2, "min_child": 50, "colsample": 0.5, "subsample": 0.7}, view="base", seed=24),
+        Recipe("logreg", {"C": 0.02, "penalty": "l1", "numeric": "scale"}, view="base", seed=25),
+        Recipe("logreg", {"C": 0.05, "penalty": "l1", "numeric": "quantile"}, view="base", seed=26),
     ),
 ))
 

@@ -1,6 +1,6 @@
 """Linear, kernel and neighbour recipes on scaled one-hot (+ TF-IDF) matrices.
 
-Families: ``logreg`` (``C``, ``class_weight``), ``ridge`` / ``enet`` (regression: ``alpha``,
+Families: ``logreg`` (``C``, ``class_weight``, ``penalty``: l2 or l1), ``ridge`` / ``enet`` (regression: ``alpha``,
 ``l1_ratio``, ``target``), ``linsvm`` (``C``; decision scores), ``svm`` (RBF: ``C``, ``gamma``;
 decision scores, or SVR values), ``knn`` (``k``, ``weights``). Matrix options (see
 :func:`~medalist.baselines.recipes.encode.linear_matrix`): ``numeric``, ``text``, ``text_only``.
@@ -75,8 +75,10 @@ def _fit(recipe: Recipe, view: View, task: TaskData, make: Any, kind: str) -> Pr
 @family("logreg")
 def fit_logreg(recipe: Recipe, view: View, task: TaskData) -> Preds:
     p = recipe.params
-    return _fit(recipe, view, task, lambda: LogisticRegression(C=float(p.get("C", 1.0)), max_iter=int(p.get("max_iter", 3000)),
-                                                               class_weight=p.get("class_weight")), "proba")
+    l1 = p.get("penalty") == "l1"  # sparse: selects features, as on wide noisy data
+    return _fit(recipe, view, task, lambda: LogisticRegression(
+        C=float(p.get("C", 1.0)), max_iter=int(p.get("max_iter", 3000)), class_weight=p.get("class_weight"),
+        penalty="l1" if l1 else "l2", solver="liblinear" if l1 else "lbfgs"), "proba")
 
 
 @family("ridge")
