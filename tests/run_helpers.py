@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,14 +58,44 @@ def run_group(runs_dir: Path):  # noqa: ANN201
     from medalist.tasks import TaskRegistry
 
     def go(agent: str, tasks: list[str], *, seeds: int = 1, time_limit: float = 60, sandbox: str = "auto",
-           agents_file: Path | None = None, workers: int = 1, grade: bool = True):  # noqa: ANN202
+           agents_file: Path | None = None, workers: int = 1, grade: bool = True,
+           limits: dict | None = None):  # noqa: ANN202
         specs = TaskRegistry.default().resolve(tasks)
         group = RunGroup.create(
             runs_dir, agent=AgentRegistry(agents_file).spec(agent), tasks=specs, seeds=list(range(seeds)),
-            overrides=LimitOverrides(time_limit_secs=time_limit), executor=ExecutorInfo(name="local", workers=workers),
+            overrides=LimitOverrides(time_limit_secs=time_limit, **(limits or {})), executor=ExecutorInfo(name="local", workers=workers),
             sandbox=get_sandbox(sandbox).name, grade=grade, data_dir=str(data_dir()),
         )
         summary = execute_group(group, LocalExecutor(workers), grade=grade)
         return group, summary
 
     return go
+
+
+def write_shell_agent(root: Path, agent_id: str, script: str) -> Path:
+    """An agents YAML (returned) with one command agent ``agent_id`` that runs the sh ``script``, bound
+    from ``root/<agent_id>_agent`` at /opt/agent."""
+    code = root / f"{agent_id}_agent"
+    code.mkdir(exist_ok=True)
+    (code / "agent.sh").write_text(script)
+    os.chmod(code, 0o755)
+    os.chmod(code / "agent.sh", 0o755)
+    path = root / "agents.yaml"
+    path.write_text(f"agents:\n  - id: {agent_id}\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
+                    f"    mounts: [{{source: {code.name}, target: /opt/agent}}]\n")
+    return path
+
+
+def kill_9_when(proc: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120) -> None:  # type: ignore[type-arg]
+    """Poll ``ready`` until it holds, then ``kill -9`` ``proc``; fail saying ``what`` never happened."""
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} never happened")
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -190,6 +190,7 @@ def test_grade_jsonl(capsys, monkeypatch, tasks_root, tmp_path):
         + json.dumps({"task_id": "cli-auc", "submission_path": "s2.csv"}) + "\n"
     )
     out_dir = tmp_path / "out"
+    monkeypatch.chdir(tmp_path)  # relative submission paths are relative to the working directory, as in mlebench
     code, out, _ = run(capsys, monkeypatch, "grade", "--submission", str(jsonl), "--output-dir", str(out_dir),
                        "--tasks-dir", str(tasks_root))
     assert code == 0

@@ -39,12 +39,24 @@ def global_options(
         typer.Option("--mlagentbench-dir", envvar="MEDALIST_MLAGENTBENCH_DIR", show_envvar=True,
                      help="Also load tasks from this MLAgentBench benchmarks/ folder (see docs/interop.md)."),
     ] = None,
+    mlebench_data_dir: Annotated[
+        Optional[Path],
+        typer.Option("--mlebench-data-dir", envvar="MEDALIST_MLEBENCH_DATA_DIR", show_envvar=True,
+                     help="MLE-bench data dir holding <id>/prepared/{public,private}: used in place, read-only, "
+                     "without raw/ (see docs/interop.md)."),
+    ] = None,
 ) -> None:
     """Benchmark AI agents on end-to-end ML engineering tasks (offline suite, sandboxed runs, medals)."""
     # Exported so every registry (TaskRegistry.default()) and child process sees the same task set.
-    for value, var in ((mlebench_dir, "MEDALIST_MLEBENCH_DIR"), (mlagentbench_dir, "MEDALIST_MLAGENTBENCH_DIR")):
+    for value, var in (
+        (mlebench_dir, "MEDALIST_MLEBENCH_DIR"),
+        (mlagentbench_dir, "MEDALIST_MLAGENTBENCH_DIR"),
+        (mlebench_data_dir, "MEDALIST_MLEBENCH_DATA_DIR"),
+    ):
         if value is not None:
             os.environ[var] = str(value.expanduser().resolve())
+    if mlebench_data_dir is not None and not mlebench_data_dir.expanduser().is_dir():
+        raise MedalistError(f"--mlebench-data-dir {mlebench_data_dir}: no such folder")
 
 
 TaskDirs = Annotated[
@@ -64,15 +76,28 @@ def tasks_list(
     split: Annotated[Optional[str], typer.Option(help="Only tasks in this split.")] = None,
     tasks_dir: TaskDirs = None,
 ) -> None:
-    """Show every task: id, kind, metric, rows, splits."""
+    """Show every task: id, kind, metric, rows, splits (and why a known task is unavailable)."""
     reg = registry(tasks_dir)
     specs = reg.split(split) if split else sorted(reg.tasks.values(), key=lambda s: s.id)
-    table = Table(title=f"{len(specs)} tasks" + (f" in split {split!r}" if split else ""))
+    broken = sorted(reg.skipped.values() if split else reg.unavailable.values(), key=lambda u: u.id)
+    title = f"{len(specs) + len(broken)} tasks" + (f" in split {split!r}" if split else "")
+    table = Table(title=title + (f" ({len(broken)} unavailable)" if broken else ""))
     for col in ("id", "kind", "metric", "rows", "splits"):
         table.add_column(col, justify="right" if col == "rows" else "left")
     for s in specs:
         table.add_row(s.id, s.kind, s.metric, f"{s.rows:,}" if s.rows else "?", ", ".join(reg.splits_of(s.id)))
+    for u in broken:
+        table.add_row(u.id, "[red]unavailable[/]", escape(u.problem), "", ", ".join(reg.splits_of(u.id)))
     console.print(table)
+    for fix in sorted({u.fix for u in broken if u.fix}):
+        n = sum(u.fix == fix for u in broken)
+        console.print(f"{n} unavailable task(s): {escape(fix)}", highlight=False, soft_wrap=True)
+
+
+def warn_skipped(reg) -> None:  # noqa: ANN001 (a TaskRegistry)
+    """Say which unavailable tasks a split left out, and why (one line each)."""
+    for u in reg.skipped.values():
+        err_console.print(f"[yellow]skipped:[/] {escape(u.message)}", highlight=False, soft_wrap=True)
 
 
 @tasks_app.command("show")
@@ -80,16 +105,22 @@ def tasks_show(task_id: str, tasks_dir: TaskDirs = None) -> None:
     """Print a task's card: spec fields, splits, leaderboard size, and its description."""
     from medalist.grading import task_thresholds
 
+    from medalist.tasks import task_cache
+    from medalist.tasks.columns import column_roles
+
     reg = registry(tasks_dir)
     spec = reg.get(task_id)
     th = task_thresholds(spec)
+    roles = column_roles(task_cache(spec))  # MLE-bench: read from the prepared sample submission, if any
+    inferred = " (inferred from the sample submission)" if roles.source == "inferred" else ""
     table = Table(show_header=False, title=spec.name)
     rows = {
         "id": spec.id,
         "kind": spec.kind,
         "metric": f"{spec.metric} ({'lower' if spec.is_lower_better else 'higher'} is better)",
-        "id column": spec.id_column,
-        "target columns": ", ".join(spec.target_columns) or ("(custom grader)" if spec.grader else ""),
+        "id column": (roles.id_column or "?") + inferred if roles.source != "none" else "(not prepared yet)",
+        "target columns": ", ".join(roles.target_columns) + inferred if roles.target_columns
+        else ("(custom grader)" if spec.grader else ""),
         "rows": f"{spec.rows:,}" if spec.rows else "?",
         "source": spec.source or "",
         "tags": ", ".join(spec.tags),
@@ -106,6 +137,15 @@ def tasks_show(task_id: str, tasks_dir: TaskDirs = None) -> None:
     console.print(Markdown(spec.description_path.read_text(encoding="utf-8")))
 
 
+def _select(reg, tasks: list[str] | None, split: str | None, all_: bool, verb: str) -> list:  # noqa: ANN001
+    selectors = list(tasks or []) + ([split] if split else []) + (["all"] if all_ else [])
+    if not selectors:
+        raise MedalistError(f"name tasks to {verb}, or use --split NAME or --all")
+    specs = reg.resolve(selectors)
+    warn_skipped(reg)
+    return specs
+
+
 @app.command()
 def prepare(
     tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids (or split names).")] = None,
@@ -118,25 +158,65 @@ def prepare(
     import time
 
     from medalist.paths import data_dir
-    from medalist.tasks import prepare_task, verify_task
+    from medalist.tasks import prepare_task, quick_check
 
-    reg = registry(tasks_dir)
-    selectors = list(tasks or []) + ([split] if split else []) + (["all"] if all_ else [])
-    if not selectors:
-        raise MedalistError("name tasks to prepare, or use --split NAME or --all")
-    specs = reg.resolve(selectors)
+    specs = _select(registry(tasks_dir), tasks, split, all_, "prepare")
     console.print(f"data dir: {data_dir()}")
     total = time.perf_counter()
     for spec in specs:
         start = time.perf_counter()
         pt = prepare_task(spec, force=force)
-        problems = verify_task(pt)
+        problems = quick_check(pt)
         secs = time.perf_counter() - start
         if problems:
             raise MedalistError(f"{spec.id}: verification failed: {'; '.join(problems[:3])}")
-        m = pt.manifest()
-        console.print(f"[green]ok[/] {spec.id:32s} {len(m.public)} public, {len(m.private)} private files  ({secs:.2f}s)")
+        where = f"  prepared-only data in {pt.root}" if pt.external else ""
+        n_public, n_private = (sum(1 for p in d.rglob("*") if p.is_file()) for d in (pt.public, pt.private))
+        console.print(f"[green]ok[/] {spec.id:32s} {n_public} public, {n_private} private files  ({secs:.2f}s){where}")
     console.print(f"{len(specs)} task(s) ready in {time.perf_counter() - total:.1f}s")
+
+
+@app.command()
+def verify(
+    tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids (or split names).")] = None,
+    split: Annotated[Optional[str], typer.Option(help="Verify every task in this split.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Verify every prepared task.")] = False,
+    update: Annotated[bool, typer.Option(
+        help="Prepared-only MLE-bench data: re-record its checksums as the files are now (after `mlebench prepare`)."
+    )] = False,
+    tasks_dir: TaskDirs = None,
+) -> None:
+    """Hash every prepared file and compare with the checksums taken when it was prepared (runs and grading
+    only check sizes, modification times and the answers); exit 1 if anything changed."""
+    import time
+
+    from medalist.tasks import task_cache, verify_task
+
+    specs = _select(registry(tasks_dir), tasks, split, all_, "verify")
+    failed = 0
+    for spec in specs:
+        pt = task_cache(spec)
+        if pt.external and not pt.is_prepared():
+            from medalist.tasks import prepare_task
+
+            prepare_task(spec)  # first use of prepared-only data: record it (their folder is not written)
+        if not pt.is_prepared():
+            if all_ or split:
+                continue
+            raise MedalistError(f"task {spec.id!r} is not prepared; run `medalist prepare {spec.id}`")
+        if update and not pt.external:
+            raise MedalistError(f"--update is for prepared-only MLE-bench data; re-prepare {spec.id!r} with `medalist prepare {spec.id} --force`")
+        start = time.perf_counter()
+        problems = verify_task(pt, update=update)
+        secs = time.perf_counter() - start
+        if problems:
+            failed += 1
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            err_console.print(f"[red]changed[/] {spec.id}: {escape('; '.join(problems[:5]))}{more}", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[green]ok[/] {spec.id:32s} every file matches its checksum  ({secs:.2f}s)")
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_report(rep) -> None:  # noqa: ANN001

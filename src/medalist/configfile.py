@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from medalist.errors import ConfigError
+from medalist.fsutil import is_lfs_pointer, lfs_pointer_message
 
 LocNamer = Callable[[tuple[Any, ...]], str | None]
 
@@ -23,6 +24,8 @@ def read_yaml(path: Path, *, missing_hint: str = "") -> Any:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: {missing_hint or 'file not found'}")
+    if is_lfs_pointer(path):
+        raise ConfigError(lfs_pointer_message(path))
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -33,7 +36,7 @@ def read_yaml(path: Path, *, missing_hint: str = "") -> Any:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
 
 
-def format_validation_error(path: Path, err: ValidationError, name_loc: LocNamer | None = None) -> str:
+def format_validation_error(path: Path | str, err: ValidationError, name_loc: LocNamer | None = None) -> str:
     """One line listing every field pydantic rejected, by dotted path.
 
     ``name_loc`` may rename a location (e.g. a list index to the item's id). A whole-model check
@@ -49,3 +52,25 @@ def format_validation_error(path: Path, err: ValidationError, name_loc: LocNamer
             loc, msg = (head, rest) if sep and head.isidentifier() else ("<root>", msg)
         parts.append(f"field '{loc}': {msg}")
     return f"{path}: " + "; ".join(parts)
+
+
+def parse_key_values(pairs: list[str], what: str = "--agent-option") -> dict[str, Any]:
+    """``["k=v", ...]`` -> ``{k: v}``, each value read as a YAML scalar (``5`` -> 5, ``true`` -> True,
+    ``[a, b]`` -> a list); a later key wins. ConfigError (one line) for a pair without ``=``."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ConfigError(f"{what} {pair!r}: expected key=value (e.g. num_drafts=5)")
+        try:
+            out[key] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            out[key] = raw
+    return out
+
+
+def format_key_value(key: str, value: Any) -> str:
+    """The inverse of :func:`parse_key_values` for one pair (``num_drafts=5``, ``tags=[a, b]``)."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+    return f"{key}={text.removesuffix('...').strip()}"

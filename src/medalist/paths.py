@@ -14,3 +14,13 @@ def data_dir() -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return Path(platformdirs.user_cache_dir("medalist")) / "data"
+
+
+MLEBENCH_DATA_ENV = "MEDALIST_MLEBENCH_DATA_DIR"
+
+
+def mlebench_data_dir() -> Path | None:
+    """An MLE-bench data dir (``<id>/prepared/{public,private}``, as ``mlebench prepare`` leaves it) whose
+    prepared competitions medalist uses in place, read-only (``MEDALIST_MLEBENCH_DATA_DIR``); None if unset."""
+    env = os.environ.get(MLEBENCH_DATA_ENV)
+    return Path(env).expanduser().resolve() if env else None

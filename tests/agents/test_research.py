@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from medalist.agents.research.actions import ACTION_NAMES
+from medalist.agents.research.actions import ACTION_NAMES, chunk_lines
 from medalist.agents.research.loop import ResearchLoop, ResearchPaths, ResearchSettings
+from medalist.agents.research.options import ResearchOptions
 from medalist.agents.research.parser import ParseError, parse_response
 from medalist.agents.research.trace import Trace
 from medalist.llm.client import ScriptedChatModel
+from medalist.report.traces import parse_steps
 
 
 def act(action: str, **inputs: object) -> str:
@@ -28,8 +30,14 @@ def paths(tmp_path: Path) -> ResearchPaths:
     return ResearchPaths(work=tmp_path / "work", data=data, logs=tmp_path / "logs", submission=tmp_path / "sub")
 
 
-def loop(model: ScriptedChatModel, paths: ResearchPaths, **settings: object) -> ResearchLoop:
-    return ResearchLoop(model, "Predict y.", paths, ResearchSettings(**{"exec_timeout": 60, **settings}), task_id="toy")  # type: ignore[arg-type]
+def loop(model: ScriptedChatModel, paths: ResearchPaths, *, max_steps: int = 30, trace: Trace | None = None,
+         validate=None, **options: object) -> ResearchLoop:  # noqa: ANN001
+    settings = ResearchSettings(max_steps=max_steps, options=ResearchOptions(**{"exec_timeout": 60, **options}))  # type: ignore[arg-type]
+    return ResearchLoop(model, "Predict y.", paths, settings, task_id="toy", trace=trace, validate=validate)
+
+
+def prompt_of(call: dict) -> str:
+    return call["messages"][1]["content"]
 
 
 def test_research_scripted_llm_uses_every_action_and_records_trace_and_snapshots(paths: ResearchPaths) -> None:
@@ -87,7 +95,7 @@ def test_research_scripted_llm_parse_errors_and_refused_paths_become_observation
         "Action: Read File\nAction Input: not json",
         act("Read File", file_name="data/train.csv"),
     ])
-    trace = loop(model, paths, max_steps=6).run()
+    trace = loop(model, paths, max_steps=6, max_retries=0).run()
     errors = [s.error or "" for s in trace.steps]
     assert "no 'Action:' line" in errors[0] and "Your answer could not be parsed" in trace.steps[0].observation
     assert "unknown action 'Fly Away'" in errors[1]
@@ -98,6 +106,10 @@ def test_research_scripted_llm_parse_errors_and_refused_paths_become_observation
     assert trace.stop_reason == "max_steps"
     # the last observations are shown to the model in the next prompt
     assert "outside the workspace" in model.calls[3]["messages"][1]["content"]
+    # a step with no parsed action has no input; the report shows the model's reply instead of "{}"
+    assert trace.steps[0].action_input is None
+    shown = parse_steps(json.loads((paths.logs / "trace.json").read_text()))
+    assert shown[0].input == "I think I should look at the data." and "etc/passwd" in shown[2].input
 
 
 def test_research_scripted_llm_step_budget_and_workspace_submission(paths: ResearchPaths) -> None:
@@ -121,3 +133,84 @@ def test_parser_is_lenient_about_markup() -> None:
     assert parsed.action == "List Files" and parsed.action_input == {"dir_path": "."}
     with pytest.raises(ParseError, match="Action Input"):
         parse_response("Action: List Files", ACTION_NAMES)
+
+
+def test_research_scripted_llm_malformed_reply_is_asked_again_within_the_step(paths: ResearchPaths) -> None:
+    model = ScriptedChatModel(["Let me think first.", "Action: List Files\nAction Input: {oops",
+                               act("List Files", dir_path="data")])
+    trace = loop(model, paths, max_steps=1).run()
+    (step,) = trace.steps
+    assert step.action == "List Files" and step.error is None and "train.csv" in step.observation
+    assert step.retries == 2 and len(step.parse_errors) == 2 and model.steps == 1
+    assert "could not be parsed" in model.calls[1]["messages"][-1]["content"]
+
+
+def test_research_scripted_llm_metric_at_the_end_of_a_long_output_reaches_the_next_prompt(paths: ResearchPaths) -> None:
+    script = "for i in range(20000):\n    print('epoch', i, 'loss', 1.0 / (i + 1))\nprint('VALIDATION accuracy=0.8765')\n"
+    model = ScriptedChatModel([act("Write File", file_name="train.py", content=script),
+                               act("Execute Script", script_name="train.py"),
+                               act("List Files", dir_path=".")])
+    trace = loop(model, paths, max_steps=3).run()
+    assert len((paths.work / ".runs" / "train.out").read_text()) > 300_000  # the full output is kept
+    assert trace.steps[1].observation.endswith("VALIDATION accuracy=0.8765\n")
+    next_prompt = prompt_of(model.calls[2])
+    assert "VALIDATION accuracy=0.8765" in next_prompt and "characters cut" in next_prompt
+    assert len(next_prompt) < 30_000
+
+
+def test_research_scripted_llm_final_answer_needs_a_valid_submission(paths: ResearchPaths) -> None:
+    sub = paths.submission / "submission.csv"
+    model = ScriptedChatModel([
+        act("Final Answer", final_answer="done"),
+        act("Write File", file_name="submission.csv", content="id,y\n3,bad\n"),
+        act("Final Answer", final_answer="done now"),
+        act("Final Answer", final_answer="really done"),
+    ])
+
+    def validate(path: Path) -> tuple[bool, str]:
+        ok = path.read_text() == "id,y\n3,0\n4,1\n"
+        return ok, "valid submission format" if ok else "invalid submission: y must be 0 or 1"
+
+    trace = loop(model, paths, max_steps=6, validate=validate).run()
+    assert [s.error for s in trace.steps[:3]] == [
+        f"final answer refused: there is no submission at {sub}", None,
+        f"final answer refused: {sub} is invalid: invalid submission: y must be 0 or 1"]
+    # refused twice at most: the third Final Answer ends the run, saying what is wrong
+    assert trace.stop_reason == "final_answer" and "accepted without a valid submission" in trace.final_answer
+
+
+def test_research_scripted_llm_understand_file_reads_every_piece_and_merges(paths: ResearchPaths) -> None:
+    big = "".join(f"row {i}: " + "x" * 90 + "\n" for i in range(350))  # ~35k characters -> 4 pieces of 10k
+    (paths.work).mkdir(parents=True, exist_ok=True)
+    (paths.work / "notes.txt").write_text(big)
+    pieces = chunk_lines(big, 10_000)
+    assert len(pieces) == 4 and pieces[0][0] == 1 and pieces[-1][1] == 350
+    assert "".join(p[2] for p in pieces) == big
+    model = ScriptedChatModel([act("Understand File", file_name="notes.txt", things_to_look_for="the last row"),
+                               "piece 1: rows 0-98", "piece 2", "piece 3", "piece 4: the last row is row 349",
+                               "The file has rows 0 to 349; the last is row 349."])
+    trace = loop(model, paths, max_steps=1).run()
+    assert trace.steps[0].observation == "The file has rows 0 to 349; the last is row 349."
+    merge_prompt = model.calls[-1]["messages"][0]["content"]
+    assert "Piece 4 (lines" in merge_prompt and "the last row is row 349" in merge_prompt
+    assert "row 349: " in model.calls[4]["messages"][0]["content"]  # the tail of the file was read
+
+
+def test_research_prompt_keeps_the_discipline_facts_and_status(paths: ResearchPaths) -> None:
+    model = ScriptedChatModel([act("List Files", dir_path=".")])
+    loop(model, paths, max_steps=5).run()
+    text = prompt_of(model.calls[0])
+    assert "Fact Check:" in text and "Research Plan and Status:" in text and "baseline" in text
+    assert "[status] step 1 of 5" in text and str(paths.submission / "submission.csv") in text
+
+
+def test_research_scripted_llm_resumes_from_its_trace(paths: ResearchPaths) -> None:
+    first = ScriptedChatModel([act("Write File", file_name="a.py", content="print(1)\n"),
+                               act("List Files", dir_path=".")])
+    loop(first, paths, max_steps=2).run()
+    saved = Trace.model_validate_json((paths.logs / "trace.json").read_text())
+    second = ScriptedChatModel([act("Execute Script", script_name="a.py")])
+    trace = loop(second, paths, max_steps=3, trace=saved).run()
+    assert [s.step for s in trace.steps] == [1, 2, 3] and trace.attempts == 2 and second.steps == 3
+    assert "exit code 0" in trace.steps[2].observation
+    assert "Write File" in prompt_of(second.calls[0])  # the first attempt's steps are in the history

@@ -32,7 +32,7 @@ def test_load_public_splits_features_labels_and_ids(reg: TaskRegistry) -> None:
     assert data.y_train.name == "cultivar"
     assert "cultivar" not in data.X_train.columns and "id" not in data.X_train.columns
     assert list(data.X_train.columns) == list(data.X_test.columns)
-    assert len(data.test_ids) == len(data.X_test) == 54
+    assert len(data.test_ids) == len(data.X_test) == 53
     bike = ensure_prepared(reg.get("bike-sharing-demand"))
     bd = load_public(bike.public, bike.spec)
     assert isinstance(bd.y_train, pd.DataFrame) and list(bd.y_train.columns) == ["casual", "registered"]

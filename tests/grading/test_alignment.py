@@ -60,7 +60,7 @@ def test_unknown_id_colliding_with_a_known_one_is_still_unknown(monkeypatch):
     tmpl = pd.DataFrame({"id": ["a", "bb", "ccc"]})
     sub = pd.DataFrame({"id": ["a", "zz", "ccc"]})
     assert _positions_by_code_hash(tmpl["id"].to_numpy(), sub["id"].to_numpy()) is None
-    with pytest.raises(InvalidSubmissionError, match=r"1 missing id\(s\): 'bb'; 1 unexpected id\(s\): 'zz'"):
+    with pytest.raises(InvalidSubmissionError, match=r"1 missing id\(s\): 'bb'; 1 unexpected id\(s\), first at row 2"):
         _align_ids(sub, tmpl, "id")
 
 

@@ -77,19 +77,21 @@ def test_tier_per_resample_respects_direction_and_ties() -> None:
     assert tiers(np.array([0.1, 0.3]), np.array([0.1, 0.1]), np.array([0.2, 0.2]), np.array([0.3, 0.3]), lower=True).tolist() == [3, 1]
 
 
-# A constructed leaderboard whose tier probabilities are known exactly. All labels are 1; member i
-# is right on the first ROWS - 2i rows, so members are nested and keep their order on every resample
-# (gold = 10th place = member 9, silver = member 29, bronze = member 59 of 150).
-ROWS, TEAMS = 400, 150
+# A constructed leaderboard whose tier probabilities are known exactly. The first ONES labels are 1,
+# the last ZEROS are 0 (a task needs both labels); member i predicts 0 except on the first ONES - 2i
+# rows, so members are nested and keep their order on every resample (gold = 10th place = member 9,
+# silver = member 29, bronze = member 59 of 150).
+ONES, ZEROS, TEAMS = 400, 10, 150
+ROWS = ONES + ZEROS
+TRUTH = np.r_[np.ones(ONES, dtype=int), np.zeros(ZEROS, dtype=int)]
 
 
 def _member_predictions() -> list[np.ndarray]:
-    return [np.r_[np.ones(ROWS - 2 * i, dtype=int), np.zeros(2 * i, dtype=int)] for i in range(TEAMS)]
+    return [np.r_[np.ones(ONES - 2 * i, dtype=int), np.zeros(2 * i + ZEROS, dtype=int)] for i in range(TEAMS)]
 
 
 def _write_bootstrap(spec, pt, resamples: int = 400) -> BootstrapThresholds:  # noqa: ANN001
-    y = np.ones(ROWS, dtype=int)
-    th = resampled_thresholds("accuracy", y, _member_predictions(), TEAMS, resamples, seed=11)
+    th = resampled_thresholds("accuracy", TRUTH, _member_predictions(), TEAMS, resamples, seed=11)
     boot = BootstrapThresholds(
         task_id=spec.id, metric="accuracy", is_lower_better=False, seed=11, resamples=resamples, test_rows=ROWS,
         answers_sha256=sha256_file(pt.answers_path), leaderboard_sha256=sha256_file(spec.leaderboard_path),
@@ -105,8 +107,8 @@ def _csv(values: np.ndarray) -> str:
 
 @pytest.fixture
 def constructed(make_task):  # noqa: ANN001, ANN201
-    scores = [float(p.mean()) for p in _member_predictions()]
-    spec, pt = make_task(task_id="nested", metric="accuracy", answers=_csv(np.ones(ROWS, dtype=int)), leaderboard=scores)
+    scores = [float((p == TRUTH).mean()) for p in _member_predictions()]
+    spec, pt = make_task(task_id="nested", metric="accuracy", answers=_csv(TRUTH), leaderboard=scores)
     return spec, pt, _write_bootstrap(spec, pt)
 
 
@@ -116,13 +118,13 @@ def test_medal_confidence_matches_the_exact_tier_probability(constructed, tmp_pa
     sub = tmp_path / "silver.csv"
     sub.write_text(_csv(np.r_[np.ones(381, dtype=int), np.zeros(ROWS - 381, dtype=int)]))
     rep = grade_submission(sub, spec, pt)
-    assert rep.silver_medal and not rep.gold_medal
+    assert rep.silver_medal and not rep.gold_medal, rep.error
     drawn = (resample_indices(ROWS, boot.resamples, boot.seed) == 381).any(axis=1)
     assert rep.medal_confidence == pytest.approx(round(float(drawn.mean()), 4))
     assert rep.medal_confidence == pytest.approx(1 - (1 - 1 / ROWS) ** ROWS, abs=0.08)  # about 0.632
     # Perfect predictions are gold on every resample; a constant 0 is never a medal.
     perfect = tmp_path / "perfect.csv"
-    perfect.write_text(_csv(np.ones(ROWS, dtype=int)))
+    perfect.write_text(_csv(TRUTH))
     assert grade_submission(perfect, spec, pt).medal_confidence == 1.0
     zero = tmp_path / "zero.csv"
     zero.write_text(_csv(np.zeros(ROWS, dtype=int)))
@@ -132,7 +134,7 @@ def test_medal_confidence_matches_the_exact_tier_probability(constructed, tmp_pa
 
 def test_medal_confidence_midway_between_members_is_a_coin_toss(constructed) -> None:  # noqa: ANN001
     spec, _, boot = constructed
-    y = np.ones(ROWS, dtype=int)
+    y = TRUTH
     # right on rows [0, 341) plus row 399: ties member 29's count (silver) when row 341 is not drawn
     # or row 399 is; exact probability from the same resamples
     pred = np.r_[np.ones(341, dtype=int), np.zeros(ROWS - 341, dtype=int)]
@@ -147,7 +149,7 @@ def test_medal_confidence_midway_between_members_is_a_coin_toss(constructed) -> 
 def test_no_confidence_without_a_matching_bootstrap_file(constructed, tmp_path: Path) -> None:  # noqa: ANN001
     spec, pt, _ = constructed
     sub = tmp_path / "s.csv"
-    sub.write_text(_csv(np.ones(ROWS, dtype=int)))
+    sub.write_text(_csv(TRUTH))
     # the leaderboard changed after the thresholds were stored: they no longer apply
     spec.leaderboard_path.write_text(spec.leaderboard_path.read_text() + "extra,0.5\n")
     assert grade_submission(sub, spec, pt).medal_confidence is None

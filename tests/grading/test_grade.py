@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,11 @@ MLEBENCH_FIELDS = {
     "any_medal", "gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
     "valid_submission", "is_lower_better", "created_at", "submission_path",
 }
+# The keys of MLE-bench's summary (mlebench/grade.py aggregate_reports).
+MLEBENCH_SUMMARY_KEYS = (
+    "total_runs", "total_runs_with_submissions", "total_valid_submissions", "total_medals", "total_gold_medals",
+    "total_silver_medals", "total_bronze_medals", "total_above_median", "competition_reports",
+)
 ANSWERS = "id,target\na,1\nb,0\nc,1\nd,0\ne,1\n"
 LEADERBOARD = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]  # gold 1.0, silver 0.9, bronze 0.7, median 0.55
 PERFECT = "id,target\na,0.9\nb,0.1\nc,0.8\nd,0.2\ne,0.7\n"  # AUC 1.0 -> gold
@@ -62,15 +68,17 @@ def test_grade_jsonl_writes_reports_and_summary(tmp_path, registry, monkeypatch)
     _write(subs / "r4" / "submission.csv", "id,target\n1,1.0\n2,2.0\n")  # rmse 0 -> gold (lower is better)
     bad = _write(tmp_path / "elsewhere" / "bad.csv", "id,target\na,2\n")
     jsonl = _write(subs / "submissions.jsonl", "\n".join([
-        json.dumps({"competition_id": "jl-auc", "submission_path": "r1/submission.csv"}),  # relative to the JSONL
+        json.dumps({"competition_id": "jl-auc", "submission_path": "r1/submission.csv"}),  # relative to the cwd
+        "  # a comment, as mlebench grade allows",
         json.dumps({"task_id": "jl-auc", "submission_path": "r2/submission.csv", "run_id": "run-2", "seed": 7}),
         "",
+        "// " + json.dumps({"competition_id": "jl-auc", "submission_path": "commented-out.csv"}),
         json.dumps({"competition_id": "jl-auc", "submission_path": "r3/submission.csv"}),
         json.dumps({"competition_id": "jl-rmse", "submission_path": "r4/submission.csv"}),
         json.dumps({"competition_id": "jl-auc", "submission_path": str(bad)}),  # absolute path
         json.dumps({"competition_id": "jl-auc", "submission_path": "r9/missing.csv"}),
     ]) + "\n")
-    monkeypatch.chdir(tmp_path)  # relative paths must not depend on the working directory
+    monkeypatch.chdir(subs)  # as `mlebench grade`: relative paths are relative to the working directory
     out = tmp_path / "graded"
     summary = grade_jsonl(jsonl, out, registry)
 
@@ -86,15 +94,17 @@ def test_grade_jsonl_writes_reports_and_summary(tmp_path, registry, monkeypatch)
     assert reps[3].is_lower_better and reps[3].gold_medal
     assert reps[4].valid_submission is False and (reps[4].error or "").startswith("4 missing id(s)")
     assert reps[5].submission_exists is False and "does not exist" in (reps[5].error or "")
-    assert reps[0].submission_path == str(subs / "r1" / "submission.csv")
+    assert reps[0].submission_path == "r1/submission.csv"  # reported as written, as MLE-bench does
 
     written = sorted(p.name for p in (out / "reports").iterdir())
     assert written == [f"{i:04d}_{r.competition_id}.json" for i, r in enumerate(reps)]
     first = json.loads((out / "reports" / "0000_jl-auc.json").read_text())
     assert MLEBENCH_FIELDS <= set(first) and first["gold_medal"] is True
     (summary_file,) = out.glob("*_grading_report.json")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-(GMT|UTC)_grading_report\.json", summary_file.name)
     data = json.loads(summary_file.read_text())
     assert data["total_runs"] == 6 and data["total_medals"] == 3 and len(data["competition_reports"]) == 6
+    assert set(MLEBENCH_SUMMARY_KEYS) <= set(data) and data["total_runs_with_submissions"] == 5
     assert GradingSummary.model_validate(data) == summary
 
 

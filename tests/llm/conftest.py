@@ -17,3 +17,30 @@ from fake_openai import FakeOpenAI  # noqa: E402
 def fake_openai() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def bwrap():  # noqa: ANN201
+    """The real bwrap backend (or a skip saying why it cannot run here)."""
+    from run_helpers import skip_without_bwrap
+    from medalist.sandbox import BwrapSandbox
+
+    skip_without_bwrap()
+    return BwrapSandbox.create()
+
+
+@pytest.fixture
+def openhands_venv() -> Path:
+    """OpenHands' venv (scripts/setup_openhands.sh) and a usable bwrap sandbox, or a skip saying why
+    (a failure in CI, which installs it with setup.sh --test)."""
+    from medalist.agents.adapters import OPENHANDS
+    from run_helpers import skip_without_bwrap
+
+    venv = OPENHANDS.venv(None)
+    if not (venv / ".medalist-openhands-installed").is_file():
+        msg = f"OpenHands not installed in {venv}: run bash scripts/setup_openhands.sh"
+        if os.environ.get("MEDALIST_REQUIRE_LOCAL_LLM"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    skip_without_bwrap()
+    return venv

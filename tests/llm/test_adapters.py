@@ -76,7 +76,7 @@ def test_plexe_adapter_routes_every_role_to_the_gateway(box: Path, tmp_path: Pat
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "plexe").write_text("#!/bin/sh\n")
     agent = PlexeAgent({"model": "openai/x", "api_base": "http://127.0.0.1:1/v1", "venv": str(venv)})
-    agent.preflight()
+    agent.check_installed()
     with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
         cfg = yaml.safe_load((box / "plexe_config" / "config.yaml").read_text())
         assert launch.env["CONFIG_FILE"] == PlexeAgent.CONFIG_TARGET

@@ -33,3 +33,39 @@ def test_llm_option_errors_are_one_line_and_start_no_run(args: list[str], expect
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and expected in lines[0], done.stderr
     assert not any(tmp_path.iterdir())  # no run group was created
+
+
+def test_wrong_endpoint_fails_in_one_line_before_any_run(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = run_cli("--agent", "aide", "--model", "openai/x", "--api-base", f"http://127.0.0.1:{port}/v1",
+                   "--tasks", "penguins-species", runs_dir=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "model check failed for openai/x" in lines[0] and "check --api-base" in lines[0]
+    assert not any(tmp_path.iterdir())  # no run group, so nothing can look "completed"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--agent", "aide", "--agent-option", "nope=1"], "agent 'aide': unknown option 'nope' (its options: "),
+    (["--agent", "aide", "--agent-option", "num_drafts=0"], "field 'num_drafts': Input should be greater than or equal to 1"),
+    (["--agent", "research", "--agent-option", "history_steps=many"], "field 'history_steps': Input should be a valid integer"),
+    (["--agent", "aide", "--agent-option", "debug_prob"], "expected key=value"),
+    (["--agent", "aide", "--agent-option", "api_base=http://x"], "a model setting, not an agent option"),
+    (["--agent", "aide", "--agent-option", "solution_env=/nonexistent/venv"], "solution_env '/nonexistent/venv': no venv there"),
+])
+def test_agent_option_errors_are_one_line_and_start_no_run(args: list[str], expected: str, tmp_path: Path) -> None:
+    done = run_cli(*args, "--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--tasks", "penguins-species",
+                   runs_dir=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_options_of_a_non_llm_agent_are_refused(tmp_path: Path) -> None:
+    done = run_cli("--agent", "automl", "--agent-option", "folds=3", "--tasks", "penguins-species", runs_dir=tmp_path)
+    assert done.returncode == 2 and "agent 'automl' takes no options" in done.stderr

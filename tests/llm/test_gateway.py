@@ -99,12 +99,13 @@ def test_client_through_loopback_forwarder_steps_and_budget(fake_openai: FakeOpe
             client.start_step(1)
             assert client.chat([{"role": "user", "content": "a"}]).content == "hello"
             assert client.chat([{"role": "user", "content": "b"}], role="feedback").output_tokens == 7
-            client.start_step(2)
-            with pytest.raises(BudgetStop) as err:
-                client.start_step(3)
+            with pytest.raises(BudgetStop) as err:  # each call is a step: the budget is used up
+                client.start_step(2)
             assert err.value.reason == "max_steps"
+            with pytest.raises(BudgetStop):
+                client.chat([{"role": "user", "content": "c"}])
             usage = client.usage()
-            assert usage["steps"] == 2 and usage["calls"] == 2 and usage["agent_steps"] == 2
+            assert usage["steps"] == 2 and usage["calls"] == 2 and usage["agent_steps"] == 1
         finally:
             server.shutdown()
             server.server_close()

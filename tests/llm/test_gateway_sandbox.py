@@ -39,15 +39,6 @@ open("/home/out/probe.json", "w").write(json.dumps(out))
 """
 
 
-@pytest.fixture(scope="module")
-def bwrap():  # noqa: ANN201
-    from run_helpers import skip_without_bwrap
-    from medalist.sandbox import BwrapSandbox
-
-    skip_without_bwrap()
-    return BwrapSandbox.create()
-
-
 @pytest.mark.sandbox
 def test_sandboxed_agent_reaches_gateway_without_real_key_or_network(bwrap, box: Path,  # noqa: ANN001
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:

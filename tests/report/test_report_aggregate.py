@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medalist.report.aggregate import compare, dedupe_runs, pass_at_k_table, run_metrics
+from medalist.report.aggregate import TASKS_RUN, compare, dedupe_runs, pass_at_k_table, run_metrics
 from report_fixtures import RUNS, SPLITS, TASKS, rep, run
 
 T1 = 12.706205  # t(0.975, 1)
@@ -38,9 +38,11 @@ def test_run_metrics_without_task_info() -> None:
     assert m.improvement is None and m.normalized_score is None and "success" not in m.rates
 
 
-def test_agent_a_all_split(comparison) -> None:  # noqa: ANN001
-    a = comparison.aggregate("A", "all")
-    assert a.tasks == ["alpha", "beta"] and a.seeds == [0, 1] and a.n_runs == 4 and a.split_size == 2
+def test_agent_a_tasks_run_split(comparison) -> None:  # noqa: ANN001
+    a = comparison.aggregate("A", TASKS_RUN)
+    assert a.tasks == ["alpha", "beta"] and a.n_seeds == 2 and a.n_runs == 4 and a.split_size == 2
+    assert a.status == "complete" and a.padded_runs == 0 and a.unused_runs == 0 and a.coverage == "2 of 2 tasks"
+    assert a.seed_runs == [["g_A/alpha_s0", "g_A/beta_s0"], ["g_A/alpha_s1", "g_A/beta_s1"]]
     m = a.metrics
     # per seed: seed 0 -> both medals (100%), seed 1 -> none (0%)
     assert m["any_medal"].values == [100.0, 0.0]
@@ -48,6 +50,9 @@ def test_agent_a_all_split(comparison) -> None:  # noqa: ANN001
     assert m["any_medal"].sem == pytest.approx(50.0)
     assert m["any_medal"].ci_low == pytest.approx(50 - T1 * 50, rel=1e-6)
     assert m["any_medal"].ci_high == pytest.approx(50 + T1 * 50, rel=1e-6)
+    assert m["any_medal"].mlebench_ci_low == pytest.approx(50 - 1.96 * 50)
+    assert m["any_medal"].mlebench_ci_high == pytest.approx(50 + 1.96 * 50)
+    assert m["submission_exists"].values == [100.0, 100.0]
     assert m["gold_medal"].values == [50.0, 0.0] and m["gold_medal"].sem == pytest.approx(25.0)
     assert m["bronze_medal"].values == [50.0, 0.0]
     assert m["silver_medal"].values == [0.0, 0.0] and m["silver_medal"].sem == 0
@@ -59,6 +64,7 @@ def test_agent_a_all_split(comparison) -> None:  # noqa: ANN001
     assert m["improvement"].values == pytest.approx([42.5, 4.0])
     assert m["improvement"].mean == pytest.approx(23.25)
     assert m["improvement"].sem == pytest.approx(19.25)
+    assert m["improvement_median"].values == pytest.approx([42.5, 4.0])  # median of two = their mean
     # normalized: seed 0 (0.75 + 0.5) / 2 = 0.625; seed 1 (0.1 + 0) / 2 = 0.05
     assert m["normalized_score"].values == pytest.approx([0.625, 0.05])
     assert m["normalized_score"].mean == pytest.approx(0.3375)
@@ -69,8 +75,10 @@ def test_agent_a_all_split(comparison) -> None:  # noqa: ANN001
 
 
 def test_agent_b_three_seeds(comparison) -> None:  # noqa: ANN001
-    b = comparison.aggregate("B", "all")
-    assert b.seeds == [0, 1, 2] and b.tasks == ["alpha"]
+    # B ran alpha only: on tasks-run (alpha, beta) it is partial, its numbers cover alpha alone
+    b = comparison.aggregate("B", TASKS_RUN)
+    assert b.n_seeds == 3 and b.tasks == ["alpha"] and b.missing_tasks == ["beta"] and b.tasks_per_seed == 1
+    assert b.status == "partial" and not b.scored and b.coverage == "1 of 2 tasks"
     m = b.metrics
     assert m["any_medal"].values == [100.0, 0.0, 0.0]
     assert m["any_medal"].mean == pytest.approx(100 / 3)
@@ -92,8 +100,10 @@ def test_split_restricts_tasks(comparison) -> None:  # noqa: ANN001
     assert a.metrics["improvement"].mean == pytest.approx(34.0)  # (60 + 8) / 2
     assert a.metrics["improvement"].sem == pytest.approx(26.0)
     assert a.metrics["normalized_score"].mean == pytest.approx(0.425)
-    assert comparison.splits == ["all", "lite"]
+    assert comparison.splits == [TASKS_RUN, "lite"]
     assert comparison.agents == ["A", "B"]
+    b = comparison.aggregate("B", "lite")
+    assert b.status == "complete" and b.n_seeds == 3 and b.metrics["any_medal"].values == [100.0, 0.0, 0.0]
 
 
 def test_medal_matrix_cells(comparison) -> None:  # noqa: ANN001
@@ -110,9 +120,10 @@ def test_medal_matrix_cells(comparison) -> None:  # noqa: ANN001
 
 def test_single_seed_has_no_pass_at_k_and_no_ci() -> None:
     c = compare([RUNS[0], RUNS[2]], TASKS)
-    a = c.aggregate("A", "all")
+    a = c.aggregate("A", TASKS_RUN)
     assert a.pass_at_k == {}
     assert a.metrics["any_medal"].mean == 100.0 and a.metrics["any_medal"].sem is None
+    assert a.metrics["any_medal"].mlebench_ci_low is None  # undefined with one seed (MLE-bench prints 0)
 
 
 def test_pass_at_k_uneven_seeds() -> None:
@@ -133,21 +144,26 @@ def test_duplicate_runs_last_group_wins() -> None:
 
 def test_unknown_task_warns() -> None:
     c = compare([run("A", "gamma", 0, rep("gamma", 1.0))], TASKS)
-    assert any("gamma" in w for w in c.warnings)
-    assert "improvement" not in c.aggregate("A", "all").metrics
+    assert any("gamma" in w and "not in the task registry" in w for w in c.warnings)
+    assert "improvement" not in c.aggregate("A", TASKS_RUN).metrics
 
 
 def test_comparison_round_trips_json(comparison) -> None:  # noqa: ANN001
     from medalist.report.models import Comparison
 
     again = Comparison.model_validate_json(comparison.model_dump_json())
-    assert again.aggregate("B", "all").pass_at_k == comparison.aggregate("B", "all").pass_at_k
+    assert again.aggregate("B", TASKS_RUN).pass_at_k == comparison.aggregate("B", TASKS_RUN).pass_at_k
+    assert again.aggregate("B", TASKS_RUN).status == "partial" and again.protocol == "mlebench"
 
 
 def test_covered_splits_hide_partial_ones() -> None:
     from medalist.report.table import covered_splits
 
     c = compare(RUNS, TASKS, {"lite": ["alpha"], "big": ["alpha", "beta", "gamma"]})
-    assert c.splits == ["all", "lite", "big"]
-    assert covered_splits(c) == ["all", "lite"]  # nobody ran gamma
-    assert c.aggregate("A", "big").split_size == 3 and c.aggregate("A", "big").tasks == ["alpha", "beta"]
+    assert c.splits == [TASKS_RUN, "lite", "big"]
+    assert covered_splits(c) == [TASKS_RUN, "lite"]  # nobody ran gamma
+    big = c.aggregate("A", "big")
+    assert big.split_size == 3 and big.tasks == ["alpha", "beta"] and big.status == "partial"
+    assert big.coverage == "2 of 3 tasks" and big.missing_tasks == ["gamma"]
+    padded = compare(RUNS, TASKS, {"big": ["alpha", "beta", "gamma"]}, pad_missing=True)
+    assert covered_splits(padded) == [TASKS_RUN, "big"]

@@ -40,7 +40,9 @@ def test_report_has_every_section(report_path: Path) -> None:
     assert "Steps (3, trace.json)" in html and "list_files" in html
     assert "No trace recorded for this run." in html
     assert "Not plotted (no valid score): aide (gpt-x) seed 1" in html
-    assert "$0.3200" in html                                        # aide's total cost on 'all'
+    assert "$0.3200" in html                                        # aide's total cost on 'tasks-run'
+    assert "Protocol <b>mlebench</b>" in html and "2 of 2 tasks" in html and ">complete<" in html
+    assert "&plusmn;1.96&middot;SEM [-48.0, 148.0]" in html          # MLE-bench's interval beside the t CI
 
 
 def test_agent_text_is_escaped(report_path: Path) -> None:
@@ -56,6 +58,19 @@ def test_report_is_self_contained(report_path: Path) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html and "url(http" not in html
     assert "<link" not in html
+
+
+def test_partial_agents_are_marked_and_not_ranked() -> None:
+    from medalist.report.aggregate import compare
+    from report_fixtures import RUNS, TASKS
+
+    html = render_report(compare(RUNS, TASKS, {"big": ["alpha", "beta", "gamma"]}))
+    tasks_run = html.split('data-split="tasks-run"')[1].split("</table>")[0]
+    a_row, b_row = tasks_run.split("<tr")[2:]  # after the header row: A (ran both tasks), then B (alpha only)
+    assert a_row.startswith(' class="lb-complete"><td>1</td>') and "</span>A</td>" in a_row
+    assert b_row.startswith(' class="lb-partial"><td></td>') and "</span>B</td>" in b_row  # not ranked
+    assert "1 of 2 tasks" in b_row and "partial: not the split&#39;s score" in b_row
+    assert "1 more split(s) the agents ran only partly" in html and 'data-split="big"' in html
 
 
 def test_report_renders_without_traces_or_task_info() -> None:

@@ -11,6 +11,7 @@ import pytest
 from report_fixtures import TASKS_DIR, registry, write_two_groups
 
 from medalist.errors import MedalistError
+from medalist.report.aggregate import TASKS_RUN
 from medalist.report.build import build_comparison
 from medalist.report.load import load_group
 
@@ -24,7 +25,7 @@ def groups(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_load_group_reads_every_run(groups) -> None:  # noqa: ANN001
     g = load_group(groups[0])
-    assert g.agent_label == "aide (gpt-x)" and len(g.records) == 4 and not g.warnings
+    assert g.label == "aide (gpt-x)" and len(g.runs) == 4 and not g.warnings
 
 
 def test_not_a_run_group_is_one_line(tmp_path: Path) -> None:
@@ -46,7 +47,7 @@ def test_build_comparison_end_to_end(groups) -> None:  # noqa: ANN001
     assert alpha.sample_score == pytest.approx(0.6) and alpha.baseline_source == "sample_submission"
     assert beta.sample_score == pytest.approx(math.sqrt(2)) and beta.is_lower_better
     assert alpha.leaderboard_best == 0.95 and beta.leaderboard_best == 0.1
-    aide = c.aggregate("aide (gpt-x)", "all")
+    aide = c.aggregate("aide (gpt-x)", TASKS_RUN)
     # seed 0: alpha 0.9 (silver), beta 0.25 (bronze); seed 1: alpha 0.7 (none), beta invalid
     assert aide.metrics["any_medal"].values == [100.0, 0.0]
     assert aide.metrics["silver_medal"].values == [50.0, 0.0]
@@ -57,7 +58,7 @@ def test_build_comparison_end_to_end(groups) -> None:  # noqa: ANN001
     assert aide.metrics["improvement"].values == pytest.approx([s0, s1])
     assert aide.metrics["success"].values == [100.0, 50.0]
     assert aide.total_cost_usd == pytest.approx(0.32)
-    automl = c.aggregate("automl", "all")
+    automl = c.aggregate("automl", TASKS_RUN)
     assert automl.metrics["any_medal"].values == [50.0] and automl.pass_at_k == {}
     assert c.aggregate("automl", "lite-test").tasks == ["alpha"]
 
@@ -74,7 +75,7 @@ def test_compare_cli_writes_json(groups, tmp_path: Path) -> None:  # noqa: ANN00
     from medalist.report.models import Comparison
 
     c = Comparison.model_validate_json(out.read_text())
-    assert c.aggregate("automl", "all").n_runs == 2
+    assert c.aggregate("automl", TASKS_RUN).n_runs == 2
 
 
 def test_compare_cli_bad_path_is_one_line(tmp_path: Path) -> None:
@@ -112,12 +113,12 @@ def test_stale_grading_warns_and_can_be_replaced(tmp_path: Path) -> None:
     rf.write_text(rec.model_dump_json())
     c, _ = build_comparison([g], registry())
     assert any("graded against another leaderboard" in w and "alpha" in w for w in c.warnings)
-    assert c.aggregate("old", "all").metrics["gold_medal"].mean == 0
+    assert c.aggregate("old", TASKS_RUN).metrics["gold_medal"].mean == 0
     fresh, _ = build_comparison([g], registry(), current_leaderboards=True)
     assert not any("another leaderboard" in w for w in fresh.warnings)
     rep = fresh.runs[0].report
     assert rep.gold_medal and rep.any_medal and rep.leaderboard_rank == 1 and rep.leaderboard_size == 10
-    assert fresh.aggregate("old", "all").metrics["gold_medal"].mean == 100.0
+    assert fresh.aggregate("old", TASKS_RUN).metrics["gold_medal"].mean == 100.0
 
 
 def test_unfinished_runs_are_left_out(tmp_path: Path) -> None:

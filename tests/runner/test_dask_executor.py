@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from run_helpers import MEDALIST, medalist_cli, only_group  # type: ignore[import-not-found]
+from run_helpers import MEDALIST, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 distributed = pytest.importorskip("distributed")
 
@@ -151,24 +151,16 @@ def sleep_agent(runs_dir: Path):  # noqa: ANN201
     """Write an agents file with a command agent ``sleepy`` that sleeps ``secs`` then submits."""
 
     def make(secs: float) -> Path:
-        code = runs_dir / "sleepy_agent"
-        code.mkdir(exist_ok=True)
-        (code / "agent.sh").write_text(AGENT_SH.format(sleep=secs))
-        os.chmod(code, 0o755)
-        os.chmod(code / "agent.sh", 0o755)
-        path = runs_dir / "agents.yaml"
-        path.write_text("agents:\n  - id: sleepy\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                        "    mounts: [{source: sleepy_agent, target: /opt/agent}]\n")
-        return path
+        return write_shell_agent(runs_dir, "sleepy", AGENT_SH.format(sleep=secs))
 
     return make
 
 
-def _new_group(runs_dir: Path, agents_file: Path, seeds: int, executor: str = "dask") -> RunGroup:
+def _new_group(runs_dir: Path, agents_file: Path, seeds: int, executor: str = "dask", gpus: int | None = None) -> RunGroup:
     specs = TaskRegistry.default().resolve([TASK])
     return RunGroup.create(
         runs_dir / "groups", agent=AgentRegistry(agents_file).spec("sleepy"), tasks=specs, seeds=list(range(seeds)),
-        overrides=LimitOverrides(time_limit_secs=60), executor=ExecutorInfo(name=executor, workers=2),
+        overrides=LimitOverrides(time_limit_secs=60, gpus=gpus), executor=ExecutorInfo(name=executor, workers=2),
         sandbox=get_sandbox("auto").name, grade=True, data_dir=str(data_dir()),
     )
 
@@ -212,7 +204,8 @@ def test_run_resources_and_probe(tmp_path: Path) -> None:
     spec = group.run_spec(group.meta.runs[0], specs[0])
     assert run_resources(spec, set()) == {}
     assert run_resources(spec, {"CPU", "MEMORY"}) == {"CPU": 2.0, "MEMORY": 3e9}
-    assert run_resources(spec, {"CPU"}, gpus=1) == {"CPU": 2.0, "GPU": 1.0}
+    gpu_spec = spec.model_copy(update={"limits": spec.limits.model_copy(update={"gpus": 1})})
+    assert run_resources(gpu_spec, {"CPU"}) == {"CPU": 2.0, "GPU": 1.0}
     msg = probe_worker(str(tmp_path / "nowhere"), ".probe", "t", "process")
     assert msg is not None and "cannot see the run group dir" in msg and "shared" in msg
 
@@ -407,8 +400,8 @@ def test_attempt_lock_kept_by_clean(runs_dir: Path) -> None:
 @pytest.mark.slow
 def test_gpu_request_needs_gpu_workers(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
     """--gpus on a cluster whose workers declare no GPU resource is refused before any run starts."""
-    group = _new_group(runs_dir, sleep_agent(1), seeds=1)
-    executor = DaskExecutor(scheduler=cluster.address, gpus=1)
+    group = _new_group(runs_dir, sleep_agent(1), seeds=1, gpus=1)
+    executor = DaskExecutor(scheduler=cluster.address)
     with pytest.raises(MedalistError, match=r'--gpus 1 needs Dask workers started with --resources "GPU=N"'):
         execute_group(group, executor, grade=False)
     assert _meta(group.dir).runs[0].status == "pending"

@@ -63,7 +63,7 @@ grade: false
         "agent": "aide", "agents_file": str(tmp_path / "agents.yaml"), "model": "openai/gpt-4o-mini",
         "feedback_model": "openai/gpt-4o", "api_base": "http://127.0.0.1:8000/v1", "api_key_env": "LOCAL_KEY",
         "max_cost": 0.5, "max_tokens": 1000, "max_output_tokens": 100, "scheduler": "tcp://127.0.0.1:8786",
-        "gpus": 1.0, "tasks": ["lite", "penguins-species"], "tasks_dir": [str(tmp_path / "extra")], "seeds": 3,
+        "gpus": 1, "tasks": ["lite", "penguins-species"], "tasks_dir": [str(tmp_path / "extra")], "seeds": 3,
         "time_limit": 120.0, "memory": 1.5, "cpus": 2.0, "step_limit": 7, "executor": "dask", "workers": 2,
         "sandbox": "process", "runs_dir": "/tmp/somewhere", "no_grade": True,
     }

@@ -4,13 +4,11 @@ and the real thing: kill -9 a `medalist run` mid-group, then `medalist run --res
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
-from run_helpers import MEDALIST, medalist_cli, only_group  # type: ignore[import-not-found]
+from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 from medalist.runner import GroupMetadata, LocalExecutor, RunGroup, RunRecord, execute_group, execute_run, read_record
 from medalist.runner.execute import write_record
@@ -58,38 +56,22 @@ def _meta(group_dir: Path) -> GroupMetadata:
 
 
 def test_kill_dash_nine_then_resume(runs_dir: Path) -> None:
-    code = runs_dir / "slow_agent"
-    code.mkdir()
-    (code / "agent.sh").write_text("#!/bin/sh\nsleep 1.5\ncp /home/data/sample_submission.csv /home/submission/submission.csv\n")
-    os.chmod(code, 0o755)
-    os.chmod(code / "agent.sh", 0o755)
-    agents = runs_dir / "agents.yaml"
-    agents.write_text("agents:\n  - id: slow\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                      "    mounts: [{source: slow_agent, target: /opt/agent}]\n")
+    agents = write_shell_agent(
+        runs_dir, "slow", "#!/bin/sh\nsleep 1.5\ncp /home/data/sample_submission.csv /home/submission/submission.csv\n")
     groups = runs_dir / "groups"
     proc = subprocess.Popen(
         [MEDALIST, "run", "--agent", "slow", "--tasks", "penguins-species,breast-cancer-diagnosis", "--seeds", "3", "--agents-file", str(agents),
          "--runs-dir", str(groups), "--time-limit", "30"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline = time.monotonic() + 120
-        gdir = None
-        while time.monotonic() < deadline:
-            if groups.exists() and any(groups.iterdir()):
-                gdir = only_group(groups)
-                statuses = [e.status for e in _meta(gdir).runs]  # always parses: atomic writes
-                if "completed" in statuses and "running" in statuses:
-                    break
-            time.sleep(0.1)
-        else:
-            raise AssertionError("the group never reached a mid-run state")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert gdir is not None
+
+    def mid_run() -> bool:
+        metas = list(groups.glob("*/metadata.json")) if groups.exists() else []
+        statuses = [e.status for e in _meta(metas[0].parent).runs] if metas else []  # always parses: atomic writes
+        return "completed" in statuses and "running" in statuses
+
+    kill_9_when(proc, mid_run, "a mid-run state of the group")
+    gdir = only_group(groups)
     time.sleep(0.5)
     meta = _meta(gdir)
     assert len(meta.runs) == 6 and any(e.status != "completed" for e in meta.runs)

@@ -68,6 +68,7 @@ def run_py(sb: BwrapSandbox, box: Path, code: str, **kw: object) -> tuple[Sandbo
     work = box / "work"
     public.mkdir(exist_ok=True)
     work.mkdir(exist_ok=True)
+    work.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     (public / "train.csv").write_text("id,y\n1,0\n")
     public.chmod(0o755)
     log = box / "out.log"
@@ -330,7 +331,7 @@ def test_disk_fill_is_bounded(bwrap: BwrapSandbox, box: Path) -> None:
         """,
         limits=Limits(memory_gb=0.25, pids=64, timeout_secs=60, disk_gb=32 / 1024),
     )
-    assert result.exit_reason == "killed" and "disk limit" in result.detail, (result, out)
+    assert result.exit_reason == "disk_limit" and "disk limit" in result.detail, (result, out)
     assert "wrote all" not in out
     written = sum(p.stat().st_size for p in (work / "fill").iterdir())
     assert written < 1024 << 20, written
@@ -353,6 +354,29 @@ def test_disk_fill_is_bounded(bwrap: BwrapSandbox, box: Path) -> None:
     )
     assert "wrote all" not in out, (result, out)
     assert result.exit_reason in ("exited", "oom"), result
+    assert_harness_alive()
+    assert_no_leftover_cgroups()
+
+
+def test_inode_flood_is_stopped_by_the_file_limit(bwrap: BwrapSandbox, box: Path) -> None:
+    """200k empty files use no disk blocks but exhaust inodes: the file limit stops the run early, and
+    what the host keeps of the workspace stays near that limit."""
+    result, out, work = run_py(
+        bwrap,
+        box,
+        """
+        import os
+        os.makedirs("/home/work/flood", exist_ok=True)
+        for n in range(200_000):
+            open(f"/home/work/flood/{n}", "w").close()
+        print("wrote all")
+        """,
+        limits=Limits(memory_gb=0.25, pids=64, timeout_secs=120, max_files=2000),
+    )
+    assert result.exit_reason == "file_limit" and "file limit" in result.detail, (result, out)
+    assert "wrote all" not in out
+    kept = sum(1 for _ in (work / "flood").iterdir())
+    assert 2000 < kept < 40_000, kept
     assert_harness_alive()
     assert_no_leftover_cgroups()
 

@@ -105,6 +105,7 @@ def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: 
     pt = ensure_prepared(spec)
     sub = box / f"{task_id}-{mode}"
     sub.mkdir()
+    sub.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     public = box / f"{task_id}-public"  # staged like a run group's _shared/ (the cache is not reachable)
     if not public.exists():
         shutil.copytree(pt.public, public)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -144,7 +145,8 @@ def place_raw(spec_id: str, reg: TaskRegistry) -> None:
 
 
 def test_checkout_loads_as_tasks_with_splits_and_directions(checkout: Path) -> None:
-    specs, splits = load_checkout(checkout)
+    specs, splits, unavailable = load_checkout(checkout)
+    assert unavailable == []
     by_id = {s.id: s for s in specs}
     assert sorted(by_id) == ["toy-accuracy", "toy-needs-pkg", "toy-rmse"]
     acc = by_id["toy-accuracy"]
@@ -171,8 +173,14 @@ def test_bad_checkout_and_bad_config_are_one_line_errors(checkout: Path, tmp_pat
         load_checkout(tmp_path)
     cfg = checkout / "mlebench" / "competitions" / "toy-rmse" / "config.yaml"
     cfg.write_text(cfg.read_text().replace("  grade_fn: mlebench.competitions.toy-rmse.grade:grade\n", ""))
-    with pytest.raises(ConfigError, match=r"config.yaml: field 'grader.grade_fn'"):
-        load_checkout(checkout)
+    specs, splits, unavailable = load_checkout(checkout)  # the broken one is set aside, the others load
+    assert [s.id for s in specs] == ["toy-accuracy", "toy-needs-pkg"] and splits["mlebench-low"] == ["toy-accuracy", "toy-rmse"]
+    assert [u.id for u in unavailable] == ["toy-rmse"]
+    assert re.search(r"config.yaml: field 'grader.grade_fn'", unavailable[0].problem)
+    reg = TaskRegistry(roots=[], mlebench_dirs=[checkout])
+    with pytest.raises(MedalistError, match=r"task 'toy-rmse' is unavailable: .*config.yaml: field 'grader.grade_fn'"):
+        reg.get("toy-rmse")
+    assert [s.id for s in reg.resolve(["mlebench-low"])] == ["toy-accuracy"] and list(reg.skipped) == ["toy-rmse"]
 
 
 def test_prepare_without_raw_data_says_where_to_put_it(checkout: Path) -> None:

@@ -204,3 +204,15 @@ def test_module_entry_point_is_accepted(tmp_path):
 def test_root_field_in_yaml_cannot_redirect_the_task(tmp_path):
     spec = load_task_spec(write(tmp_path / "t", VALID + "root: /etc\n"))
     assert spec.directory == (tmp_path / "t").resolve()
+
+
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:e071aca01cb968fa45344d94a60553e97d1429d3b0de05910e72012248168619\nsize 125841\n"
+
+
+def test_git_lfs_pointers_are_named_with_the_fix(tmp_path):
+    folder = write(tmp_path / "t", VALID).parent
+    (folder / "leaderboard.csv").write_text(LFS_POINTER)
+    msg = error_of(folder / "task.yaml")
+    assert "field 'leaderboard'" in msg and "leaderboard.csv: a Git LFS pointer" in msg and "git lfs pull" in msg
+    (folder / "task.yaml").write_text(LFS_POINTER)
+    assert "task.yaml: a Git LFS pointer, not the file itself" in error_of(folder / "task.yaml")

@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from medalist.agents import automl_layout as layout_module
 from medalist.agents import contract
+from medalist.agents.automl_layout import Layout, NotTabular, read_table, resolve_layout
 
 log = logging.getLogger("automl")
 BUDGET_FRACTION = 0.6  # of TIME_LIMIT_SECS spent on training; the rest is slack for start-up and writing
@@ -117,6 +119,8 @@ def build_matrix(train: pd.DataFrame, test: pd.DataFrame, ft: Features) -> tuple
         out[col] = pd.to_numeric(both[col], errors="coerce").astype(float)
     for col in ft.dates:
         d = pd.to_datetime(both[col], errors="coerce", format="mixed")
+        if getattr(d.dt, "tz", None) is not None:  # '2009-06-15 17:26:21 UTC': compare as naive UTC times
+            d = d.dt.tz_convert(None)
         for part in ("year", "month", "day", "day_of_week", "hour"):
             values = getattr(d.dt, part)
             if values.nunique() > 1:
@@ -204,7 +208,12 @@ def fit_predict(
     callbacks = [lgb.early_stopping(50, verbose=False), _time_guard(deadline)]
     if problem.kind == "classification":
         model = lgb.LGBMClassifier(**params)
-        model.fit(xtr, y, eval_set=[(xva, yva)], callbacks=callbacks)
+        seen = np.isin(yva, y)
+        if not seen.all():  # a class too rare to be in every training fold: early-stop on the classes it knows
+            xva_eval, yva_eval = xva[seen], yva[seen]
+        else:
+            xva_eval, yva_eval = xva, yva
+        model.fit(xtr, y, eval_set=[(xva_eval, yva_eval)], callbacks=callbacks)
         return _proba(model.predict_proba(xva), model.classes_, n_classes), _proba(model.predict_proba(xte), model.classes_, n_classes)
     model = lgb.LGBMRegressor(**params)
     model.fit(xtr, y, eval_set=[(xva, yva)], callbacks=callbacks)
@@ -260,12 +269,25 @@ def _class_values(labels: np.ndarray, like: pd.Series) -> np.ndarray:
     return labels
 
 
-def solve(info: dict, data: Path, seed: int, deadline: float, threads: int) -> tuple[pd.DataFrame, dict]:
-    train = pd.read_csv(data / "train.csv", low_memory=False)
-    test = pd.read_csv(data / "test.csv", low_memory=False)
-    sample = pd.read_csv(data / info["sample_submission"], dtype={info["id_column"]: str})
+def solve(
+    info: dict, data: Path, seed: int, deadline: float, threads: int, layout: Layout | None = None
+) -> tuple[pd.DataFrame, dict]:
+    layout = layout or resolve_layout(info, data)
+    info = layout.info(info)
     id_col = info["id_column"]
+    train = read_table(layout.train, id_col, max_table_bytes())
+    test = read_table(layout.test, id_col, float("inf"))
+    sample = pd.read_csv(layout.sample, dtype={id_col: str})
     problem = detect_problem(info, train, test)
+    problem.log_target = problem.log_target or layout.log_target
+    missing = [c for c in problem.label_columns if c not in train.columns]
+    if missing:
+        raise NotTabular(f"{layout.train.name} has no column {', '.join(missing)} to learn from")
+    unknown = int((~sample[id_col].isin(test[id_col])).sum())
+    if unknown:
+        raise NotTabular(f"{unknown} id(s) of the sample submission are not in {layout.test.name}")
+    log.info("layout: train=%s test=%s id=%s targets=%s (%s)", layout.train.name, layout.test.name, id_col,
+             layout.target_columns, layout.source)
     log.info("problem: %s", problem)
     feat_cols = [c for c in test.columns if c != id_col and c in train.columns and c not in problem.label_columns]
     ft = type_columns(train[feat_cols])
@@ -317,7 +339,13 @@ def solve(info: dict, data: Path, seed: int, deadline: float, threads: int) -> t
     submission = submission[cols]
     # Keep the sample submission's row order.
     submission = submission.set_index(id_col).loc[sample[id_col]].reset_index()
-    return submission, {"problem": problem.__dict__, "cv": cv}
+    return submission, {"problem": problem.__dict__, "cv": cv, "layout": layout.source}
+
+
+def max_table_bytes() -> float:
+    """Largest training CSV read whole: a sixth of the memory limit (parsed frames and models take the rest)."""
+    memory_gb = float(os.environ.get(contract.ENV_MEMORY_GB) or 6)
+    return memory_gb * 1e9 / 6
 
 
 def _write_target(sub: pd.DataFrame, problem: Problem, name: str, classes: np.ndarray, pred: np.ndarray,
@@ -344,6 +372,12 @@ def _write_target(sub: pd.DataFrame, problem: Problem, name: str, classes: np.nd
         sub[problem.submission_columns[0]] = [" ".join(str(classes[i]) for i in row) for row in order]
 
 
+def write_report(outcome: str, reason: str = "", **extra: object) -> None:
+    """``/home/logs/agent_report.json``: what the run produced and why (the harness copies it into run.json)."""
+    path = Path(contract.resolve(contract.AGENT_REPORT_PATH))
+    path.write_text(json.dumps({"outcome": outcome, "reason": reason, **extra}, default=str))
+
+
 def main() -> int:
     start = time.time()
     warnings.filterwarnings("ignore", message=".*eval_set.*")
@@ -353,26 +387,37 @@ def main() -> int:
         handlers=[logging.StreamHandler(sys.stdout), logging.FileHandler(logs / "automl.log")],
     )
     shutil.copyfile(__file__, code / "automl.py")  # the agent's code, saved with the run
+    shutil.copyfile(layout_module.__file__, code / "automl_layout.py")
     info = json.loads(Path(contract.resolve(os.environ.get(contract.ENV_TASK_INFO, contract.TASK_INFO_PATH))).read_text())
     data = Path(contract.resolve(contract.DATA_DIR))
     out = Path(contract.resolve(contract.SUBMISSION_PATH))
-    shutil.copyfile(data / info["sample_submission"], out)  # valid fallback if anything goes wrong
+    sample = data / info["sample_submission"] if info.get("sample_submission") else None
+    if sample is not None and sample.is_file():
+        shutil.copyfile(sample, out)  # valid fallback if anything goes wrong
     limit = float(os.environ.get(contract.ENV_TIME_LIMIT, "600"))
     seed = int(os.environ.get(contract.ENV_SEED, "0"))
     threads = max(1, int(float(os.environ.get(contract.ENV_CPUS, "1")) + 0.5))
     deadline = start + BUDGET_FRACTION * limit
     log.info("task %s, time limit %.0fs (training budget %.0fs), seed %d, %d thread(s)",
              info["id"], limit, deadline - start, seed, threads)
+    fallback = "sample_submission" if out.is_file() else "no_submission"  # no public sample to copy
     try:
         submission, summary = solve(info, data, seed, deadline, threads)
-    except Exception:
-        log.exception("automl failed; keeping the sample submission")
+    except NotTabular as exc:
+        log.info("no tabular model: %s; outcome: %s", exc, fallback)
+        write_report(fallback, f"no tabular model: {exc}")
+        return 0
+    except Exception as exc:  # noqa: BLE001 (any failure: keep the fallback, say why in one line)
+        log.exception("automl failed; outcome: %s", fallback)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        write_report(fallback, f"automl failed: {type(exc).__name__}: {first}")
         return 1
     tmp = out.with_suffix(".tmp")
     submission.to_csv(tmp, index=False)
     os.replace(tmp, out)
     summary["seconds"] = round(time.time() - start, 2)
     (logs / "automl_summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    write_report("model", f"gradient boosting, {summary['layout']} layout", cv=summary["cv"])
     tool = shutil.which("validate_submission")
     if tool:
         proc = subprocess.run([tool, str(out)], capture_output=True, text=True)

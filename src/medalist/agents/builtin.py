@@ -3,13 +3,32 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from medalist.agents import contract
 from medalist.agents.base import AgentContext, AgentLaunch
+from medalist.errors import MedalistError
 from medalist.paths import data_dir
+
+
+def sample_in_sandbox(ctx: AgentContext) -> str:
+    """The sample submission's path inside the sandbox; "" when the task keeps it only with the answers
+    (MLE-bench competitions whose public copy is compressed). Then the harness places that private copy in
+    the workspace as the submission itself: it is the no-skill floor, and the agent never reads private/."""
+    spec = ctx.prepared.spec
+    if spec.sample_submission is not None:
+        return f"{contract.DATA_DIR}/{spec.sample_submission}"
+    private = ctx.prepared.sample_submission_path
+    if private is None:
+        raise MedalistError(f"task {spec.id!r} has no sample submission")
+    dst = ctx.workspace / "submission" / "submission.csv"
+    shutil.copyfile(private, dst)
+    os.chmod(dst, 0o666)
+    return ""
 
 
 class SampleAgent:
@@ -18,8 +37,8 @@ class SampleAgent:
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        sample = f"{contract.DATA_DIR}/{ctx.prepared.spec.sample_submission}"
-        yield AgentLaunch(argv=["/bin/cp", sample, contract.SUBMISSION_PATH])
+        sample = sample_in_sandbox(ctx)
+        yield AgentLaunch(argv=["/bin/cp", sample, contract.SUBMISSION_PATH] if sample else ["/bin/true"])
 
 
 class DummyAgent:
@@ -46,7 +65,7 @@ class DummyAgent:
                     "MEDALIST_PROBE_HOST": "127.0.0.1",
                     "MEDALIST_PROBE_PORT": str(port),
                     "MEDALIST_PRIVATE_PATHS": ":".join(private),
-                    "MEDALIST_SAMPLE_SUBMISSION": f"{contract.DATA_DIR}/{ctx.prepared.spec.sample_submission}",
+                    "MEDALIST_SAMPLE_SUBMISSION": sample_in_sandbox(ctx),
                 },
             )
         finally:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from medalist.agents.base import AgentContext, AgentLaunch
-from medalist.agents.config import CommandAgentConfig
+from medalist.agents.config import CommandAgentConfig, check_mounts, protected_paths
 from medalist.sandbox.base import Mount
 
 
@@ -25,6 +25,9 @@ class CommandAgent:
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
+        # Checked again with the run's own paths (its runs folder and task folder), whatever the file said.
+        runs_dir = Path(ctx.run_dir).resolve().parent.parent
+        check_mounts(self.config, protected_paths(runs_dir, [ctx.prepared.spec.directory]))
         env, secrets = self.config.resolve_env()
         mounts = [Mount(source=Path(m.source), target=m.target, writable=m.writable) for m in self.config.mounts]
         yield AgentLaunch(argv=self.config.argv(), env=env, mounts=mounts, secrets=secrets)

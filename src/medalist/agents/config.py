@@ -8,6 +8,11 @@ agents:
     env: {API_KEY: "${MY_API_KEY}"}           # ${VAR} is read from the host env at run time
     mounts: [{source: ./my_agent, target: /opt/agent}]
 ```
+
+Agents files get shared like any config, so their ``mounts`` are checked (:func:`check_mount`): read-only
+unless ``writable: true``; none may overlap medalist's prepared-data cache, task folders, runs folder or
+the raw data inside dataset packages (each would expose answers or another run); a writable one must
+also stay out of medalist's source and venv. Nothing on the host is ever chowned for a mount.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +103,65 @@ class CommandAgentConfig(BaseModel):
         return [*self.command, *args]
 
 
+@dataclass(frozen=True)
+class ProtectedPaths:
+    """Host paths an agent's mounts must keep clear of, each with what it is (for the error)."""
+
+    any_mount: tuple[tuple[Path, str], ...]
+    """Overlapping these in any way (containing or inside) exposes answers or another run."""
+    writable: tuple[tuple[Path, str], ...]
+    """A writable mount must not overlap these either."""
+    containing: tuple[tuple[Path, str], ...] = ()
+    """No mount may contain these (a folder inside them that holds no run, e.g. agent code, is fine)."""
+
+
+def protected_paths(runs_dir: Path | None = None, task_dirs: Iterable[Path] = ()) -> ProtectedPaths:
+    """What medalist must keep from agents: its data cache, task folders, runs folder (when known) and
+    the dataset packages' raw data; plus its source and venv for writable mounts."""
+    import medalist
+    from medalist.paths import data_dir
+    from medalist.tasks.hidden import hidden_paths
+    from medalist.tasks.registry import BUILTIN_DIR
+
+    any_mount = [(data_dir(), "medalist's prepared-data cache (task data and private answers)"),
+                 (BUILTIN_DIR, "medalist's built-in task folders")]
+    any_mount += [(Path(d), "a task folder") for d in task_dirs]
+    any_mount += [(Path(d), "a task folder (MEDALIST_TASKS_PATH)")
+                  for d in os.environ.get("MEDALIST_TASKS_PATH", "").split(os.pathsep) if d]
+    containing = []
+    if runs_dir is not None:
+        containing.append((Path(runs_dir), "the runs folder (other runs and their results)"))
+        any_mount += [(g.parent, "a run group") for g in Path(runs_dir).glob("*/metadata.json")]
+    any_mount += [(p, "a dataset package's raw data or a file holding a task's test rows") for p in hidden_paths()]
+    writable = [(Path(medalist.__file__).parent.parent, "medalist's source"), (Path(sys.prefix), "medalist's venv")]
+    resolve = lambda items: tuple((Path(os.path.abspath(p)).resolve(), what) for p, what in items)  # noqa: E731
+    return ProtectedPaths(any_mount=resolve(any_mount), writable=resolve(writable), containing=resolve(containing))
+
+
+def check_mount(source: Path, writable: bool, protected: ProtectedPaths) -> str | None:
+    """Why mounting ``source`` must be refused (None: it may be mounted)."""
+    src = Path(os.path.abspath(source)).resolve()
+    rules = [*protected.any_mount, *(protected.writable if writable else ())]
+    for path, what in rules:
+        if src == path or path in src.parents:
+            return f"{source} is inside {what} ({path})"
+        if src in path.parents:
+            return f"{source} contains {what} ({path})"
+    for path, what in protected.containing:
+        if src == path or src in path.parents:
+            return f"{source} contains {what} ({path})"
+    return None
+
+
+def check_mounts(agent: CommandAgentConfig, protected: ProtectedPaths, where: str = "") -> None:
+    """Raise ConfigError naming the first mount of ``agent`` that must be refused."""
+    for m in agent.mounts:
+        problem = check_mount(Path(m.source), m.writable, protected)
+        if problem:
+            kind = "writable mount" if m.writable else "mount"
+            raise ConfigError(f"{where}field 'agents[{agent.id}].mounts': refusing {kind} {m.source} -> {m.target}: {problem}")
+
+
 class AgentsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -146,4 +212,5 @@ def load_agents_file(path: Path) -> list[CommandAgentConfig]:
             if not src.exists():
                 raise ConfigError(f"{path}: field 'agents[{agent.id}].mounts': source {src} does not exist")
             m.source = str(src)
+        check_mounts(agent, protected_paths(), where=f"{path}: ")
     return parsed.agents

@@ -6,9 +6,11 @@ Standard library only (plus the harness's ``validate_submission`` command).
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -69,6 +71,46 @@ def _walk_for(name: str, limit: int = 50_000) -> list[str]:
     return found
 
 
+def gpu_view(env: dict[str, str]) -> dict[str, object]:
+    """What GPUs this sandbox shows: /dev/nvidia* nodes (with device numbers), the CUDA variables, and
+    what ``nvidia-smi -L`` (when on PATH) lists."""
+    nodes = {}
+    for path in sorted(glob.glob("/dev/nvidia*")):
+        try:
+            rdev = os.stat(path).st_rdev
+            nodes[path] = f"{os.major(rdev)}:{os.minor(rdev)}"
+        except OSError as exc:
+            nodes[path] = f"unstat-able: {exc.strerror}"
+    smi = shutil.which("nvidia-smi")
+    listed: list[str] | None = None
+    if smi is not None:
+        try:
+            out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=60).stdout
+            listed = re.findall(r"\(UUID: (GPU-[^)]+)\)", out)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            listed = [f"nvidia-smi failed: {exc}"]
+    return {
+        "devices": nodes,
+        "CUDA_VISIBLE_DEVICES": env.get("CUDA_VISIBLE_DEVICES"),
+        "NVIDIA_VISIBLE_DEVICES": env.get("NVIDIA_VISIBLE_DEVICES"),
+        "nvidia_smi": smi,
+        "nvidia_smi_uuids": listed,
+    }
+
+
+def gpus_only_own(view: dict[str, object]) -> tuple[bool, str]:
+    """The sandbox shows one /dev/nvidia<N> per GPU it was given (by CUDA_VISIBLE_DEVICES) and no other,
+    and nvidia-smi, when present, lists exactly those GPUs."""
+    given = [u for u in str(view["CUDA_VISIBLE_DEVICES"] or "").split(",") if u]
+    gpu_nodes = [p for p in view["devices"] if re.fullmatch(r"/dev/nvidia\d+", p)]  # type: ignore[union-attr]
+    ok = len(gpu_nodes) == len(given)
+    if given and view["nvidia_smi_uuids"] is not None:
+        ok = ok and sorted(view["nvidia_smi_uuids"]) == sorted(given)  # type: ignore[arg-type]
+    if not given:
+        ok = ok and not view["devices"]
+    return ok, f"given {given or 'no GPU'}; sees {view['devices'] or 'no /dev/nvidia*'}; nvidia-smi -L: {view['nvidia_smi_uuids']}"
+
+
 def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
     results: list[dict[str, object]] = []
 
@@ -116,8 +158,11 @@ def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
             return True, f"no DNS ({exc})"
 
     check("no_dns", dns)
+    check("gpus_only_own", lambda: gpus_only_own(gpu_view(env)))
 
     def copy_sample() -> tuple[bool, str]:
+        if not env.get("MEDALIST_SAMPLE_SUBMISSION"):  # kept with the answers: the harness placed it
+            return True, "no public sample submission; the harness placed the task's sample as the submission"
         shutil.copyfile(contract.resolve(env["MEDALIST_SAMPLE_SUBMISSION"]), contract.resolve(contract.SUBMISSION_PATH))
         return True, f"copied to {contract.SUBMISSION_PATH}"
 
@@ -145,6 +190,7 @@ def main() -> int:
         "identity": {"uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(), "groups": os.getgroups()},
         "interpreter": sys.executable,
         "python": platform.python_version(),
+        "gpus": gpu_view(env),
         "checks": results,
         "passed": not failed,
         "failed": failed,

@@ -5,11 +5,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from medalist.agents.base import Agent
 from medalist.agents.builtin import AutomlAgent, DummyAgent, SampleAgent
 from medalist.agents.command import CommandAgent
 from medalist.agents.config import CommandAgentConfig, load_agents_file
+from medalist.configfile import format_validation_error
 from medalist.errors import ConfigError, MedalistError
 from medalist.llm.agents import llm_agent_factories
 from medalist.runner.models import AgentSpec
@@ -18,7 +22,7 @@ _BUILTINS: dict[str, Callable[..., Agent]] = {
     "dummy": DummyAgent,
     "sample": SampleAgent,
     "automl": AutomlAgent,
-    **llm_agent_factories(),  # aide, research, aideml, plexe: factories take the spec's config
+    **llm_agent_factories(),  # aide, research, aideml, plexe, openhands: factories take the spec's config
 }
 
 
@@ -73,3 +77,17 @@ def build_agent(spec: AgentSpec) -> Agent:
         raise MedalistError(f"unknown built-in agent {spec.id!r}")
     factory = _BUILTINS[spec.id]
     return factory(spec.config) if spec.config else factory()
+
+
+def with_agent_options(spec: AgentSpec, options: dict[str, Any]) -> AgentSpec:
+    """``spec`` with ``--agent-option`` values for an agent that is not an LLM agent: a command agent gets
+    them as extra kwargs (``--key=value``); the other built-ins take none."""
+    if not options:
+        return spec
+    if spec.kind != "command":
+        raise ConfigError(f"agent {spec.id!r} takes no options (got {', '.join(sorted(options))})")
+    try:
+        config = CommandAgentConfig.model_validate({**spec.config, "kwargs": {**spec.config.get("kwargs", {}), **options}})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(f"agent {spec.id!r} options", exc)) from None
+    return spec.model_copy(update={"config": config.model_dump()})

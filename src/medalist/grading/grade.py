@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
 from medalist.grading.confidence import confidence_for
+from medalist.grading.isolate import GradingBounds, check_submission_size, clip, grading_bounds, run_isolated
 from medalist.grading.medals import Thresholds, load_leaderboard
+from medalist.grading.jsonl import read_submission_jsonl, report_timestamp
 from medalist.grading.report import CompetitionReport, GradingSummary
 from medalist.grading.validate import AlignedSubmission, read_csv_file, validate_frame
 from medalist.metrics import get_metric
@@ -36,13 +37,13 @@ def score_frame_aligned(spec: TaskSpec, submission: pd.DataFrame, answers: pd.Da
     try:
         value = metric(aligned.y_true, aligned.y_pred, **spec.metric_args)
     except ValueError as exc:
-        raise InvalidSubmissionError(f"cannot score with {spec.metric}: {exc}") from None
+        raise InvalidSubmissionError(clip(f"cannot score with {spec.metric}: {exc}")) from None
     if not np.isfinite(value):
         raise InvalidSubmissionError(f"{spec.metric} is not finite for this submission ({value})")
     return value, aligned
 
 
-def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask) -> float:
+def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask, max_bytes: int | None = None) -> float:
     """Score with the task's own grader hook: ``fn(submission_path, answers_path, **grader_args) -> float``.
 
     The hook signals an unscorable submission with InvalidSubmissionError; any other exception it raises
@@ -54,14 +55,15 @@ def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask) -> float:
         raise InvalidSubmissionError(f"submission {submission} is a symbolic link; submit a regular file")
     if not submission.is_file():
         raise InvalidSubmissionError(f"submission file {submission} does not exist")
+    check_submission_size(submission, max_bytes)
     fn = load_entry_point(spec, spec.grader, field="grader")
     try:
         value = fn(submission, pt.answers_path, **spec.grader_args)
-    except MedalistError:
+    except (MedalistError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 (a foreign grader may raise anything)
         first = (str(exc).strip().splitlines() or [""])[0]
-        raise InvalidSubmissionError(f"grader {spec.grader} failed: {type(exc).__name__}: {first}") from None
+        raise InvalidSubmissionError(clip(f"grader {spec.grader} failed: {type(exc).__name__}: {first}")) from None
     try:
         value = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -77,6 +79,22 @@ def read_answers(pt: PreparedTask) -> pd.DataFrame:
         return read_csv_file(pt.answers_path, pt.spec.id_column, what="answers")
     except InvalidSubmissionError as exc:
         raise MedalistError(f"task {pt.spec.id!r}: {exc}") from None
+
+
+_ANSWERS: dict[tuple[str, int, int, int], pd.DataFrame] = {}
+
+
+def cached_answers(pt: PreparedTask) -> pd.DataFrame:
+    """The answers, parsed once for consecutive submissions of one task (a run group grades all seeds of a
+    task in a row); keyed by the file's identity, size and mtime, and only the latest task is kept. The
+    grading child inherits the frame from this process without copying or re-reading it."""
+    st = os.stat(pt.answers_path)
+    key = (str(pt.answers_path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _ANSWERS:
+        frame = read_answers(pt)
+        _ANSWERS.clear()
+        _ANSWERS[key] = frame
+    return _ANSWERS[key]
 
 
 def task_thresholds(spec: TaskSpec) -> Thresholds | None:
@@ -112,35 +130,75 @@ def report_for_score(spec: TaskSpec, score: float | None, thresholds: Thresholds
     return rep
 
 
+def score_file(
+    submission: Path, spec: TaskSpec, pt: PreparedTask, *, answers: pd.DataFrame | None = None,
+    bounds: GradingBounds | None = None,
+) -> float:
+    """Read, validate and score one submission file in this process (raises InvalidSubmissionError)."""
+    return score_file_with_confidence(submission, spec, pt, answers=answers, bounds=bounds)[0]
+
+
+def score_file_with_confidence(
+    submission: Path, spec: TaskSpec, pt: PreparedTask, *, answers: pd.DataFrame | None = None,
+    bounds: GradingBounds | None = None, thresholds: Thresholds | None = None,
+) -> tuple[float, float | None]:
+    """:func:`score_file` plus the medal confidence of the score (None without ``thresholds``, a custom
+    grader or a stored bootstrap), computed where the aligned predictions are (the grading child)."""
+    cap = bounds.max_submission_bytes if bounds else None
+    if spec.grader is not None:
+        return score_custom(spec, submission, pt, cap), None
+    sub = read_csv_file(submission, spec.id_column, max_bytes=cap)
+    score, aligned = score_frame_aligned(spec, sub, answers if answers is not None else read_answers(pt))
+    if thresholds is None:
+        return score, None
+    return score, confidence_for(spec, pt, report_for_score(spec, score, thresholds), aligned)
+
+
 def grade_submission(
     submission: Path, spec: TaskSpec, pt: PreparedTask | None = None, *, answers: pd.DataFrame | None = None
 ) -> CompetitionReport:
-    """Grade one submission file for one task; an invalid submission yields a report, not an exception."""
+    """Grade one submission file for one task; an invalid submission yields a report, not an exception.
+
+    The submission's size is checked before it is read, and it is scored in a child process with the
+    task's grading limits (memory, time): whatever the file holds, the outcome is a score or a reason.
+    """
     start = time.perf_counter()
     pt = pt or ensure_prepared(spec)
     thresholds = task_thresholds(spec)
     submission = Path(submission)
     exists = submission.is_file() and not submission.is_symlink()
+    bounds = grading_bounds(spec, pt)
     score: float | None = None
     error: str | None = None
-    aligned: AlignedSubmission | None = None
+    confidence: float | None = None
     try:
-        if spec.grader is not None:
-            score = score_custom(spec, submission, pt)
-        else:
-            sub = read_csv_file(submission, spec.id_column)
-            score, aligned = score_frame_aligned(spec, sub, answers if answers is not None else read_answers(pt))
+        check_submission_size(submission, bounds.max_submission_bytes)
+        if answers is None and spec.grader is None:
+            answers = cached_answers(pt)
+        score, confidence = run_isolated(
+            lambda: score_file_with_confidence(submission, spec, pt, answers=answers, bounds=bounds, thresholds=thresholds),
+            memory_bytes=bounds.memory_bytes, timeout_secs=bounds.timeout_secs,
+        )
     except InvalidSubmissionError as exc:
-        error = str(exc)
+        error = clip(str(exc))
     rep = report_for_score(spec, score, thresholds)
-    if aligned is not None and thresholds is not None:
-        rep.medal_confidence = confidence_for(spec, pt, rep, aligned)
+    rep.medal_confidence = confidence
     add_baseline(rep, pt, spec.is_lower_better)
     rep.submission_exists = exists
     rep.valid_submission = score is not None
     rep.submission_path = str(submission)
     rep.error = error
     rep.grading_seconds = round(time.perf_counter() - start, 4)
+    return rep
+
+
+def failed_report(spec_id: str, submission: Path, exc: Exception) -> CompetitionReport:
+    """The report of a submission that could not be graded because of the task or harness (not the
+    submission): invalid, with the reason, so a group's summary is still written."""
+    reason = str(exc) if isinstance(exc, MedalistError) else f"{type(exc).__name__}: {exc}"
+    rep = CompetitionReport(competition_id=spec_id, submission_path=str(submission))
+    rep.submission_exists = Path(submission).is_file() and not Path(submission).is_symlink()
+    rep.error = clip(f"not graded: {reason}")
     return rep
 
 
@@ -157,51 +215,6 @@ def add_baseline(rep: CompetitionReport, pt: PreparedTask, lower_is_better: bool
     rep.success = rep.improvement is not None and rep.improvement > SUCCESS_IMPROVEMENT
 
 
-class SubmissionLine(BaseModel):
-    """One line of a submissions JSONL (MLE-bench uses ``competition_id``; ``task_id`` also works)."""
-
-    submission_path: str
-    competition_id: str | None = None
-    task_id: str | None = None
-    run_id: str | None = None
-    seed: int | None = None
-    _line: int | None = PrivateAttr(default=None)  # 1-based line in the JSONL, for error messages
-
-    @property
-    def task(self) -> str:
-        tid = self.task_id or self.competition_id
-        if not tid:
-            raise ValueError("needs 'competition_id' or 'task_id'")
-        return tid
-
-
-def read_submission_jsonl(path: Path) -> list[SubmissionLine]:
-    """Parse a submissions JSONL; errors name the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise MedalistError(f"{path}: submissions file not found")
-    lines = []
-    for no, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not text.strip():
-            continue
-        try:
-            entry = SubmissionLine.model_validate(json.loads(text))
-            entry.task  # noqa: B018  (validates the id is present)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            where = ".".join(str(x) for x in e["loc"])
-            msg = f"field '{where}': {e['msg']}" if where else e["msg"]
-            raise ConfigError(f"{path}:{no}: bad submission line: {msg}") from None
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ConfigError(f"{path}:{no}: bad submission line: {str(exc).splitlines()[0]}") from None
-        p = Path(entry.submission_path)
-        if not p.is_absolute():
-            entry.submission_path = str((path.parent / p))
-        entry._line = no
-        lines.append(entry)
-    return lines
-
-
 def grade_jsonl(path: Path, output_dir: Path, registry: TaskRegistry | None = None) -> GradingSummary:
     """Grade every line of a submissions JSONL; write one report per line and a summary JSON."""
     registry = registry or TaskRegistry.default()
@@ -214,12 +227,15 @@ def grade_jsonl(path: Path, output_dir: Path, registry: TaskRegistry | None = No
             raise ConfigError(f"{path}:{entry._line}: {exc}") from None
     reports = []
     for entry, spec in zip(entries, specs, strict=True):
-        rep = grade_submission(Path(entry.submission_path), spec)
+        try:
+            rep = grade_submission(Path(entry.submission_path), spec)
+        except Exception as exc:  # noqa: BLE001 - a broken task must not cost the other lines their grades
+            rep = failed_report(spec.id, Path(entry.submission_path), exc)
         rep.run_id, rep.seed = entry.run_id, entry.seed
         reports.append(rep)
     summary = GradingSummary.from_reports(reports)
     output_dir = Path(output_dir)
-    stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
+    stamp = report_timestamp()
     for i, rep in enumerate(reports):
         atomic_write_json(output_dir / "reports" / f"{i:04d}_{rep.competition_id}.json", rep)
     atomic_write_json(output_dir / f"{stamp}_grading_report.json", summary)

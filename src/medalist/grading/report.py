@@ -58,6 +58,7 @@ class GradingSummary(BaseModel):
 
     created_at: str = Field(default_factory=utc_now)
     total_runs: int
+    total_runs_with_submissions: int = Field(0, description="MLE-bench's name for total_submissions.")
     total_submissions: int
     total_valid_submissions: int
     total_medals: int
@@ -71,6 +72,7 @@ class GradingSummary(BaseModel):
     def from_reports(cls, reports: list[CompetitionReport]) -> GradingSummary:
         return cls(
             total_runs=len(reports),
+            total_runs_with_submissions=sum(r.submission_exists for r in reports),
             total_submissions=sum(r.submission_exists for r in reports),
             total_valid_submissions=sum(r.valid_submission for r in reports),
             total_medals=sum(r.any_medal for r in reports),

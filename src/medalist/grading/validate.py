@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import os
 import stat
 import warnings
@@ -20,12 +21,15 @@ import numpy as np
 import pandas as pd
 
 from medalist.errors import InvalidSubmissionError, MedalistError
+from medalist.grading.fastcsv import ID_ARRAY, positions_of_fixed_ids, read_simple_csv
+from medalist.grading.isolate import check_size
 from medalist.metrics import Metric
 from medalist.tasks.spec import TaskSpec
 
 
-def _open_regular_file(path: Path, what: str) -> BinaryIO:
-    """Open ``path`` for reading only if it is a regular file and not a symbolic link.
+def _open_regular_file(path: Path, what: str, max_bytes: int | None = None) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file, not a symbolic link, and (with
+    ``max_bytes``) no larger than that, counting both its apparent size and its allocated blocks.
 
     The grader may run with more privileges than the agent that wrote the submission, so a symlink
     (which could point at private answers) is refused; ``O_NOFOLLOW`` closes the race between the
@@ -51,6 +55,11 @@ def _open_regular_file(path: Path, what: str) -> BinaryIO:
     if st.st_size == 0:
         os.close(fd)
         raise InvalidSubmissionError(f"{what} {path} is empty")
+    try:
+        check_size(st, max_bytes, what)
+    except InvalidSubmissionError:
+        os.close(fd)
+        raise
     return os.fdopen(fd, "rb")
 
 
@@ -63,7 +72,11 @@ _NA_VALUES = [
 
 
 def _check_header(line: bytes, path: Path, what: str) -> list[str] | None:
-    """Column names of the header line; refuse repeated names (pandas would rename the copy 'name.1')."""
+    """Column names of the header line; refuse repeated names (pandas would rename the copy 'name.1').
+
+    Names are quoted in the error only when they are ones the task expects: an error never repeats
+    what a submission wrote.
+    """
     try:
         names = next(csv.reader([line.decode("utf-8-sig")]), [])
     except (UnicodeDecodeError, csv.Error):
@@ -71,41 +84,74 @@ def _check_header(line: bytes, path: Path, what: str) -> list[str] | None:
     seen: set[str] = set()
     dup = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
     if dup:
-        raise InvalidSubmissionError(f"{what} has duplicate column(s): {', '.join(dup)}")
+        raise InvalidSubmissionError(f"{what} has {len(dup)} duplicate column name(s) in its header")
     return names
 
 
-def read_csv_file(path: Path, id_column: str, what: str = "submission") -> pd.DataFrame:
-    """Read a CSV with the id column as text; raise InvalidSubmissionError for unreadable files."""
+def read_csv_file(path: Path, id_column: str, what: str = "submission", max_bytes: int | None = None) -> pd.DataFrame:
+    """Read a CSV with the id column as text; raise InvalidSubmissionError for unreadable files (and,
+    with ``max_bytes``, for files over that size, before reading them).
+
+    Files in the common simple layout take a numpy fast path (:mod:`medalist.grading.fastcsv`) that yields
+    the same frame; every other file, and every error message, comes from pandas' parser.
+    """
     path = Path(path)
-    with _open_regular_file(path, what) as fh:
-        names = _check_header(fh.readline(1 << 20), path, what)
-        fh.seek(0)
-        na: dict[str, object] = {"keep_default_na": True}
-        if names:
-            na = {"keep_default_na": False, "na_values": {n: [""] if n == id_column else _NA_VALUES for n in names}}
+    with _open_regular_file(path, what, max_bytes) as fh:
+        data = fh.read()
+    newline = data.find(b"\n", 0, 1 << 20)
+    names = _check_header(data[: newline if newline >= 0 else 1 << 20], path, what)
+    na: dict[str, object] = {"keep_default_na": True}
+    if names:
+        na = {"keep_default_na": False, "na_values": {n: [""] if n == id_column else _NA_VALUES for n in names}}
+
+    def parse(buffer: io.BytesIO, usecols: list[str] | None = None) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            # index_col=False: rows longer than the header must not silently become an index (which
+            # shifts every column); pandas warns instead, and the warning is the error. low_memory (the
+            # default) parses in chunks, about twice as fast on large files; a column whose chunks infer
+            # different types comes back as object, which the value checks below convert anyway.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            return pd.read_csv(buffer, dtype={id_column: str}, index_col=False, usecols=usecols, **na)  # type: ignore[call-overload]
+
+    if names:
         try:
-            with warnings.catch_warnings():
-                # index_col=False: rows longer than the header must not silently become an index (which
-                # shifts every column); pandas warns instead, and the warning is the error. low_memory (the
-                # default) parses in chunks, about twice as fast on large files; a column whose chunks infer
-                # different types comes back as object, which the value checks below convert anyway.
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-                df = pd.read_csv(fh, dtype={id_column: str}, index_col=False, **na)  # type: ignore[call-overload]
-        except pd.errors.EmptyDataError:
-            raise InvalidSubmissionError(f"{what} {path} has no header row") from None
-        except pd.errors.ParserWarning:
-            raise InvalidSubmissionError(
-                f"{what} {path} is not a readable CSV file: some rows have more fields than the header"
-            ) from None
-        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InvalidSubmissionError(f"{what} {path} is not a readable CSV file: {first}") from None
-    return df
+            fast = read_simple_csv(data, names, id_column, parse)
+        except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, ValueError):
+            fast = None  # the general path below says what is wrong
+        if fast is not None:
+            return fast
+    try:
+        return parse(io.BytesIO(data))
+    except pd.errors.EmptyDataError:
+        raise InvalidSubmissionError(f"{what} {path} has no header row") from None
+    except pd.errors.ParserWarning:
+        raise InvalidSubmissionError(
+            f"{what} {path} is not a readable CSV file: some rows have more fields than the header"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError, OSError) as exc:
+        raise InvalidSubmissionError(f"{what} {path} is not a readable CSV file: {_parser_reason(exc)}") from None
+
+
+def _parser_reason(exc: BaseException) -> str:
+    """What the CSV parser said, without any of the file's content (its messages can quote a row)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, pd.errors.ParserError) or "EOF" in first:
+        # the C tokenizer's messages name positions and counts (e.g. 'Expected 2 fields in line 3, saw 5')
+        return first.split(":", 1)[-1].strip()[:160] if first.startswith("Error tokenizing data") else first[:160]
+    return type(exc).__name__
+
+
+def _row(mask: np.ndarray | pd.Series) -> str:
+    """'first at row N' for the first true entry (rows counted from 1 after the header)."""
+    return f"first at row {int(np.argmax(np.asarray(mask))) + 1}"
 
 
 def _preview(values: object, limit: int = 5) -> str:
+    """Up to ``limit`` values, quoted: only for values the task provides (answers, expected labels)
+    or numbers parsed from a submission, never a submission's text."""
     vals = [v.item() if isinstance(v, np.generic) else v for v in values]  # type: ignore[attr-defined]
     shown = ", ".join(repr(v) for v in vals[:limit])
     more = f" and {len(vals) - limit} more" if len(vals) > limit else ""
@@ -128,9 +174,12 @@ def _check_columns(sub: pd.DataFrame, spec: TaskSpec) -> None:
         raise InvalidSubmissionError(
             f"missing column(s): {', '.join(missing)} (expected exactly: {', '.join(required)})"
         )
-    extra = [c for c in sub.columns if c not in required]
+    extra = [i + 1 for i, c in enumerate(sub.columns) if c not in required]
     if extra:
-        raise InvalidSubmissionError(f"unexpected column(s): {', '.join(map(str, extra))} (expected exactly: {', '.join(required)})")
+        where = ", ".join(map(str, extra[:5])) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        raise InvalidSubmissionError(
+            f"{len(extra)} unexpected column(s), at position {where} (expected exactly: {', '.join(required)})"
+        )
 
 
 _MAX_HASHED_ID_LENGTH = 16
@@ -181,12 +230,15 @@ def _align_ids(sub: pd.DataFrame, template: pd.DataFrame, id_col: str) -> np.nda
     n = len(template)
     tmpl_ids = template[id_col].to_numpy()
     sub_ids = sub[id_col].to_numpy()
-    if len(sub_ids) == n and bool(np.array_equal(sub_ids, tmpl_ids)):
+    t_fixed, s_fixed = template.attrs.get(ID_ARRAY), sub.attrs.get(ID_ARRAY)
+    fixed = t_fixed is not None and s_fixed is not None  # both read by the fast path: compare in numpy
+    if len(sub_ids) == n and bool(np.array_equal(s_fixed, t_fixed) if fixed else np.array_equal(sub_ids, tmpl_ids)):
         return np.arange(n)
     na = sub[id_col].isna()
     if na.any():
-        raise InvalidSubmissionError(f"column {id_col!r} has {int(na.sum())} empty id(s)")
-    pos = _positions_by_code_hash(tmpl_ids, sub_ids)  # template row of every submission row, -1 = not a test id
+        raise InvalidSubmissionError(f"column {id_col!r} has {int(na.sum())} empty id(s), {_row(na)}")
+    # template row of every submission row, -1 = not a test id
+    pos = positions_of_fixed_ids(t_fixed, s_fixed) if fixed else _positions_by_code_hash(tmpl_ids, sub_ids)
     if pos is None:
         index = pd.Index(tmpl_ids)
         if not index.is_unique:
@@ -200,16 +252,13 @@ def _align_ids(sub: pd.DataFrame, template: pd.DataFrame, id_col: str) -> np.nda
         return indexer
     dup = sub[id_col].duplicated()
     if dup.any():
-        raise InvalidSubmissionError(
-            f"{int(dup.sum())} duplicate id(s) in column {id_col!r}: {_preview(sub[id_col][dup].unique())}"
-        )
+        raise InvalidSubmissionError(f"{int(dup.sum())} duplicate id(s) in column {id_col!r}, {_row(dup)}")
     missing = tmpl_ids[counts == 0]
-    extra = sub_ids[unknown]
     parts = []
     if len(missing):
         parts.append(f"{len(missing)} missing id(s): {_preview(missing)}")
-    if len(extra):
-        parts.append(f"{len(extra)} unexpected id(s): {_preview(extra)}")
+    if unknown.any():
+        parts.append(f"{int(unknown.sum())} unexpected id(s), {_row(unknown)}")
     raise InvalidSubmissionError("; ".join(parts) + f" (expected the {n} ids of the test set)")
 
 
@@ -220,11 +269,13 @@ def _check_values(col: pd.Series, name: str, metric: Metric) -> np.ndarray:
         bad = values.isna() & col.notna()
         if bad.any():
             raise InvalidSubmissionError(
-                f"column {name!r} must be numeric; {int(bad.sum())} non-numeric value(s): {_preview(col[bad].unique())}"
+                f"column {name!r} must be numeric; {int(bad.sum())} non-numeric value(s), {_row(bad)}"
             )
         arr = values.to_numpy(dtype=float)
         if np.isnan(arr).any():
-            raise InvalidSubmissionError(f"column {name!r} has {int(np.isnan(arr).sum())} missing (NaN) value(s)")
+            raise InvalidSubmissionError(
+                f"column {name!r} has {int(np.isnan(arr).sum())} missing (NaN) value(s), {_row(np.isnan(arr))}"
+            )
         if not np.isfinite(arr).all():
             raise InvalidSubmissionError(f"column {name!r} has {int((~np.isfinite(arr)).sum())} infinite value(s)")
         if metric.prediction == "probability":
@@ -236,26 +287,37 @@ def _check_values(col: pd.Series, name: str, metric: Metric) -> np.ndarray:
                 )
         return arr
     if col.isna().any():
-        raise InvalidSubmissionError(f"column {name!r} has {int(col.isna().sum())} missing value(s)")
+        raise InvalidSubmissionError(f"column {name!r} has {int(col.isna().sum())} missing value(s), {_row(col.isna())}")
     return col.to_numpy()
 
 
 def _labels_like(pred: np.ndarray, truth: pd.Series, name: str) -> np.ndarray:
-    """Make predicted labels comparable with the true labels (numbers as numbers, text as text)."""
+    """Make predicted labels comparable with the true labels (numbers as numbers, text as text), and
+    refuse labels that never occur in the answers: they cannot be right, and a flood of made-up labels
+    would only blow up the metric's memory (confusion matrices grow with the label count)."""
+    known = truth.dropna().unique()
     if pd.api.types.is_numeric_dtype(truth.dtype):
         num = pd.to_numeric(pd.Series(pred), errors="coerce")
         if num.isna().any():
-            bad = pd.Series(pred)[num.isna()]
             raise InvalidSubmissionError(
-                f"column {name!r} must hold numeric class labels; got {_preview(bad.unique())}"
+                f"column {name!r} must hold numeric class labels; {int(num.isna().sum())} non-numeric value(s), "
+                f"{_row(num.isna())}"
             )
-        return num.to_numpy()
-    labels = pd.Series(pred).astype(str).to_numpy()
-    if pred.dtype.kind in "iufb" and not np.isin(labels, truth.dropna().astype(str).unique()).any():
-        # The answers hold text labels (e.g. 'M'/'B'); numbers matching none of them would silently score 0.
+        labels = num.to_numpy()
+    else:
+        labels = pd.Series(pred).astype(str).to_numpy()
+        known = pd.Series(known).astype(str).unique()
+        if pred.dtype.kind in "iufb" and not pd.Series(labels).isin(known).any():
+            # The answers hold text labels (e.g. 'M'/'B'); numbers matching none of them would silently score 0.
+            raise InvalidSubmissionError(
+                f"column {name!r} must hold class labels like {_preview(known, 3)}; "
+                f"got numbers: {_preview(pd.unique(pred), 3)}"
+            )
+    outside = ~pd.Series(labels).isin(known).to_numpy()
+    if outside.any():
         raise InvalidSubmissionError(
-            f"column {name!r} must hold class labels like {_preview(truth.dropna().unique(), 3)}; "
-            f"got numbers: {_preview(pd.unique(pred), 3)}"
+            f"column {name!r} has {int(outside.sum())} value(s) that are not labels of this task, {_row(outside)} "
+            f"(the answers use {len(known)} label(s): {_preview(known, 5)})"
         )
     return labels
 
@@ -284,7 +346,9 @@ def validate_frame(
         raise InvalidSubmissionError("submission has a header but no rows")
     _check_columns(sub, spec)
     indexer = _align_ids(sub, template, spec.id_column)
-    truth = template.reset_index(drop=True) if template_is_answers else None
+    truth = None
+    if template_is_answers:  # (reset_index would also deep-copy the frame's attrs)
+        truth = template if template.index.equals(pd.RangeIndex(len(template))) else template.reset_index(drop=True)
     # Check values in file order (the checks are order-free), then reorder only the target arrays.
     y_pred = _target_arrays(sub, spec, metric, truth)[indexer]
     y_true = None

@@ -15,6 +15,7 @@ LLM_AGENTS: dict[str, str] = {
     "research": "medalist.agents.research:ResearchAgent",
     "aideml": "medalist.agents.adapters:AidemlAgent",
     "plexe": "medalist.agents.adapters:PlexeAgent",
+    "openhands": "medalist.agents.adapters:OpenHandsAgent",
 }
 
 LLM_OPTION_KEYS = ("model", "feedback_model", "api_base", "api_key_env", "max_cost", "max_tokens",

@@ -43,6 +43,7 @@ class LLMConfig(BaseModel):
     retries: int = Field(4, ge=0, description="Retries of a transient error (rate limit, 5xx, connection).")
     backoff_secs: float = Field(1.0, ge=0, description="First retry delay; doubles each retry.")
     backoff_max_secs: float = Field(30.0, ge=0)
+    cache_dir: str | None = Field(None, description="Response cache folder (opt-in): reruns replay from it.")
     budget: Budget = Field(default_factory=Budget)
 
     @field_validator("model", "feedback_model")
@@ -68,11 +69,16 @@ class LLMConfig(BaseModel):
         return out
 
     @classmethod
+    def config_keys(cls) -> frozenset[str]:
+        """Keys of an agent config that belong to the model layer (the rest are the agent's options)."""
+        return frozenset(cls.model_fields) | {"max_cost", "max_cost_usd", "max_tokens", "max_steps", "max_wall_secs"}
+
+    @classmethod
     def from_agent_config(cls, config: dict[str, Any]) -> LLMConfig:
         """Build from an agent's config mapping (CLI options or a YAML agent file).
 
         Accepted keys: ``model``, ``feedback_model``, ``api_base``, ``api_key_env``, ``temperature``,
-        ``max_output_tokens``, ``retries``, ``max_cost``/``max_cost_usd``, ``max_tokens``,
+        ``max_output_tokens``, ``retries``, ``cache_dir``, ``max_cost``/``max_cost_usd``, ``max_tokens``,
         ``max_steps``, ``max_wall_secs``; other keys are ignored (they belong to the agent).
         """
         if not config.get("model"):

@@ -57,6 +57,7 @@ class _ForwardHandler(socketserver.BaseRequestHandler):
 class _Forwarder(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # agents that open many connections at once are queued, not reset
 
     def __init__(self, address: tuple[str, int], socket_path: str) -> None:
         self.socket_path = socket_path

@@ -12,12 +12,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from medalist.llm.cache import ResponseCache
 from medalist.llm.config import LLMConfig
-from medalist.llm.gateway import SANDBOX_GATEWAY_DIR, SOCKET_NAME, Gateway
+from medalist.llm.gateway import SANDBOX_GATEWAY_DIR, SOCKET_NAME, Gateway, GatewayLimits
 from medalist.llm.keys import PROVIDER_KEY_ENVS, check_api_keys
-from medalist.llm.usage import USAGE_JSON, UsageMeter
+from medalist.llm.usage import USAGE_JSON, UsageMeter, load_usage
 
 if TYPE_CHECKING:
     from medalist.agents.base import AgentContext, AgentLaunch
@@ -26,27 +27,49 @@ CALLS_JSONL = "llm_calls.jsonl"
 SANDBOX_SOCKET = f"{SANDBOX_GATEWAY_DIR}/{SOCKET_NAME}"
 
 
-def run_budget(config: LLMConfig, ctx: AgentContext, *, steps_from_limits: bool) -> LLMConfig:
-    """The config with the run's STEP_LIMIT as step budget (for agents that report steps)."""
+def run_budget(config: LLMConfig, ctx: AgentContext, *, steps_from_limits: bool, calls_per_step: int = 1) -> LLMConfig:
+    """The config with the run's STEP_LIMIT as step budget. The gateway counts a step per model call, so
+    an agent whose steps take several calls (code + review) declares ``calls_per_step`` on the host."""
     if steps_from_limits and config.budget.max_steps is None:
-        return config.model_copy(update={"budget": config.budget.model_copy(update={"max_steps": ctx.limits.step_limit})})
+        steps = ctx.limits.step_limit * max(1, calls_per_step)
+        return config.model_copy(update={"budget": config.budget.model_copy(update={"max_steps": steps})})
     return config
+
+
+def run_gateway_limits(ctx: AgentContext) -> GatewayLimits:
+    """The gateway's limits for a run: its call log may not outgrow the run's disk limit."""
+    disk_gb = getattr(ctx.limits, "disk_gb", None)
+    return GatewayLimits(max_log_bytes=None if disk_gb is None else int(disk_gb * (1 << 30)))
+
+
+def run_scope(ctx: AgentContext, agent: str) -> str:
+    """What keeps one run's cached answers apart from another's: task, seed and the agent (with options)."""
+    prepared = getattr(ctx, "prepared", None)
+    task = prepared.spec.id if prepared is not None else ""
+    return f"{task}|s{getattr(ctx, 'seed', 0)}|{agent}"
 
 
 @contextmanager
 def gateway_launch(ctx: AgentContext, config: LLMConfig, argv: list[str], *, env: dict[str, str] | None = None,
-                   python: str | None = None, steps_from_limits: bool = True) -> Iterator[AgentLaunch]:
+                   python: str | None = None, steps_from_limits: bool = True, scope: str = "",
+                   calls_per_step: int = 1) -> Iterator[AgentLaunch]:
     """Serve ``config``'s models to the sandbox for the duration of the run and launch ``argv`` behind
-    the loopback forwarder (``OPENAI_BASE_URL`` and a per-run ``OPENAI_API_KEY`` token are set)."""
+    the loopback forwarder (``OPENAI_BASE_URL`` and a per-run ``OPENAI_API_KEY`` token are set).
+
+    A usage file already in the run dir (an interrupted attempt kept for ``--resume``) carries over, so
+    budgets cover the whole run. With ``config.cache_dir`` answers come from (and go to) the response
+    cache under ``scope`` (see :func:`run_scope`)."""
     from medalist.agents.base import AgentLaunch
     from medalist.llm.provider import Provider
     from medalist.sandbox.base import Mount
 
     check_api_keys(config.models(), config.api_base, config.api_key_env)
-    config = run_budget(config, ctx, steps_from_limits=steps_from_limits)
-    meter = UsageMeter(config.budget, path=Path(ctx.run_dir) / USAGE_JSON)
-    provider = Provider(config, meter)
-    with Gateway(provider, calls_log=Path(ctx.run_dir) / CALLS_JSONL) as gw:
+    config = run_budget(config, ctx, steps_from_limits=steps_from_limits, calls_per_step=calls_per_step)
+    usage_path = Path(ctx.run_dir) / USAGE_JSON
+    meter = UsageMeter(config.budget, path=usage_path, previous=load_usage(usage_path))
+    cache = ResponseCache(Path(config.cache_dir), scope or run_scope(ctx, "")) if config.cache_dir else None
+    provider = Provider(config, meter, cache=cache)
+    with Gateway(provider, calls_log=Path(ctx.run_dir) / CALLS_JSONL, limits=run_gateway_limits(ctx)) as gw:
         wrapped = [python or ctx.python, "-m", "medalist.llm.forwarder", "--socket", SANDBOX_SOCKET, "--", *argv]
         agent_env = {
             # Blank every provider key the host has, for backends that pass the host env through.
@@ -59,39 +82,3 @@ def gateway_launch(ctx: AgentContext, config: LLMConfig, argv: list[str], *, env
         }
         yield AgentLaunch(argv=wrapped, env=agent_env, mounts=[Mount(source=gw.socket_dir, target=SANDBOX_GATEWAY_DIR)],
                           secrets=[gw.token])
-
-
-class GatewayAgent:
-    """Base of our LLM agents: a module run inside the sandbox behind the gateway.
-
-    Subclasses set ``id``, ``description``, ``module`` (run as ``python -m``) and ``options``
-    (config keys passed on as ``--key=value``).
-    """
-
-    id = ""
-    description = ""
-    module = ""
-    options: tuple[str, ...] = ()
-
-    def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self.config = dict(config or {})
-        self.llm = LLMConfig.from_agent_config(self.config)
-
-    def preflight(self) -> None:
-        """Fail before any run starts when a provider key is missing."""
-        check_api_keys(self.llm.models(), self.llm.api_base, self.llm.api_key_env)
-
-    def argv(self, ctx: AgentContext) -> list[str]:
-        args = [ctx.python, "-m", self.module]
-        for key in self.options:
-            value = self.config.get(key)
-            if value is None and key in ("max_output_tokens", "temperature"):
-                value = getattr(self.llm, key)
-            if value is not None:
-                args.append(f"--{key.replace('_', '-')}={value}")
-        return args
-
-    @contextmanager
-    def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        with gateway_launch(ctx, self.llm, self.argv(ctx)) as launch:
-            yield launch

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from medalist.errors import MedalistError
+from medalist.llm.cache import ResponseCache
 from medalist.llm.config import LLMConfig, Role
 from medalist.llm.usage import UsageMeter
 
@@ -48,6 +49,7 @@ class ChatResult(BaseModel):
     output_tokens: int = 0
     cost_usd: float | None = None
     seconds: float = 0.0
+    cached: bool = False
     response: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -82,9 +84,10 @@ class Provider:
     """Calls models for one run; every call is checked against the budget and metered."""
 
     def __init__(self, config: LLMConfig, meter: UsageMeter, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, cache: ResponseCache | None = None) -> None:
         self.config = config
         self.meter = meter
+        self.cache = cache
         self._sleep = sleep
         self._litellm = litellm_module()
         self._transient = _transient_errors(self._litellm)
@@ -121,6 +124,9 @@ class Provider:
         if cap is not None:
             args["max_tokens"] = min(int(args.get("max_tokens") or cap), cap)
         kwargs = self._call_kwargs(model)
+        key = None if self.cache is None else self.cache.key(model, self.config.api_base, messages, args)
+        if key is not None and (hit := self.cache.get(key)) is not None:  # type: ignore[union-attr]
+            return self._replay(model, hit)
         delay = self.config.backoff_secs
         for attempt in range(self.config.retries + 1):
             start = time.monotonic()
@@ -140,8 +146,24 @@ class Provider:
                 self.meter.record_error(model, _one_line(exc))
                 status = getattr(exc, "status_code", None)
                 raise ProviderError(f"{model}: {_one_line(exc)}", status if isinstance(status, int) else 502) from None
-            return self._account(model, resp, time.monotonic() - start)
+            result = self._account(model, resp, time.monotonic() - start)
+            if key is not None:
+                self.cache.put(key, result.model_dump(include={"model", "input_tokens", "output_tokens",  # type: ignore[union-attr]
+                                                                "cost_usd", "response"}))
+            return result
         raise AssertionError("unreachable")
+
+    def _replay(self, model: str, hit: dict[str, Any]) -> ChatResult:
+        """A cached answer: metered like the original call (budgets replay identically), marked as saved."""
+        tin, tout = int(hit.get("input_tokens") or 0), int(hit.get("output_tokens") or 0)
+        cost = hit.get("cost_usd")
+        self.meter.record_call(model, tin, tout, cost, None if cost is not None else f"no price known for {model}")
+        self.meter.record_cache_hit(cost)
+        response = hit["response"]
+        choices = response.get("choices") or [{}]
+        content = (choices[0].get("message") or {}).get("content")
+        return ChatResult(model=model, content=content, input_tokens=tin, output_tokens=tout, cost_usd=cost,
+                          cached=True, response=response)
 
     def _account(self, model: str, resp: Any, seconds: float) -> ChatResult:
         data = resp.model_dump() if hasattr(resp, "model_dump") else dict(resp)
@@ -154,11 +176,20 @@ class Provider:
         return ChatResult(model=model, content=content, input_tokens=tin, output_tokens=tout,
                           cost_usd=cost, seconds=round(seconds, 3), response=data)
 
+    def estimate_cost(self, model: str, input_tokens: int, output_tokens: int) -> float | None:
+        """Price of a call of that size from litellm's table (None: unknown), to reserve budget with."""
+        try:
+            cin, cout = self._litellm.cost_per_token(model=model, prompt_tokens=input_tokens,
+                                                     completion_tokens=output_tokens)
+            return float(cin) + float(cout)
+        except Exception:  # noqa: BLE001 - unknown model: litellm raises
+            return None
+
     def _cost(self, model: str, resp: Any, tin: int, tout: int) -> tuple[float | None, str | None]:
         try:
             cost = float(self._litellm.completion_cost(completion_response=resp, model=model))
         except Exception:  # noqa: BLE001 - unknown model: litellm raises
-            return None, f"no price known for {model}: its cost is counted as 0"
+            return None, f"no price known for {model}"
         if cost == 0.0 and (tin or tout) and self.config.api_base is None:
             return 0.0, f"price of {model} is 0 in litellm's table"
         return cost, None

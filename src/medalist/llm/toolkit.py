@@ -1,5 +1,5 @@
 """Helpers for LLM agents running inside the sandbox: contract paths, script execution with a
-timeout, code/JSON extraction from model answers, and a short data preview. Standard library only."""
+timeout, code/JSON extraction from model answers. Standard library only."""
 
 from __future__ import annotations
 
@@ -144,36 +144,6 @@ def extract_json(text: str) -> dict[str, Any] | None:
                         break
             start = cand.find("{", start + 1)
     return None
-
-
-def data_preview(data_dir: Path, max_chars: int = 2500, rows: int = 3) -> str:
-    """Files in the data folder with sizes; for each CSV its row count, header and first rows."""
-    parts: list[str] = []
-    try:
-        files = sorted(p for p in data_dir.rglob("*") if p.is_file())
-    except OSError as exc:
-        return f"(cannot list {data_dir}: {exc})"
-    for p in files:
-        rel = p.relative_to(data_dir)
-        size = p.stat().st_size
-        if p.suffix.lower() != ".csv":
-            parts.append(f"- {rel} ({size:,} bytes)")
-            continue
-        try:
-            with p.open(encoding="utf-8", errors="replace") as fh:
-                lines = [next(fh, "").rstrip("\n") for _ in range(rows + 1)]
-                n = sum(1 for _ in fh) + len([ln for ln in lines if ln])
-        except OSError:
-            continue
-        header = lines[0]
-        cols = header.split(",")
-        shown = header if len(header) < 400 else ", ".join(cols[:25]) + f", ... ({len(cols)} columns)"
-        parts.append(f"- {rel} ({size:,} bytes, {n - 1:,} rows, {len(cols)} columns)\n    header: {shown}")
-        for ln in lines[1:]:
-            if ln:
-                parts.append(f"    row: {ln[:300]}")
-    text = "\n".join(parts)
-    return text if len(text) <= max_chars else text[:max_chars] + "\n... (preview cut)"
 
 
 def task_info() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from medalist.grading.report import CompetitionReport
@@ -19,11 +20,13 @@ MEDAL_FIELDS = ("gold_threshold", "silver_threshold", "bronze_threshold", "media
                 "leaderboard_rank", "beats_fraction")
 
 
-def is_stale(report: CompetitionReport, info: TaskInfo) -> bool:
-    """Whether a run was graded against a different leaderboard than the task has now."""
-    return (report.leaderboard_size or 0) != len(info.leaderboard_scores) or (
-        bool(info.leaderboard_scores) and report.gold_threshold != info.gold_threshold
-    )
+def is_stale(report: CompetitionReport, info: TaskInfo, source: str = "medalist") -> bool:
+    """Whether a run was graded against a different leaderboard than the task has now (MLE-bench's
+    reports carry no leaderboard size, so for them only the gold threshold tells)."""
+    moved = bool(info.leaderboard_scores) and report.gold_threshold != info.gold_threshold
+    if source != "medalist":
+        return moved and report.gold_threshold is not None
+    return (report.leaderboard_size or 0) != len(info.leaderboard_scores) or moved
 
 
 def replace_on_current_leaderboard(run: RunView, registry: TaskRegistry) -> RunView:
@@ -40,28 +43,37 @@ def replace_on_current_leaderboard(run: RunView, registry: TaskRegistry) -> RunV
 
 
 def build_comparison(
-    paths: list[Path], registry: TaskRegistry | None = None, current_leaderboards: bool = False
+    paths: list[Path],
+    registry: TaskRegistry | None = None,
+    current_leaderboards: bool = False,
+    pad_missing: bool = False,
+    num_seeds: int | None = None,
+    extra_splits: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[Comparison, list[LoadedGroup]]:
-    """Load the run groups at ``paths`` and aggregate them (per agent x split, task x agent).
+    """Load the run groups at ``paths`` (medalist's or MLE-bench's) and aggregate them per agent x split
+    with MLE-bench's protocol (``pad_missing``, ``num_seeds``: see aggregate.compare).
 
-    Runs keep the grading stored with them; with ``current_leaderboards`` every valid score is placed
-    again on the task's current leaderboard (use it when leaderboards changed after grading).
+    Splits are the registry's plus ``extra_splits`` (e.g. read from split files). Runs keep the grading
+    stored with them; with ``current_leaderboards`` every valid score is placed again on the task's
+    current leaderboard (use it when leaderboards changed after grading).
     """
     registry = registry or TaskRegistry.default()
     groups, runs = load_groups(paths)
     unfinished = [r for r in runs if r.status in UNFINISHED]
     runs = [r for r in runs if r.status not in UNFINISHED]
-    data_dirs = [Path(g.metadata.data_dir) for g in groups if g.metadata.data_dir]
+    data_dirs = [Path(g.data_dir) for g in groups if g.data_dir]
     infos, splits, warnings = task_infos(registry, {r.task_id for r in runs}, data_dirs)
+    splits.update({name: list(ids) for name, ids in (extra_splits or {}).items()})
     stale = sorted({r.task_id for r in runs if r.report is not None and r.report.valid_submission
-                    and r.task_id in infos and is_stale(r.report, infos[r.task_id])})
+                    and r.task_id in infos and is_stale(r.report, infos[r.task_id], r.source)})
     if current_leaderboards:
         runs = [replace_on_current_leaderboard(r, registry) if r.task_id in infos else r for r in runs]
     elif stale:
         warnings.append(f"runs of {len(stale)} task(s) were graded against another leaderboard than the current "
                         f"one ({', '.join(stale[:4])}{', ...' if len(stale) > 4 else ''}); "
                         "--current-leaderboards places their scores on today's leaderboards")
-    comparison = compare(runs, infos, splits, groups=[g.info() for g in groups])
+    comparison = compare(runs, infos, splits, groups=[g.info() for g in groups], pad_missing=pad_missing,
+                         num_seeds=num_seeds)
     if unfinished:
         warnings.append(f"{len(unfinished)} run(s) still pending or running were left out "
                         f"({', '.join(r.key for r in unfinished[:3])}{', ...' if len(unfinished) > 3 else ''})")

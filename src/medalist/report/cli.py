@@ -3,42 +3,97 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from medalist.cli import TaskDirs, app, console, err_console, registry
 from medalist.errors import MedalistError
 
-RunGroups = Annotated[list[Path], typer.Argument(help="Run group folders (runs/<timestamp>_<agent>/).")]
+if TYPE_CHECKING:
+    from medalist.report.models import Comparison
+
+RunGroups = Annotated[list[Path], typer.Argument(
+    help="Run group folders: medalist's runs/<timestamp>_<agent>/, or MLE-bench's runs/<group>/ with its "
+    "*grading_report.json (or that file).")]
 CurrentLeaderboards = Annotated[bool, typer.Option(
     "--current-leaderboards", help="Place scores on each task's current leaderboard instead of the one used at grading.")]
+Splits = Annotated[Optional[list[str]], typer.Option(
+    "--split", help="Show these splits: names, or split files (.txt, one task id a line; MLE-bench's "
+    "experiments/splits/*.txt work). Repeatable.")]
+PadMissing = Annotated[bool, typer.Option(
+    "--pad-missing", help="Count a split's missing runs as failures (MLE-bench's --pad-missing), so partial "
+    "runs get a (padded) split score.")]
+NumSeeds = Annotated[Optional[int], typer.Option(
+    "--num-seeds", min=1, help="Average at most this many seeds (the first ones); default: every complete seed.")]
+
+
+def split_files(values: list[str]) -> dict[str, list[str]]:
+    """Splits named by file: {file stem: task ids}."""
+    from medalist.tasks.registry import _read_split
+
+    out: dict[str, list[str]] = {}
+    for v in values:
+        path = Path(v)
+        if v.endswith(".txt"):
+            if not path.is_file():
+                raise MedalistError(f"{path}: split file not found")
+            ids = _read_split(path)
+            if not ids:
+                raise MedalistError(f"{path}: split file lists no task ids")
+            out[path.stem] = ids
+    return out
+
+
+def split_names(values: list[str]) -> list[str]:
+    return [Path(v).stem if v.endswith(".txt") else v for v in values]
+
+
+def _build(run_groups: list[Path], split: list[str] | None, pad_missing: bool, num_seeds: int | None,
+           current_leaderboards: bool, tasks_dir: list[Path] | None) -> Comparison:
+    from medalist.report.build import build_comparison
+
+    comparison, _ = build_comparison(run_groups, registry(tasks_dir), current_leaderboards, pad_missing=pad_missing,
+                                     num_seeds=num_seeds, extra_splits=split_files(split or []))
+    for w in comparison.warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if split:
+        unknown = [s for s in split_names(split) if s not in comparison.splits]
+        if unknown:
+            raise MedalistError(f"none of the runs is in split(s) {', '.join(unknown)} "
+                                f"(have: {', '.join(comparison.splits)})")
+    return comparison
 
 
 @app.command("compare")
 def compare_cmd(
     run_groups: RunGroups,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the full comparison as JSON here.")] = None,
-    split: Annotated[Optional[list[str]], typer.Option(help="Only show these splits (repeatable).")] = None,
+    split: Splits = None,
+    pad_missing: PadMissing = False,
+    num_seeds: NumSeeds = None,
     current_leaderboards: CurrentLeaderboards = False,
     tasks_dir: TaskDirs = None,
 ) -> None:
-    """Compare run groups: per split and agent, medal rates, improvement, normalized score, pass@k (mean ± SEM).
+    """Compare run groups per split and agent with MLE-bench's protocol: medal rates, normalized score,
+    improvement, pass@k (mean ± SEM over seeds that each hold one run of every task).
 
-    Shows 'all' and the splits some agent ran completely (--split picks others); --json has every split.
+    Shows 'tasks-run' and the splits some agent ran completely (or padded); --split picks others; --json has every split.
     """
     from medalist.fsutil import atomic_write_json
-    from medalist.report.build import build_comparison
-    from medalist.report.table import covered_splits, split_table
+    from medalist.report.table import covered_splits, legend, partial_summary, split_table
 
-    comparison, _ = build_comparison(run_groups, registry(tasks_dir), current_leaderboards)
-    for w in comparison.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    shown = [s for s in comparison.splits if s in split] if split else covered_splits(comparison)
-    if split and not shown:
-        raise MedalistError(f"none of the runs is in split(s) {', '.join(split)} (have: {', '.join(comparison.splits)})")
+    comparison = _build(run_groups, split, pad_missing, num_seeds, current_leaderboards, tasks_dir)
+    shown = [s for s in comparison.splits if s in split_names(split)] if split else covered_splits(comparison)
     for s in shown:
         console.print(split_table(comparison, s))
+    console.print(legend(comparison), highlight=False, style="dim")
+    for note in comparison.notes:
+        console.print(f"note: {note}", highlight=False, style="dim")
+    partial = partial_summary(comparison) if not split else []
+    if partial:
+        console.print(f"partial splits, not shown (--split NAME shows one, --pad-missing scores them): "
+                      f"{'; '.join(partial)}", highlight=False, style="dim")
     if json_out is not None:
         atomic_write_json(json_out, comparison)
         console.print(f"comparison written to {json_out}")
@@ -50,17 +105,18 @@ def report_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("report.html"),
     title: Annotated[str, typer.Option(help="Title at the top of the report.")] = "medalist report",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the comparison as JSON here.")] = None,
+    split: Annotated[Optional[list[str]], typer.Option(
+        "--split", help="Also score splits from these files (.txt, one task id a line). Repeatable.")] = None,
+    pad_missing: PadMissing = False,
+    num_seeds: NumSeeds = None,
     current_leaderboards: CurrentLeaderboards = False,
     tasks_dir: TaskDirs = None,
 ) -> None:
-    """Write one self-contained HTML report (leaderboard, medal matrix, plots, cost/time, run traces)."""
+    """Write one self-contained HTML report (leaderboard per split, medal matrix, plots, cost/time, run traces)."""
     from medalist.fsutil import atomic_write_json
-    from medalist.report.build import build_comparison
     from medalist.report.html import write_report
 
-    comparison, _ = build_comparison(run_groups, registry(tasks_dir), current_leaderboards)
-    for w in comparison.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    comparison = _build(run_groups, split, pad_missing, num_seeds, current_leaderboards, tasks_dir)
     write_report(comparison, output, title)
     if json_out is not None:
         atomic_write_json(json_out, comparison)

@@ -17,7 +17,8 @@ from medalist import __version__
 from medalist.report.models import AgentSplitAggregate, Comparison, RunView, TaskAgentCell
 from medalist.report.svg import Mark, agent_color, leaderboard_plot
 from medalist.report.table import (
-    COLUMNS, RATE_RANGE, covered_splits, fmt_ci, fmt_cost, fmt_estimate, fmt_pass_at_k, fmt_seconds,
+    COLUMNS, RATE_RANGE, covered_splits, digits_of, fmt_ci, fmt_cost, fmt_estimate, fmt_pass_at_k, fmt_seconds,
+    fmt_status, split_about,
 )
 from medalist.report.traces import RunTrace, read_trace
 
@@ -69,21 +70,27 @@ class RunPage:
 
 
 def _leaderboard_rows(comparison: Comparison, split: str) -> list[dict[str, Any]]:
+    """Agents with a score on the split, ranked by any-medal rate then normalized score; agents that
+    ran the split only partly follow, unranked."""
     aggs: list[AgentSplitAggregate] = [a for a in comparison.aggregates if a.split == split]
 
-    def key(a: AgentSplitAggregate) -> tuple[float, float]:
+    def key(a: AgentSplitAggregate) -> tuple[bool, float, float]:
         any_m = a.metrics.get("any_medal")
         norm = a.metrics.get("normalized_score")
-        return (-(any_m.mean or 0) if any_m else 0, -(norm.mean or 0) if norm and norm.mean is not None else 0)
+        return (not a.scored, -(any_m.mean or 0) if any_m else 0, -(norm.mean or 0) if norm and norm.mean is not None else 0)
 
     rows = []
-    for rank, a in enumerate(sorted(aggs, key=key), 1):
+    rank = 0
+    for a in sorted(aggs, key=key):
+        rank += a.scored
         rows.append({
-            "rank": rank, "agent": a.agent, "color": agent_color(comparison.agents.index(a.agent)),
-            "coverage": f"{len(a.tasks)}/{a.split_size}", "runs": a.n_runs, "seeds": len(a.seeds),
-            "cells": [fmt_estimate(a.metrics.get(k), 3 if k in ("normalized_score", "medal_confidence") else 1) for k, _ in COLUMNS],
-            "ci": fmt_ci(a.metrics.get("any_medal"), 1, *RATE_RANGE), "pass_at_k": fmt_pass_at_k(a),
-            "cost": fmt_cost(a.total_cost_usd), "time": fmt_seconds(a.total_wall_seconds),
+            "rank": rank if a.scored else "", "agent": a.agent, "color": agent_color(comparison.agents.index(a.agent)),
+            "coverage": a.coverage, "status": a.status, "status_text": fmt_status(a), "runs": a.n_runs,
+            "seeds": a.n_seeds, "unused": a.unused_runs,
+            "cells": [fmt_estimate(a.metrics.get(k), digits_of(k)) for k, _ in COLUMNS],
+            "ci": fmt_ci(a.metrics.get("any_medal"), 1, *RATE_RANGE),
+            "ci_mlebench": fmt_ci(a.metrics.get("any_medal"), 1, mlebench=True), "pass_at_k": fmt_pass_at_k(a),
+            "cost": fmt_cost(a.total_cost_usd, a.cost_unknown), "time": fmt_seconds(a.total_wall_seconds),
         })
     return rows
 
@@ -133,8 +140,8 @@ def render_report(comparison: Comparison, title: str = "medalist report") -> str
         version=__version__,
         c=comparison,
         columns=[label for _, label in COLUMNS],
-        splits=[(s, _leaderboard_rows(comparison, s)) for s in covered_splits(comparison)],
-        partial_splits=[(s, _leaderboard_rows(comparison, s)) for s in comparison.splits
+        splits=[(s, split_about(comparison, s), _leaderboard_rows(comparison, s)) for s in covered_splits(comparison)],
+        partial_splits=[(s, split_about(comparison, s), _leaderboard_rows(comparison, s)) for s in comparison.splits
                         if s not in covered_splits(comparison)],
         agent_colors={a: agent_color(i) for i, a in enumerate(comparison.agents)},
         matrix=_matrix(comparison),

@@ -1,10 +1,11 @@
-"""Read run groups written by `medalist run` (``metadata.json`` + ``<task>_s<seed>/run.json``) into RunViews."""
+"""Read run groups into RunViews: medalist's own (``metadata.json`` + ``<task>_s<seed>/run.json``) and
+MLE-bench's (a ``*grading_report*.json`` per run group, see mlebench_runs.py)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -18,24 +19,24 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class LoadedGroup:
-    """One run group on disk: its metadata and every run record found in it."""
+    """One run group on disk: who ran it and every run found in it."""
 
     path: Path
-    metadata: GroupMetadata
-    records: list[tuple[Path, RunRecord]] = field(default_factory=list)
+    """The group folder (medalist), or the grading report file (MLE-bench)."""
+    label: str
+    """Agent label: the agent id plus its model (medalist), or the MLE-bench experiment / run group."""
+    runs: list[RunView] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    created_at: str | None = None
+    data_dir: str | None = None
 
     @property
     def name(self) -> str:
-        return self.path.name
-
-    @property
-    def agent_label(self) -> str:
-        return agent_label(self.metadata)
+        return self.path.parent.name if self.path.is_file() else self.path.name
 
     def info(self) -> GroupInfo:
-        return GroupInfo(name=self.name, path=str(self.path), agent=self.agent_label,
-                         n_runs=len(self.records), created_at=self.metadata.created_at)
+        return GroupInfo(name=self.name, path=str(self.path), agent=self.label,
+                         n_runs=len(self.runs), created_at=self.created_at)
 
 
 def agent_label(meta: GroupMetadata) -> str:
@@ -46,7 +47,8 @@ def agent_label(meta: GroupMetadata) -> str:
     return f"{meta.agent_id} ({model})" if model else meta.agent_id
 
 
-def _read_model(path: Path, model: type[M], what: str) -> M:
+def read_model(path: Path, model: type[M], what: str) -> M:
+    """``path`` parsed as ``model``; a bad file is one MedalistError naming the first bad field."""
     try:
         return model.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, ValidationError) as exc:
@@ -55,35 +57,12 @@ def _read_model(path: Path, model: type[M], what: str) -> M:
         raise MedalistError(f"{path}: not a valid {what}: {detail}") from None
 
 
-def load_group(path: Path) -> LoadedGroup:
-    """Load one run group folder; a folder without ``metadata.json`` is rejected in one line."""
-    path = Path(path).resolve()
-    if not path.exists():
-        raise MedalistError(f"{path}: no such run group")
-    if not (path / METADATA_JSON).is_file():
-        raise MedalistError(f"{path}: not a run group (no {METADATA_JSON}; expected runs/<timestamp>_<agent>/)")
-    meta = _read_model(path / METADATA_JSON, GroupMetadata, "run group metadata")
-    group = LoadedGroup(path=path, metadata=meta)
-    run_files = sorted(path.glob(f"*/{RUN_JSON}"))
-    for rf in run_files:
-        try:
-            group.records.append((rf.parent, _read_model(rf, RunRecord, "run record")))
-        except MedalistError as exc:
-            group.warnings.append(str(exc))
-    listed = {e.run_id for e in meta.runs}
-    found = {r.run_id for _, r in group.records}
-    missing = sorted(listed - found)
-    if missing:
-        group.warnings.append(f"{path.name}: {len(missing)} listed run(s) have no run.json: {', '.join(missing[:5])}")
-    return group
-
-
-def run_view(group: LoadedGroup, run_dir: Path, rec: RunRecord) -> RunView:
+def run_view(group: Path, label: str, run_dir: Path, rec: RunRecord) -> RunView:
     """Flatten a run record into what the report needs."""
     usage = rec.usage
     return RunView(
         group=group.name,
-        agent=group.agent_label,
+        agent=label,
         task_id=rec.task_id,
         seed=rec.seed,
         status=rec.status,
@@ -91,13 +70,69 @@ def run_view(group: LoadedGroup, run_dir: Path, rec: RunRecord) -> RunView:
         report=rec.grading,
         wall_seconds=rec.seconds,
         cost_usd=usage.cost_usd if usage else None,
+        cost_unknown=bool(usage and usage.cost_usd is None and getattr(usage, "unpriced_calls", 0)),
         input_tokens=usage.input_tokens if usage else None,
         output_tokens=usage.output_tokens if usage else None,
         steps=usage.steps if usage else None,
         peak_memory_mb=rec.peak_memory_bytes / 2**20 if rec.peak_memory_bytes is not None else None,
+        gpus=len(rec.gpus),
+        gpu_peak_memory_mb=(rec.gpu_usage.peak_memory_bytes / 2**20
+                            if rec.gpu_usage and rec.gpu_usage.peak_memory_bytes is not None else None),
+        gpu_peak_utilization_pct=rec.gpu_usage.peak_utilization_pct if rec.gpu_usage else None,
         run_dir=str(run_dir),
         paths={k: v for k, v in rec.paths.model_dump().items() if k in ("logs", "code", "stdout", "stderr")},
     )
+
+
+def load_medalist_group(path: Path) -> LoadedGroup:
+    """A run group written by `medalist run`."""
+    meta = read_model(path / METADATA_JSON, GroupMetadata, "run group metadata")
+    group = LoadedGroup(path=path, label=agent_label(meta), created_at=meta.created_at, data_dir=meta.data_dir)
+    found = set()
+    for rf in sorted(path.glob(f"*/{RUN_JSON}")):
+        try:
+            rec = read_model(rf, RunRecord, "run record")
+        except MedalistError as exc:
+            group.warnings.append(str(exc))
+            continue
+        found.add(rec.run_id)
+        group.runs.append(run_view(path, group.label, rf.parent, rec))
+    missing = sorted({e.run_id for e in meta.runs} - found)
+    if missing:
+        group.warnings.append(f"{path.name}: {len(missing)} listed run(s) have no run.json: {', '.join(missing[:5])}")
+    return group
+
+
+def is_medalist_metadata(path: Path) -> bool:
+    """Whether ``path`` looks like medalist's metadata.json (MLE-bench writes one of its own)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True  # unreadable: let the medalist loader name the problem
+    return not isinstance(raw, dict) or "run_group" not in raw or "group_id" in raw
+
+
+def load_group(path: Path) -> LoadedGroup:
+    """Load one run group: a medalist group folder, an MLE-bench run group folder, or an MLE-bench
+    grading report file. Anything else is rejected in one line."""
+    from medalist.report.mlebench_runs import grading_reports_in, load_mlebench_group
+
+    path = Path(path).resolve()
+    if not path.exists():
+        raise MedalistError(f"{path}: no such run group")
+    if path.is_file():
+        return load_mlebench_group(path)
+    meta = path / METADATA_JSON
+    reports = grading_reports_in(path)
+    if meta.is_file() and is_medalist_metadata(meta):
+        return load_medalist_group(path)
+    if reports:
+        return load_mlebench_group(path)
+    if meta.is_file():
+        raise MedalistError(f"{path}: an MLE-bench run group without a grading report (grade it first: "
+                            f"mlebench grade --submission {path.name}/submission.jsonl --output-dir {path.name})")
+    raise MedalistError(f"{path}: not a run group (no {METADATA_JSON} from `medalist run`, no *grading_report*.json "
+                        "from `mlebench grade`; expected runs/<timestamp>_<agent>/)")
 
 
 def load_groups(paths: list[Path]) -> tuple[list[LoadedGroup], list[RunView]]:
@@ -109,5 +144,4 @@ def load_groups(paths: list[Path]) -> tuple[list[LoadedGroup], list[RunView]]:
     dup = {str(p) for p in names if names.count(p) > 1}
     if dup:
         raise MedalistError(f"run group given twice: {', '.join(sorted(dup))}")
-    runs = [run_view(g, d, r) for g in groups for d, r in g.records]
-    return groups, runs
+    return groups, [r for g in groups for r in g.runs]

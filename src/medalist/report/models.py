@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, Field, computed_field
 
 from medalist.grading.report import CompetitionReport, utc_now
 
@@ -12,24 +14,46 @@ RATE_METRICS = (
     "silver_medal",
     "bronze_medal",
     "above_median",
+    "submission_exists",
     "valid_submission",
     "success",
 )
 """Per-run 0/1 outcomes; aggregated as percentages (``success`` = improvement > 10% over baseline)."""
 
-VALUE_METRICS = ("improvement", "normalized_score")
-"""Per-run real values; aggregated as plain means (improvement as a fraction, 0.1 = 10%)."""
+VALUE_METRICS = ("normalized_score", "improvement", "improvement_median", "medal_confidence")
+"""Per-run real values, averaged per seed: normalized score as a fraction; improvement in percent, capped
+per run (mean) or uncapped (median over the seed's tasks); tasks with a degenerate baseline left out;
+medal confidence as a probability, over the runs that have one."""
+
+SplitStatus = Literal["complete", "padded", "partial"]
+"""complete: every seed holds a run of every split task; padded: --pad-missing filled missing runs with
+failures; partial: the agent ran only some of the split's tasks, so the numbers are not the split's score."""
 
 SUCCESS_THRESHOLD = 0.10
 
+IMPROVEMENT_CAP = 1.0
+"""Per-run relative improvement is clipped to [-100%, +100%] before it is averaged, so one task cannot
+dominate the mean (reaching a leaderboard's best is often several hundred percent over a weak baseline)."""
+
+DEGENERATE_BASELINE_RATIO = 0.1
+"""A baseline has no skill for relative figures when |baseline| <= 0.1 * |leaderboard best - baseline|,
+i.e. when matching the best entry would be more than a 1000% improvement (an R^2 or F1 of ~0)."""
+
+
+def n_tasks(n: int) -> str:
+    return f"{n} task{'s' if n != 1 else ''}"
+
 
 class Estimate(BaseModel):
-    """Mean over replicates (seeds) with its standard error and a t-based 95% confidence interval."""
+    """Mean over replicates (seeds) with its standard error, a t-based 95% confidence interval and
+    MLE-bench's mean +- 1.96 * SEM interval (both undefined with one seed)."""
 
     mean: float | None = None
     sem: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    mlebench_ci_low: float | None = Field(None, description="mean - 1.96 * SEM (MLE-bench's interval).")
+    mlebench_ci_high: float | None = Field(None, description="mean + 1.96 * SEM (MLE-bench's interval).")
     n: int = Field(0, description="Number of replicates (seeds) the mean is over.")
     values: list[float] = Field(default_factory=list, description="The per-replicate values.")
 
@@ -46,13 +70,20 @@ class RunView(BaseModel):
     report: CompetitionReport | None = None
     wall_seconds: float | None = None
     cost_usd: float | None = None
+    cost_unknown: bool = Field(False, description="It called a model whose price is unknown.")
     input_tokens: int | None = None
     output_tokens: int | None = None
     steps: int | None = None
     peak_memory_mb: float | None = None
+    gpus: int = Field(0, description="GPUs the run was given.")
+    gpu_peak_memory_mb: float | None = None
+    gpu_peak_utilization_pct: float | None = None
     run_dir: str | None = None
     paths: dict[str, str] = Field(
         default_factory=dict, description="Files inside run_dir: logs, code, stdout, stderr (runner's RunPaths)."
+    )
+    source: Literal["medalist", "mlebench"] = Field(
+        "medalist", description="'mlebench': read from an MLE-bench grading report (seed = order in the group)."
     )
 
     @property
@@ -77,6 +108,13 @@ class TaskInfo(BaseModel):
     median_threshold: float | None = None
     splits: list[str] = Field(default_factory=list)
 
+    @computed_field(description="Baseline ~0 (no skill): the task is left out of relative improvement.")
+    @property
+    def baseline_degenerate(self) -> bool:
+        from medalist.report.stats import degenerate_baseline
+
+        return self.baseline_score is not None and degenerate_baseline(self.baseline_score, self.leaderboard_best)
+
 
 class RunMetrics(BaseModel):
     """Per-run derived numbers: the 0/1 outcomes and the real-valued scores."""
@@ -92,23 +130,43 @@ class RunMetrics(BaseModel):
 
 
 class AgentSplitAggregate(BaseModel):
-    """One agent on one split: every metric as mean +- SEM (95% CI) over seeds, plus pass@k."""
+    """One agent on one split under MLE-bench's protocol: seeds that each hold one run per task, every
+    metric as mean +- SEM over those seeds (t and 1.96*SEM intervals), plus pass@k."""
 
     agent: str
     split: str
-    tasks: list[str]
-    split_size: int = Field(description="Tasks in the split (coverage = len(tasks) / split_size).")
-    n_runs: int
-    seeds: list[int]
+    status: SplitStatus
+    split_size: int = Field(description="Tasks in the split.")
+    tasks: list[str] = Field(description="Split tasks the agent ran (coverage = len(tasks) of split_size).")
+    missing_tasks: list[str] = Field(default_factory=list, description="Split tasks the agent never ran.")
+    tasks_per_seed: int = Field(description="Tasks each seed holds: split_size, or len(tasks) when partial.")
+    n_seeds: int = Field(description="Seeds averaged.")
+    n_runs: int = Field(description="Runs inside those seeds.")
+    padded_runs: int = Field(0, description="Missing runs counted as failures (--pad-missing).")
+    unused_runs: int = Field(0, description="Runs beyond the last complete seed, left out as MLE-bench does.")
+    seed_runs: list[list[str | None]] = Field(
+        default_factory=list, description="Per seed, the run key used for each task (null = padded failure)."
+    )
     metrics: dict[str, Estimate] = Field(
-        description="Rates in percent (any_medal, gold_medal, ..., success); improvement in percent; "
-        "normalized_score as a fraction."
+        description="Rates in percent (any_medal, gold_medal, ..., success); normalized_score as a fraction; "
+        "improvement (capped per run) and improvement_median in percent."
     )
     pass_at_k: dict[int, float] = Field(
-        default_factory=dict, description="Unbiased pass@k of any medal, averaged over tasks with >= k seeds."
+        default_factory=dict, description="Unbiased pass@k of any medal over the seeds, averaged over tasks."
     )
     total_cost_usd: float | None = None
+    cost_unknown: bool = False
     total_wall_seconds: float | None = None
+
+    @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")
+    @property
+    def coverage(self) -> str:
+        return f"{len(self.tasks)} of {n_tasks(self.split_size)}"
+
+    @computed_field(description="Whether the numbers are the split's score (complete or padded, not partial).")
+    @property
+    def scored(self) -> bool:
+        return self.status != "partial"
 
 
 class TaskAgentCell(BaseModel):
@@ -128,6 +186,7 @@ class TaskAgentCell(BaseModel):
     mean_score: float | None = None
     mean_normalized_score: float | None = None
     mean_improvement: float | None = None
+    mean_medal_confidence: float | None = Field(None, description="Mean bootstrap medal confidence of the runs.")
 
 
 class GroupInfo(BaseModel):
@@ -144,10 +203,15 @@ class Comparison(BaseModel):
     """Everything `medalist compare` computes; the HTML report renders it."""
 
     created_at: str = Field(default_factory=utc_now)
+    protocol: str = Field("mlebench", description="How seeds are built (MLE-bench's leaderboard protocol).")
+    pad_missing: bool = Field(False, description="Missing runs were counted as failures.")
+    num_seeds: int | None = Field(None, description="Seeds requested (None: every complete seed).")
     ci_method: str = Field(
-        "t", description="95% CI: Student-t over per-seed values, mean +- t(0.975, n-1) * SEM (SEM: ddof=1)."
+        "t", description="95% CI: Student-t over per-seed values, mean +- t(0.975, n-1) * SEM (SEM: ddof=1); "
+        "mlebench_ci_* is MLE-bench's mean +- 1.96 * SEM."
     )
     success_threshold: float = SUCCESS_THRESHOLD
+    improvement_cap: float = Field(IMPROVEMENT_CAP, description="Per-run improvement is clipped to +-this.")
     groups: list[GroupInfo] = Field(default_factory=list)
     agents: list[str] = Field(default_factory=list)
     splits: list[str] = Field(default_factory=list)
@@ -157,6 +221,7 @@ class Comparison(BaseModel):
     runs: list[RunView] = Field(default_factory=list)
     run_metrics: list[RunMetrics] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="What the numbers leave out, and why.")
 
     def aggregate(self, agent: str, split: str) -> AgentSplitAggregate | None:
         for a in self.aggregates:

@@ -1,4 +1,5 @@
-"""Small statistics used by the aggregation: mean +- SEM with a t-based 95% CI, pass@k, score transforms.
+"""Small statistics used by the aggregation: mean +- SEM with a t-based 95% CI (and MLE-bench's
+1.96*SEM interval beside it), pass@k, score transforms and the guards that keep relative improvement sane.
 
 Every function is pure and works on plain numbers so the results can be checked by hand.
 """
@@ -10,10 +11,11 @@ from collections.abc import Sequence
 
 from scipy import stats as _stats
 
-from medalist.report.models import Estimate
+from medalist.report.models import DEGENERATE_BASELINE_RATIO, IMPROVEMENT_CAP, Estimate
 
 CI_METHOD = "t"  # Student-t interval over per-seed values: mean +- t(0.975, n-1) * SEM
 CI_LEVEL = 0.95
+MLEBENCH_Z = 1.96  # MLE-bench's leaderboard interval: mean +- 1.96 * SEM
 
 
 def estimate(values: Sequence[float]) -> Estimate:
@@ -32,7 +34,9 @@ def estimate(values: Sequence[float]) -> Estimate:
     var = math.fsum((v - mean) ** 2 for v in vals) / (n - 1)
     sem = math.sqrt(var / n)
     half = float(_stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1)) * sem
-    return Estimate(mean=mean, sem=sem, ci_low=mean - half, ci_high=mean + half, n=n, values=vals)
+    return Estimate(mean=mean, sem=sem, ci_low=mean - half, ci_high=mean + half,
+                    mlebench_ci_low=mean - MLEBENCH_Z * sem, mlebench_ci_high=mean + MLEBENCH_Z * sem,
+                    n=n, values=vals)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -66,3 +70,18 @@ def normalized_score(score: float, zero: float, one: float) -> float | None:
     if one == zero:
         return None
     return (score - zero) / (one - zero)
+
+
+def capped(value: float, cap: float = IMPROVEMENT_CAP) -> float:
+    """``value`` clipped to [-cap, cap]."""
+    return max(-cap, min(cap, value))
+
+
+def degenerate_baseline(baseline: float, best: float | None) -> bool:
+    """Whether relative improvement over ``baseline`` is meaningless: the baseline is 0, or it is ~0
+    next to the distance to the leaderboard's ``best`` (see DEGENERATE_BASELINE_RATIO)."""
+    if baseline == 0:
+        return True
+    if best is None or best == baseline:
+        return False
+    return abs(baseline) <= DEGENERATE_BASELINE_RATIO * abs(best - baseline)

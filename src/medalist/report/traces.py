@@ -231,7 +231,8 @@ def parse_steps(raw: Any) -> list[TraceStep]:
             index=idx if isinstance(idx, int) else i,
             action=clip(action, 200),
             thought=clip(_first(s, "thought", "reasoning", "plan", "reflection")),
-            input=clip(_first(s, "input", "action_input", "args", "arguments", "code", "command")),
+            # a step with no parsed action shows the model's reply (what went wrong), not an empty input
+            input=clip(_first(s, "input", "action_input", "args", "arguments", "code", "command") or s.get("response")),
             output=clip(_first(s, "output", "observation", "result", "stdout")),
         ))
     return out

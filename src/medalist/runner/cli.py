@@ -10,7 +10,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from medalist.cli import app, console, err_console
+from medalist.cli import app, console, err_console, warn_skipped
 from medalist.errors import MedalistError
 from medalist.runner.config import config_callback, init_command
 
@@ -30,6 +30,7 @@ def _check_sandbox(name: str) -> str:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     agent: Annotated[Optional[str], typer.Option("--agent", help="Agent id (built-in or from --agents-file).")] = None,
     tasks: Annotated[
         Optional[list[str]], typer.Option("--tasks", help="Task ids, split names or split files (repeat or comma-separate).")
@@ -40,11 +41,14 @@ def run(
     memory: Annotated[Optional[float], typer.Option("--memory", help="GB of memory per run (default: the task's).")] = None,
     cpus: Annotated[Optional[float], typer.Option("--cpus", help="CPUs per run (default: the task's).")] = None,
     step_limit: Annotated[Optional[int], typer.Option("--step-limit", help="STEP_LIMIT for agents (default: the task's).")] = None,
+    disk: Annotated[Optional[float], typer.Option("--disk", help="GB a run's workspace may grow (default: the task's).")] = None,
+    max_files: Annotated[Optional[int], typer.Option("--max-files", help="Files a run's workspace may gain (default: the task's).")] = None,
     sandbox: Annotated[str, typer.Option(help="Sandbox backend: auto, bwrap or process.")] = "auto",
     executor: Annotated[str, typer.Option(help="Where runs execute: local (process pool) or dask (docs/cluster.md).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="--executor dask: scheduler address tcp://HOST:PORT (default: a local cluster of --workers).")] = None,
-    gpus: Annotated[Optional[float], typer.Option("--gpus", help="--executor dask: GPUs per run (the workers' GPU resource).")] = None,
+    gpus: Annotated[Optional[int], typer.Option(
+        "--gpus", min=0, help="Whole NVIDIA GPUs per run, each run's own (default: the task's, usually 0).")] = None,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Folder that holds run groups.")] = Path("runs"),
     agents_file: Annotated[Optional[Path], typer.Option("--agents-file", help="YAML of command agents.")] = None,
     tasks_dir: Annotated[Optional[list[Path]], typer.Option("--tasks-dir", help="Extra folder of task folders.")] = None,
@@ -57,61 +61,85 @@ def run(
     max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="LLM agents: USD budget per run.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="LLM agents: token budget per run.")] = None,
     max_output_tokens: Annotated[Optional[int], typer.Option("--max-output-tokens", help="LLM agents: cap per model call.")] = None,
+    llm_cache: Annotated[Optional[Path], typer.Option(
+        "--llm-cache", help="LLM agents: response cache folder (opt-in); a rerun replays from it with no upstream call.")] = None,
+    agent_option: Annotated[Optional[list[str]], typer.Option(
+        "--agent-option", help="An agent option as key=value (repeatable), e.g. num_drafts=5; see docs/llm-agents.md.")] = None,
     config: Annotated[Optional[Path], typer.Option(
         "--config", is_eager=True, callback=config_callback,
         help="Experiment YAML (`medalist init` writes one); flags given here override its values.")] = None,
 ) -> None:
     """Run an agent on tasks x seeds in the sandbox, then grade; `--resume DIR` finishes a group."""
-    from medalist.agents import AgentRegistry, build_agent
+    from medalist.agents import AgentRegistry
+    from medalist.agents.config import check_mounts, protected_paths
+    from medalist.agents.registry import with_agent_options
     from medalist.llm.agents import LLM_AGENTS, with_llm_options
     from medalist.paths import data_dir
     from medalist.runner.executors import get_executor
-    from medalist.runner.group import RunGroup
+    from medalist.runner.gpus import check_local_gpus, gpus_needed
+    from medalist.runner.group import RunGroup, resolve_limits
     from medalist.runner.layout import check_reachable
     from medalist.runner.models import ExecutorInfo, LimitOverrides
     from medalist.runner.progress import GroupView
     from medalist.runner.session import execute_group
     from medalist.tasks import TaskRegistry
 
-    dask_options = {k: v for k, v in (("scheduler", scheduler), ("gpus", gpus)) if v is not None}
+    dask_options = {k: v for k, v in (("scheduler", scheduler),) if v is not None}
     if dask_options and executor != "dask":
-        raise MedalistError("--scheduler and --gpus need --executor dask")
-    runner = get_executor(executor, workers, **dask_options)  # an unreachable scheduler fails before any group exists
+        raise MedalistError("--scheduler needs --executor dask")
     if resume is not None:
-        if agent or tasks:
-            raise MedalistError("--resume takes the group dir only; its agent and tasks come from metadata.json")
+        if agent or tasks or gpus is not None:
+            raise MedalistError("--resume takes the group dir only; its agent, tasks and limits come from metadata.json")
         group = RunGroup.load(resume)
-        group.meta.resumed += 1
-        group.meta.executor = ExecutorInfo(name=executor, workers=workers)
         if group.meta.data_dir:
             os.environ.setdefault("MEDALIST_DATA_DIR", group.meta.data_dir)
+        registry = TaskRegistry.default(extra_roots=[Path(p) for p in group.meta.tasks_dirs])
+        check_local_gpus(executor, gpus_needed(resolve_limits(registry.get(t), group.meta.limits).gpus
+                                               for t in group.meta.tasks))
+    runner = get_executor(executor, workers, **dask_options)  # an unreachable scheduler fails before any group exists
+    if resume is not None:
+        group.meta.resumed += 1
+        group.meta.executor = ExecutorInfo(name=executor, workers=workers)
         _check_sandbox(group.meta.sandbox)
+        _preflight(group.meta.agent)
         group.save()
     else:
         if not agent or not tasks:
             raise MedalistError("name an agent and tasks: medalist run --agent ID --tasks SPLIT|FILE|ID (or --resume DIR)")
         agents = AgentRegistry(agents_file)
         agent_spec = agents.spec(agent)
-        if agent_spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset
-            agents.get(agent).config.resolve_env()  # type: ignore[attr-defined]
+        if agent_spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset or a mount is unsafe
+            command_config = agents.get(agent).config  # type: ignore[attr-defined]
+            command_config.resolve_env()
+            check_mounts(command_config, protected_paths(runs_dir.resolve(), [p.resolve() for p in tasks_dir or []]),
+                         where=f"{agents_file}: ")
         llm = dict(model=model, feedback_model=feedback_model, api_base=api_base, api_key_env=api_key_env,
-                   max_cost=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens)
+                   max_cost=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens,
+                   cache_dir=str(llm_cache.resolve()) if llm_cache else None)
+        options = _agent_options(ctx, agent_option)
         if agent_spec.kind == "command" or agent_spec.id not in LLM_AGENTS:
             if any(v is not None for v in llm.values()):
                 raise MedalistError(f"--model and the other LLM options apply to LLM agents ({', '.join(LLM_AGENTS)}), not {agent!r}")
+            agent_spec = with_agent_options(agent_spec, options)
         else:
-            agent_spec.config = with_llm_options(agent_spec.config, **llm)
-            preflight = getattr(build_agent(agent_spec), "preflight", None)  # missing API key: fail now
-            if preflight is not None:
-                preflight()
+            agent_spec.config = with_llm_options(agent_spec.config, **llm, **options)
+            _preflight(agent_spec)  # missing key, wrong endpoint or model, invalid options: fail now
         registry = TaskRegistry.default(extra_roots=tasks_dir)
         specs = registry.resolve(_split_selectors(tasks))
+        overrides = LimitOverrides(
+            time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit, gpus=gpus,
+            disk_gb=disk, max_files=max_files,
+        )
+        check_local_gpus(executor, gpus_needed(resolve_limits(t, overrides).gpus for t in specs))
+        warn_skipped(registry)
+        if not specs:
+            raise MedalistError("no available task to run (see the skipped tasks above)")
         backend = _check_sandbox(sandbox)
         if backend != "process":
             check_reachable(runs_dir)
         group = RunGroup.create(
             runs_dir, agent=agent_spec, tasks=specs, seeds=list(range(seeds)),
-            overrides=LimitOverrides(time_limit_secs=time_limit, memory_gb=memory, cpus=cpus, step_limit=step_limit),
+            overrides=overrides,
             executor=ExecutorInfo(name=executor, workers=workers), sandbox=backend, grade=not no_grade,
             data_dir=str(data_dir()), tasks_dirs=[str(p.resolve()) for p in tasks_dir or []],
         )
@@ -126,6 +154,32 @@ def run(
     if any(e.status == "error" for e in group.meta.runs):
         err_console.print(f"[red]some runs hit harness errors[/] (see run.json / harness.log); retry with `medalist run --resume {group.dir}`")
         raise typer.Exit(1)
+
+
+def _agent_options(ctx: typer.Context, given: list[str] | None) -> dict[str, object]:
+    """``--agent-option`` pairs on top of the experiment YAML's ``agent_options`` (a flag wins per key)."""
+    from medalist.configfile import parse_key_values
+    from medalist.llm.config import LLMConfig
+
+    from_file: list[str] = []
+    source = ctx.get_parameter_source("agent_option")
+    if source is not None and source.name == "COMMANDLINE":  # (typer may bring its own click's enum)
+        from_file = list((ctx.default_map or {}).get("agent_option") or [])
+    options = {**parse_key_values(from_file, "agent_options"), **parse_key_values(given or [])}
+    clash = sorted(k for k in options if k in LLMConfig.config_keys() and k != "temperature")
+    if clash:
+        raise MedalistError(f"--agent-option {clash[0]}: a model setting, not an agent option (use --{clash[0].replace('_', '-')} "
+                            "or the experiment YAML's model fields)")
+    return options
+
+
+def _preflight(spec) -> None:  # noqa: ANN001 - an AgentSpec
+    """Build the agent (validates its options) and run its preflight checks, printing their notes."""
+    from medalist.agents import build_agent
+
+    check = getattr(build_agent(spec), "preflight", None)
+    for note in (check() if check is not None else None) or []:
+        err_console.print(f"[yellow]note:[/] {note}")
 
 
 def _print_result(group, summary) -> None:  # noqa: ANN001

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from medalist.configfile import format_validation_error, read_yaml
+from medalist.configfile import format_key_value, format_validation_error, read_yaml
 from medalist.errors import ConfigError, MedalistError
 
 
@@ -25,7 +25,9 @@ class ExperimentLimits(BaseModel):
     time_limit_secs: float | None = Field(None, gt=0, description="Wall-clock seconds per run.")
     memory_gb: float | None = Field(None, gt=0, description="Memory per run, GB.")
     cpus: float | None = Field(None, gt=0, description="CPUs per run.")
-    gpus: float | None = Field(None, gt=0, description="GPUs per run (dask executor).")
+    gpus: int | None = Field(None, ge=0, description="Whole NVIDIA GPUs per run (each run's own).")
+    disk_gb: float | None = Field(None, gt=0, description="GB a run's workspace may grow.")
+    max_files: int | None = Field(None, gt=0, description="Files a run's workspace may gain.")
 
 
 class ModelBudget(BaseModel):
@@ -51,6 +53,8 @@ class ExperimentConfig(BaseModel):
     api_base: str | None = Field(None, description="LLM agents: OpenAI-compatible base URL (e.g. a local server).")
     api_key_env: str | None = Field(None, description="LLM agents: env var holding the key for api_base.")
     budget: ModelBudget = Field(default_factory=ModelBudget)
+    llm_cache: Path | None = Field(None, description="LLM agents: response cache folder (opt-in).")
+    agent_options: dict[str, Any] = Field(default_factory=dict, description="The agent's options (docs/llm-agents.md).")
     tasks: list[str] = Field(default_factory=list, description="Task ids, split names or split files.")
     tasks_dir: list[Path] = Field(default_factory=list, description="Extra folders of task folders.")
     seeds: int | None = Field(None, ge=1, description="Seeds per task (0..N-1).")
@@ -63,7 +67,7 @@ class ExperimentConfig(BaseModel):
     runs_dir: Path | None = Field(None, description="Folder that holds run groups.")
     grade: bool | None = Field(None, description="Grade the runs at the end (default true).")
 
-    @field_validator("limits", "budget", mode="before")
+    @field_validator("limits", "budget", "agent_options", mode="before")
     @classmethod
     def _empty_section(cls, v: Any) -> Any:
         return {} if v is None else v
@@ -100,6 +104,8 @@ class ExperimentConfig(BaseModel):
             "max_cost": self.budget.max_cost_usd,
             "max_tokens": self.budget.max_tokens,
             "max_output_tokens": self.budget.max_output_tokens,
+            "llm_cache": self.llm_cache,
+            "agent_option": [format_key_value(k, v) for k, v in self.agent_options.items()] or None,
             "tasks": self.tasks or None,
             "tasks_dir": self.tasks_dir or None,
             "seeds": self.seeds,
@@ -107,6 +113,8 @@ class ExperimentConfig(BaseModel):
             "memory": self.limits.memory_gb,
             "cpus": self.limits.cpus,
             "gpus": self.limits.gpus,
+            "disk": self.limits.disk_gb,
+            "max_files": self.limits.max_files,
             "step_limit": self.max_iterations,
             "executor": self.executor,
             "scheduler": self.scheduler,
@@ -123,8 +131,9 @@ class ExperimentConfig(BaseModel):
 FIELD_OF_OPTION = {
     "time_limit": "limits.time_limit_secs", "memory": "limits.memory_gb", "cpus": "limits.cpus",
     "step_limit": "max_iterations", "no_grade": "grade", "model": "model", "gpus": "limits.gpus",
+    "disk": "limits.disk_gb", "max_files": "limits.max_files",
     "max_cost": "budget.max_cost_usd", "max_tokens": "budget.max_tokens",
-    "max_output_tokens": "budget.max_output_tokens",
+    "max_output_tokens": "budget.max_output_tokens", "agent_option": "agent_options",
 }
 
 
@@ -150,6 +159,8 @@ def load_experiment(path: Path) -> ExperimentConfig:
         cfg.agents_file = rel(cfg.agents_file)
     if cfg.runs_dir is not None:
         cfg.runs_dir = rel(cfg.runs_dir)
+    if cfg.llm_cache is not None:
+        cfg.llm_cache = rel(cfg.llm_cache)
     cfg.tasks_dir = [rel(p) for p in cfg.tasks_dir]
     cfg.tasks = [str(rel(Path(t))) if t.endswith(".txt") and rel(Path(t)).is_file() else t for t in cfg.tasks]
     return cfg
@@ -194,6 +205,8 @@ agent: automl
 # api_base: http://127.0.0.1:8000/v1
 # api_key_env: MY_API_KEY       # name of the env var holding the key (never the key itself)
 # budget: {max_cost_usd: 0.5, max_tokens: 200000, max_output_tokens: 4096}
+# llm_cache: llm-cache            # replay model answers on reruns (opt-in)
+# agent_options: {num_drafts: 5, debug_prob: 0.5}   # the agent's options (docs/llm-agents.md)
 
 # Tasks: task ids, split names (`lite`, `quick`, `all`, ...) or split files (*.txt).
 tasks: [lite]
@@ -205,7 +218,7 @@ limits:                          # per run; unset = the task's own default
   # time_limit_secs: 600
   # memory_gb: 2
   # cpus: 1
-  # gpus: 1                      # dask executor only
+  # gpus: 1                      # whole NVIDIA GPUs per run, each run's own (README: GPUs)
 # max_iterations: 20             # agent steps per run (STEP_LIMIT)
 
 executor: local                  # where runs execute: local (process pool) or dask

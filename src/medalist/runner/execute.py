@@ -28,16 +28,19 @@ from medalist.agents.base import AgentContext
 from medalist.agents.registry import build_agent
 from medalist.errors import MedalistError
 from medalist.fsutil import atomic_write_json
+from medalist.runner.gpus import run_gpus
 from medalist.runner.layout import contract_env, contract_mounts, make_workspace, stage_task
 from medalist.llm.usage import run_usage
-from medalist.runner.models import RUN_JSON, RunRecord, RunSpec, RunStatus, Usage, utc_now
+from medalist.runner.models import RUN_JSON, AgentReport, AgentSpec, RunRecord, RunSpec, RunStatus, Usage, utc_now
 from medalist.runner.redact import redact_files
 from medalist.sandbox.base import Limits, SandboxRequest, SandboxResult
 from medalist.tasks.hidden import hidden_paths
 from medalist.tasks.prepare import ensure_prepared
 from medalist.tasks.registry import TaskRegistry
 
-STATUS_BY_REASON: dict[str, RunStatus] = {"timeout": "timeout", "oom": "oom", "killed": "failed", "error": "error"}
+STATUS_BY_REASON: dict[str, RunStatus] = {
+    "timeout": "timeout", "oom": "oom", "killed": "failed", "disk_limit": "failed", "file_limit": "failed", "error": "error",
+}
 ATTEMPT_LOCK = ".attempt.lock"
 """In each run dir: flock-ed by the attempt writing it (released by the kernel if that process dies),
 holding that attempt's token, host and pid. Kept by :func:`clean_run_dir`."""
@@ -55,9 +58,19 @@ def write_record(run_dir: Path, record: RunRecord) -> None:
     atomic_write_json(Path(run_dir) / RUN_JSON, record)
 
 
-def _clean(run_dir: Path) -> None:
+def resume_keep(agent: AgentSpec) -> tuple[str, ...]:
+    """What an interrupted attempt leaves for the next one: the files a resumable agent (aide, research)
+    continues from (its workspace with its journal, its model usage so budgets cover the whole run)."""
+    try:
+        built = build_agent(agent)
+    except MedalistError:
+        return ()
+    return tuple(getattr(built, "resume_keep", ())) if getattr(built, "resumable", False) else ()
+
+
+def _clean(run_dir: Path, keep: tuple[str, ...] = ()) -> None:
     for child in run_dir.iterdir():
-        if child.name == ATTEMPT_LOCK:
+        if child.name == ATTEMPT_LOCK or child.name in keep:
             continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
@@ -65,22 +78,23 @@ def _clean(run_dir: Path) -> None:
             child.unlink()
 
 
-def clean_run_dir(run_dir: Path) -> None:
-    """Remove everything a previous (interrupted) attempt left in a run dir. A run dir whose attempt
-    lock is held (a live attempt, e.g. on a Dask worker) is left alone: that attempt finishes it."""
+def clean_run_dir(run_dir: Path, keep: tuple[str, ...] = ()) -> None:
+    """Remove everything a previous (interrupted) attempt left in a run dir but ``keep`` (see
+    :func:`resume_keep`). A run dir whose attempt lock is held (a live attempt, e.g. on a Dask worker)
+    is left alone: that attempt finishes it."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         return
     lock = run_dir / ATTEMPT_LOCK
     if not lock.exists():
-        _clean(run_dir)
+        _clean(run_dir, keep)
         return
     with open(lock, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return
-        _clean(run_dir)
+        _clean(run_dir, keep)
 
 
 def attempt_holder(run_dir: Path) -> dict[str, Any] | None:
@@ -129,6 +143,21 @@ def _owns(run_dir: Path, token: str) -> bool:
     return holder is not None and holder.get("token") == token
 
 
+AGENT_REPORT_MAX_BYTES = 64 * 1024
+
+
+def read_agent_report(logs: Path) -> AgentReport | None:
+    """The agent's own account of its outcome, if it left a well-formed one (the file is agent-written:
+    size-capped, and anything malformed is ignored)."""
+    path = logs / Path(contract.AGENT_REPORT_PATH).name
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > AGENT_REPORT_MAX_BYTES:
+            return None
+        return AgentReport.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
 def new_record(spec: RunSpec, attempts: int = 0) -> RunRecord:
     return RunRecord(
         run_id=spec.run_id, group_id=spec.group_id, task_id=spec.task_id, seed=spec.seed,
@@ -162,7 +191,7 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
     record.sandbox, record.isolated = sandbox.name, bool(sandbox.isolates)
     agent = build_agent(spec.agent)
     ctx = AgentContext(prepared=pt, seed=spec.seed, limits=spec.limits, run_dir=run_dir, workspace=workspace, python=python)
-    with agent.launch(ctx) as launch:
+    with run_gpus(spec, record) as gpus, agent.launch(ctx) as launch:  # waits for free GPUs, if it needs any
         env = contract_env(pt, spec.limits, spec.seed, python)
         env.update(launch.env)
         if not sandbox.isolates:  # no remapping: put the harness tools' host folder on PATH instead
@@ -174,11 +203,13 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             cwd="/home/code",
             limits=Limits(
                 memory_gb=spec.limits.memory_gb, cpus=spec.limits.cpus, timeout_secs=spec.limits.time_limit_secs,
+                disk_gb=spec.limits.disk_gb, max_files=spec.limits.max_files,
             ),
             stdout=run_dir / record.paths.stdout,
             stderr=run_dir / record.paths.stderr,
             network=False,
             deny=[pt.private],
+            gpus=gpus,
         )
         if sandbox.isolates:  # task definitions, dataset packages' data, files the audit found holding test rows
             request.hide = hidden_paths()
@@ -196,7 +227,7 @@ def _execute_held(spec: RunSpec, run_dir: Path, token: str) -> RunRecord:
     previous = read_record(run_dir) if (run_dir / RUN_JSON).is_file() else None
     if previous is not None and previous.finished:
         return previous
-    _clean(run_dir)
+    _clean(run_dir, resume_keep(spec.agent) if previous is not None else ())
     record = new_record(spec, attempts=(previous.attempts if previous else 0) + 1)
     record.status, record.started_at = "running", utc_now()
     write_record(run_dir, record)
@@ -218,9 +249,12 @@ def _execute_held(spec: RunSpec, run_dir: Path, token: str) -> RunRecord:
     finally:
         if secrets:
             redact_files(run_dir, secrets)
+    record.agent_report = read_agent_report(run_dir / record.paths.logs)
     usage = run_usage(run_dir)  # LLM agents: tokens, cost, steps, stop reason (llm_usage.json)
     if usage is not None:
         record.usage = Usage.model_validate(usage)
+        if record.status == "failed" and not record.error and usage.get("stop_message"):
+            record.error = f"agent stopped ({usage.get('stop_reason')}): {usage['stop_message']}"[:500]
     record.ended_at = utc_now()
     record.seconds = round(time.monotonic() - start, 3)
     if not _owns(run_dir, token):  # lost the lock (e.g. an NFS lease): the newer attempt owns the dir

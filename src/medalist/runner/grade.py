@@ -6,6 +6,7 @@ from pathlib import Path
 
 from medalist.fsutil import atomic_write_json
 from medalist.grading import GradingSummary, grade_submission
+from medalist.grading.grade import failed_report
 from medalist.runner.execute import read_record, write_record
 from medalist.runner.group import RunGroup
 from medalist.runner.models import GRADING_SUMMARY_JSON, utc_now
@@ -14,17 +15,27 @@ from medalist.tasks.registry import TaskRegistry
 
 
 def grade_group(group: RunGroup, registry: TaskRegistry) -> GradingSummary:
-    """Grade every run's submission (missing or invalid ones get a report saying so)."""
+    """Grade every run's submission (missing or invalid ones get a report saying so).
+
+    Every run gets a report and the summary is always written: a submission that breaks grading is
+    invalid with a reason, and a task that cannot be graded marks its runs "not graded" with the cause.
+    """
     reports = []
     prepared = {}
     for entry in group.meta.runs:
         run_dir = group.run_dir(entry)
-        record = read_record(run_dir)
-        spec = registry.get(entry.task_id)
-        if spec.id not in prepared:
-            prepared[spec.id] = ensure_prepared(spec)
+        try:
+            record = read_record(run_dir)
+        except ValueError:
+            record = None
         submission = run_dir / (record.paths.submission if record else "workspace/submission/submission.csv")
-        report = grade_submission(submission, spec, prepared[spec.id])
+        try:
+            spec = registry.get(entry.task_id)
+            if spec.id not in prepared:
+                prepared[spec.id] = ensure_prepared(spec)
+            report = grade_submission(submission, spec, prepared[spec.id])
+        except Exception as exc:  # noqa: BLE001 - one broken task or run must not leave the group ungraded
+            report = failed_report(entry.task_id, submission, exc)
         report.run_id, report.seed = entry.run_id, entry.seed
         report.submission_path = str(Path(entry.dir) / submission.relative_to(run_dir))
         reports.append(report)

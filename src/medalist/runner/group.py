@@ -14,7 +14,7 @@ from pathlib import Path
 from medalist import __version__
 from medalist.errors import MedalistError
 from medalist.fsutil import atomic_write_json
-from medalist.runner.execute import clean_run_dir, read_record
+from medalist.runner.execute import clean_run_dir, read_record, resume_keep
 from medalist.runner.layout import run_dir_name
 from medalist.runner.models import (
     FINAL_STATUSES,
@@ -42,6 +42,9 @@ def resolve_limits(spec: TaskSpec, overrides: LimitOverrides) -> RunLimits:
         memory_gb=overrides.memory_gb or d.memory_gb,
         cpus=overrides.cpus or d.cpus,
         step_limit=overrides.step_limit or d.step_limit,
+        gpus=overrides.gpus if overrides.gpus is not None else d.gpus,
+        disk_gb=overrides.disk_gb or d.disk_gb,
+        max_files=overrides.max_files or d.max_files,
     )
 
 
@@ -148,15 +151,17 @@ class RunGroup:
     def reset_unfinished(self) -> list[RunEntry]:
         """Before (re)starting: every run without a final outcome is cleaned and set back to pending.
 
-        A run left ``running`` by a crash is redone from scratch; finished runs are kept as they are.
+        A run left ``running`` by a crash is redone (from scratch, or from its journal for a resumable
+        agent); finished runs are kept as they are.
         """
         todo = []
+        keep = resume_keep(self.meta.agent)  # aide/research continue from their journal
         for entry in self.meta.runs:
             record = self._read(entry)
             if record is not None and record.finished:
                 entry.status = record.status
                 continue
-            clean_run_dir(self.run_dir(entry))
+            clean_run_dir(self.run_dir(entry), keep)
             entry.status = "pending"
             if record is not None:  # keep the attempt count across the clean-up
                 from medalist.runner.execute import write_record

@@ -5,7 +5,7 @@ runs/<UTC timestamp>_<agent>/
   metadata.json                 group state (atomic writes)
   grading_summary.json          written after grading
   _shared/<task>/               staged once per task, read-only inside the sandbox
-    data/                       public files (hard links into the cache, or copies) -> /home/data
+    data/                       public files (copies, reflinked where the filesystem can) -> /home/data
     instructions.txt                                                          -> /home/instructions.txt
     harness/task.json, harness/bin/validate_submission                        -> /opt/medalist
   <task>_s<seed>/
@@ -14,10 +14,16 @@ runs/<UTC timestamp>_<agent>/
     workspace/{submission,code,logs}                                          -> /home/{submission,code,logs}
 ```
 Everything the sandbox user reads is world-readable; the three workspace folders are world-writable.
+
+Public data is copied (never hard-linked) out of the prepared-data cache, so no change through any path
+can reach the cache or another group, and is bound read-only. The runs of one group share the staged
+files, so they can see each other's advisory file locks on them: a known, harmless channel (it carries
+no data, and runs of one group are the same agent).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -31,6 +37,7 @@ from medalist.metrics import get_metric
 from medalist.runner.instructions import render_instructions
 from medalist.runner.models import RunLimits
 from medalist.sandbox.base import Mount
+from medalist.tasks.columns import ColumnRoles, column_roles, with_roles
 from medalist.tasks.prepare import PreparedTask
 
 SHARED = "_shared"
@@ -64,16 +71,27 @@ def make_workspace(run_dir: Path) -> Path:
     return ws
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-    os.chmod(dst, 0o644)
+FICLONE = 0x40049409  # linux/fs.h: share the source's blocks copy-on-write (btrfs, xfs, ...)
 
 
-def task_info(pt: PreparedTask, limits: RunLimits) -> dict[str, object]:
-    """The task facts an agent may read (``/opt/medalist/task.json``): nothing private."""
+def copy_public_file(src: Path, dst: Path) -> None:
+    """An independent copy of ``src`` (a reflink when the filesystem can, else bytes), read-only for all.
+
+    Never a hard link: the staged file must share no inode with the prepared-data cache."""
+    with open(src, "rb") as fin, open(dst, "xb") as fout:
+        try:
+            fcntl.ioctl(fout.fileno(), FICLONE, fin.fileno())
+        except OSError:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+    shutil.copystat(src, dst)
+    os.chmod(dst, 0o444)
+
+
+def task_info(pt: PreparedTask, limits: RunLimits, roles: ColumnRoles | None = None) -> dict[str, object]:
+    """The task facts an agent may read (``/opt/medalist/task.json``): nothing private. ``roles`` are the
+    id and target columns, inferred from the prepared files when the task does not state them (MLE-bench)."""
+    roles = roles or ColumnRoles(pt.spec.id_column, list(pt.spec.target_columns))
+    pt = with_roles(pt, roles)
     spec = pt.spec
     metric = None if spec.grader else get_metric(spec.metric)
     return {
@@ -85,8 +103,9 @@ def task_info(pt: PreparedTask, limits: RunLimits) -> dict[str, object]:
         "prediction": metric.prediction if metric else None,
         "multi_column": metric.multi_column if metric else False,
         "is_lower_better": spec.is_lower_better,
-        "id_column": spec.id_column,
-        "target_columns": spec.target_columns,
+        "id_column": roles.id_column,
+        "target_columns": roles.target_columns,
+        "column_roles": roles.source,
         "sample_submission": spec.sample_submission,
         "time_limit_secs": limits.time_limit_secs,
         "spec": spec.model_dump(mode="json", exclude={"leaderboard", "answers", "prepare", "source"}),
@@ -113,14 +132,15 @@ def stage_task(group_dir: Path, pt: PreparedTask, limits: RunLimits, python: str
                 dst.mkdir(parents=True, exist_ok=True)
             else:
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                _link_or_copy(src, dst)
-        (tmp / "instructions.txt").write_text(render_instructions(pt.spec, limits), encoding="utf-8")
+                copy_public_file(src, dst)
+        roles = column_roles(pt)
+        (tmp / "instructions.txt").write_text(render_instructions(with_roles(pt, roles).spec, limits), encoding="utf-8")
         bin_dir = tmp / "harness" / "bin"
         bin_dir.mkdir(parents=True)
-        (tmp / "harness" / "task.json").write_text(json.dumps(task_info(pt, limits), indent=2))
+        (tmp / "harness" / "task.json").write_text(json.dumps(task_info(pt, limits, roles), indent=2))
         (bin_dir / "validate_submission").write_text(_validate_script(python))
         for p in [tmp, *tmp.rglob("*")]:
-            os.chmod(p, 0o755 if p.is_dir() or p.parent == bin_dir else 0o644)
+            os.chmod(p, 0o755 if p.is_dir() or p.parent == bin_dir else 0o444)
         try:
             tmp.rename(final)
         except OSError:  # another worker staged it first

@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from medalist.grading.report import CompetitionReport
+from medalist.sandbox.gpu import GpuDevice
+from medalist.sandbox.gpu_usage import GpuUsage
 
 RunStatus = Literal["pending", "running", "completed", "failed", "timeout", "oom", "error"]
 """``completed``: agent exited 0; ``failed``: non-zero exit or killed; ``timeout``/``oom``: hit a limit;
@@ -39,6 +41,9 @@ class RunLimits(BaseModel):
     memory_gb: float | None = Field(None, gt=0)
     cpus: float | None = Field(None, gt=0)
     step_limit: int = Field(50, gt=0)
+    gpus: int = Field(0, ge=0)
+    disk_gb: float = Field(20.0, gt=0)
+    max_files: int = Field(100_000, gt=0)
 
 
 class LimitOverrides(BaseModel):
@@ -48,6 +53,9 @@ class LimitOverrides(BaseModel):
     memory_gb: float | None = None
     cpus: float | None = None
     step_limit: int | None = None
+    gpus: int | None = None
+    disk_gb: float | None = None
+    max_files: int | None = None
 
 
 class AgentSpec(BaseModel):
@@ -88,6 +96,15 @@ class Usage(BaseModel):
     cost_usd: float | None = None
 
 
+class AgentReport(BaseModel):
+    """What the agent says it produced and why (``/home/logs/agent_report.json``, optional)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    outcome: str = Field(max_length=100)
+    reason: str = Field("", max_length=2000)
+
+
 class RunPaths(BaseModel):
     """Where a run's files are, relative to its run dir."""
 
@@ -124,6 +141,10 @@ class RunRecord(BaseModel):
     attempts: int = 0
     grading: CompetitionReport | None = None
     usage: Usage | None = None
+    gpus: list[GpuDevice] = Field(default_factory=list, description="The GPUs this run was given.")
+    gpu_wait_seconds: float | None = Field(None, description="Time spent waiting for free GPUs (not in the time limit).")
+    gpu_usage: GpuUsage | None = None
+    agent_report: AgentReport | None = None
 
     @property
     def finished(self) -> bool:

@@ -7,9 +7,14 @@ Backends:
   ``exit_reason="oom"`` (rc 137), wall-clock timeout and end-of-run kill of the whole tree (daemons too).
 - ``process``: no isolation (warns loudly once); timeout, disk guard and process-group kill only.
 
+GPUs: ``SandboxRequest.gpus`` (leased with :class:`GpuAllocator`, one run per GPU per host) are the
+only GPU devices a bwrap sandbox sees (``gpu_binds.py``); see ``gpu.py`` for discovery and its test hooks.
+
 Disk: ``Limits.disk_gb`` (default 20) caps both the size of any one file the command writes
 (RLIMIT_FSIZE, bwrap only) and how much the writable mounts may grow during a run (checked every
-0.5 s; the run is stopped with ``exit_reason="killed"`` and a ``disk limit`` detail). Independently,
+0.5 s; the run is stopped with ``exit_reason="disk_limit"``). ``Limits.max_files`` (default 100,000)
+caps how many files and folders they may gain (an inode flood): ``exit_reason="file_limit"``; a cheap
+statvfs check between scans triggers the count early. Independently,
 a run is stopped if free space on a writable mount's or log file's filesystem falls below
 min(1 GiB, half of what was free at the start), so a disk fill never starves the harness. ``/tmp``
 and ``/dev/shm`` inside are tmpfs sized to the memory limit, and their pages count against it.
@@ -36,6 +41,9 @@ from medalist.errors import MedalistError
 from medalist.sandbox.base import ExitReason, Limits, Mount, Sandbox, SandboxRequest, SandboxResult
 from medalist.sandbox.bwrap import BwrapSandbox, SandboxUser, bwrap_usable, check_access, find_sandbox_user
 from medalist.sandbox.cgroups import CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
+from medalist.sandbox.gpu import GpuDevice, discover_gpus, host_gpus, require_gpus
+from medalist.sandbox.gpu_alloc import GpuAllocator, GpuLease
+from medalist.sandbox.gpu_usage import GpuMonitor, GpuUsage
 from medalist.sandbox.process import ProcessSandbox
 
 BACKENDS = ("auto", "bwrap", "process")
@@ -73,6 +81,11 @@ __all__ = [
     "CgroupLayout",
     "CgroupLimits",
     "ExitReason",
+    "GpuAllocator",
+    "GpuDevice",
+    "GpuLease",
+    "GpuMonitor",
+    "GpuUsage",
     "Limits",
     "Mount",
     "ProcessSandbox",
@@ -84,6 +97,9 @@ __all__ = [
     "bwrap_usable",
     "check_access",
     "detect_cgroups",
+    "discover_gpus",
     "find_sandbox_user",
     "get_sandbox",
+    "host_gpus",
+    "require_gpus",
 ]

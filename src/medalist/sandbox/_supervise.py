@@ -23,9 +23,11 @@ DISK_SCAN_SECS = 0.5  # a full size scan of writable mounts is rarer than the ch
 FREE_RESERVE_BYTES = 1 * GiB  # never let a run push a filesystem below this (or half its start free)
 
 
-def tree_bytes(root: Path) -> int:
-    """Disk blocks used under ``root`` in bytes, never following symlinks (the tree is untrusted)."""
+def tree_usage(root: Path) -> tuple[int, int]:
+    """(bytes of disk blocks, number of entries) under ``root``, never following symlinks (the tree is
+    untrusted)."""
     total = 0
+    count = 0
     stack = [root]
     while stack:
         path = stack.pop()
@@ -37,6 +39,7 @@ def tree_bytes(root: Path) -> int:
                     except OSError:
                         continue
                     total += st.st_blocks * 512
+                    count += 1
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(Path(entry.path))
         except (NotADirectoryError, FileNotFoundError, PermissionError):
@@ -44,7 +47,12 @@ def tree_bytes(root: Path) -> int:
                 total += os.lstat(path).st_blocks * 512
             except OSError:
                 pass
-    return total
+    return total, count
+
+
+def _used_inodes(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_files - st.f_ffree
 
 
 def _free_bytes(path: Path) -> int:
@@ -62,6 +70,9 @@ class DiskGuard:
     limit_bytes: int | None
     baseline: int = 0
     reserves: dict[Path, int] = field(default_factory=dict)
+    limit_files: int | None = None
+    baseline_files: int = 0
+    inodes_at_start: dict[Path, int] = field(default_factory=dict)
     _next_scan: float = 0.0
 
     @classmethod
@@ -77,24 +88,51 @@ class DiskGuard:
                 reserves[path] = min(FREE_RESERVE_BYTES, _free_bytes(path) // 2)
             except OSError:
                 pass
-        baseline = sum(tree_bytes(p) for p in writable) if limit is not None else 0
-        return cls(writable=writable, limit_bytes=limit, baseline=baseline, reserves=reserves)
+        max_files = getattr(request.limits, "max_files", None)
+        usage = [tree_usage(p) for p in writable] if (limit is not None or max_files is not None) else []
+        inodes: dict[Path, int] = {}
+        if max_files is not None:
+            for path in writable:
+                try:
+                    inodes[path] = _used_inodes(path)
+                except OSError:
+                    pass
+        return cls(writable=writable, limit_bytes=limit, baseline=sum(u[0] for u in usage), reserves=reserves,
+                   limit_files=max_files, baseline_files=sum(u[1] for u in usage), inodes_at_start=inodes)
 
-    def violation(self) -> str | None:
-        """A one-line reason if the run must be stopped now, else None."""
+    def _inode_alarm(self) -> bool:
+        """Cheap check (statvfs) whether the mounts' filesystems gained more inodes than the file limit:
+        then the full count runs at once instead of waiting for the next scan."""
+        if self.limit_files is None:
+            return False
+        for path, start in self.inodes_at_start.items():
+            try:
+                if _used_inodes(path) - start > self.limit_files:
+                    return True
+            except OSError:
+                continue
+        return False
+
+    def violation(self) -> tuple[ExitReason, str] | None:
+        """``(exit_reason, one-line detail)`` if the run must be stopped now, else None."""
         for path, reserve in self.reserves.items():
             try:
                 free = _free_bytes(path)
             except OSError:
                 continue
             if free < reserve:
-                return f"disk guard: free space on {path} fell to {free >> 20} MiB (reserve {reserve >> 20} MiB)"
+                return "killed", f"disk guard: free space on {path} fell to {free >> 20} MiB (reserve {reserve >> 20} MiB)"
         now = time.monotonic()
-        if self.limit_bytes is not None and now >= self._next_scan:
-            self._next_scan = now + DISK_SCAN_SECS
-            grown = sum(tree_bytes(p) for p in self.writable) - self.baseline
-            if grown > self.limit_bytes:
-                return f"disk limit: writable mounts grew by {grown >> 20} MiB (limit {self.limit_bytes >> 20} MiB)"
+        scan = self.limit_bytes is not None or self.limit_files is not None
+        if scan and (now >= self._next_scan or self._inode_alarm()):
+            usage = [tree_usage(p) for p in self.writable]
+            self._next_scan = time.monotonic() + DISK_SCAN_SECS
+            grown = sum(u[0] for u in usage) - self.baseline
+            files = sum(u[1] for u in usage) - self.baseline_files
+            if self.limit_bytes is not None and grown > self.limit_bytes:
+                return "disk_limit", f"disk limit: writable mounts grew by {grown >> 20} MiB (limit {self.limit_bytes >> 20} MiB)"
+            if self.limit_files is not None and files > self.limit_files:
+                return "file_limit", f"file limit: writable mounts gained {files} files (limit {self.limit_files})"
         return None
 
 
@@ -154,7 +192,7 @@ def supervise(
                 problem = guard.violation()
                 if problem is None:
                     continue
-                reason, detail = "killed", problem
+                reason, detail = problem
             kill_tree()
             proc.wait()
             break

@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-ExitReason = Literal["exited", "timeout", "oom", "killed", "error"]
+from medalist.sandbox.gpu import GpuDevice
+
+ExitReason = Literal["exited", "timeout", "oom", "killed", "disk_limit", "file_limit", "error"]
+"""``disk_limit`` / ``file_limit``: the writable mounts grew past ``Limits.disk_gb`` / ``Limits.max_files``;
+``killed``: stopped by the harness for another reason (e.g. the free-space guard)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class Limits:
     # Max growth of the writable mounts during one run (bwrap/process backends stop the run beyond it;
     # also the per-file size limit via RLIMIT_FSIZE under bwrap). See sandbox/__init__.py.
     disk_gb: float | None = 20.0
+    # Max number of files and folders the writable mounts may gain during one run (an inode flood is
+    # stopped like a disk fill, with exit_reason "file_limit").
+    max_files: int | None = 100_000
 
 
 @dataclass
@@ -67,6 +74,8 @@ class SandboxRequest:
     # Host paths that must never be visible inside (e.g. the task's private answers): the run is
     # refused if any bind would expose one of them.
     deny: list[Path] = field(default_factory=list)
+    # The run's GPUs (leased by the caller, see gpu_alloc.py): the bwrap backend shows exactly these.
+    gpus: tuple[GpuDevice, ...] = ()
     # Host paths inside a bound folder (the harness venv, a read-only mount) to hide inside the sandbox:
     # covered with an empty folder or /dev/null. The caller decides (e.g. files holding a task's raw data).
     hide: list[Path] = field(default_factory=list)

@@ -13,7 +13,7 @@ What the sandbox sees (allow-list; nothing else from the host exists inside):
   built-in task definitions and every file found to hold a task's raw data;
 - the request's mounts (public data read-only, workspace read-write);
 - fresh ``/proc`` (new pid namespace: host pids, including the harness, are invisible), a minimal
-  ``/dev``, a size-limited ``/tmp`` and ``/dev/shm`` (1777, needed by joblib), and a read-only root.
+  ``/dev`` (plus exactly the run's GPU device nodes, see ``gpu.py``), a size-limited ``/tmp`` and ``/dev/shm`` (1777, needed by joblib), and a read-only root.
 
 Namespaces: all of them (``--unshare-all``), so there is no network at all unless
 ``request.network``; ``--disable-userns`` stops nested user namespaces; ``--new-session`` stops
@@ -44,6 +44,7 @@ from medalist.errors import MedalistError
 from medalist.sandbox._supervise import GiB, DiskGuard, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
 from medalist.sandbox.cgroups import CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
+from medalist.sandbox.gpu_binds import sandbox_setup
 from medalist.sandbox.masks import mask_args
 
 DEFAULT_USER = "medalist-sandbox"
@@ -126,19 +127,6 @@ def check_access(path: Path, user: SandboxUser, *, write: bool = False, what: st
 
 def _overlaps(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
-
-
-def _hand_over(root: Path, user: SandboxUser) -> None:
-    """Give a writable mount to the sandbox user (lchown, never following links the agent made)."""
-    if len(root.resolve().parts) <= 2:
-        raise MedalistError(f"refusing to hand a top-level directory to the sandbox user: {root}")
-    os.lchown(root, user.uid, user.gid)
-    if root.is_dir() and not root.is_symlink():
-        for dirpath, dirnames, filenames in os.walk(root):
-            for name in dirnames + filenames:
-                p = os.path.join(dirpath, name)
-                if os.lstat(p).st_uid != user.uid:
-                    os.lchown(p, user.uid, user.gid)
 
 
 @lru_cache(maxsize=1)
@@ -264,6 +252,8 @@ class BwrapSandbox:
         # Parents before children, so a mount at /home/data/x lands on top of /home/data.
         for m in sorted(request.mounts, key=lambda m: len(Path(m.target).parts)):
             args += ["--bind" if m.writable else "--ro-bind", str(Path(m.source).resolve()), m.target]
+        gpu = sandbox_setup(request.gpus)  # exactly the run's GPU device nodes, driver libraries, nvidia-smi
+        args += gpu.args
         binds = [(p, str(p)) for p in (Path("/usr"), *harness_binds())]
         binds += [(Path(m.source), m.target) for m in request.mounts if not m.writable]
         args += mask_args(binds, request.hide)  # what the caller hides (e.g. packaged raw data)
@@ -271,7 +261,7 @@ class BwrapSandbox:
         if not any(Path(m.target) in (Path(cwd), *Path(cwd).parents) for m in request.mounts):
             args += ["--dir", cwd]  # an empty (read-only after remount) directory to start in
         args += ["--remount-ro", "/", "--chdir", cwd]
-        for key, value in self._env(request).items():
+        for key, value in gpu.apply_env(self._env(request)).items():
             args += ["--setenv", key, value]
         args += ["--", *request.argv]
         return args
@@ -300,16 +290,15 @@ class BwrapSandbox:
             check_access(path, self.user, what="harness directory")
         for path in [*harness_binds(), *(Path(m.source) for m in request.mounts)]:
             resolved = Path(os.path.abspath(path)).resolve()
-            if resolved == cache or resolved in cache.parents:
-                raise MedalistError(f"refusing to bind {path} into the sandbox: it contains the task cache {cache} (private answers)")
+            if _overlaps(resolved, cache.resolve()):
+                raise MedalistError(f"refusing to bind {path} into the sandbox: it overlaps the task cache {cache} (private answers)")
             for d in deny:
                 if _overlaps(resolved, d.resolve()):
                     raise MedalistError(f"refusing to bind {path} into the sandbox: it overlaps the denied path {d}")
         for m in request.mounts:
             if not m.target.startswith("/") or ".." in Path(m.target).parts:
                 raise MedalistError(f"sandbox mount target must be an absolute path without '..': {m.target!r}")
-            if m.writable:
-                _hand_over(Path(m.source), self.user)
+            # Nothing on the host is chowned: a writable mount must already be writable by the sandbox user.
             check_access(Path(m.source), self.user, write=m.writable, what=f"mount {m.target}")
 
     # ---- run -------------------------------------------------------------------------------

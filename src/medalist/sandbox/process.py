@@ -27,6 +27,7 @@ from pathlib import Path
 from medalist.errors import MedalistError
 from medalist.sandbox._supervise import DiskGuard, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
+from medalist.sandbox.gpu_binds import visible_env
 
 log = logging.getLogger("medalist.sandbox")
 WARNING = (
@@ -89,6 +90,7 @@ class ProcessSandbox:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEDALIST_MOUNT_")}
         for m in request.mounts:
             env[mount_env_name(m.target)] = str(Path(m.source).resolve())
+        env.update(visible_env(request.gpus))  # devices are not isolated here: CUDA is told which are the run's
         env.update(request.env)
         cwd = map_path(request.cwd, request.mounts)
         if cwd is None:

@@ -9,7 +9,11 @@ Each competition becomes a :class:`TaskSpec` whose ``prepare`` and ``grader`` ho
 below: they make the checkout importable, run MLE-bench's own ``prepare(raw, public, private)`` and
 ``grade(submission_df, answers) -> float``, and translate MLE-bench's ``InvalidSubmissionError`` into
 medalist's. Prepared data lives in medalist's cache with MLE-bench's layout (``<id>/raw``,
-``<id>/prepared/{public,private}``); raw data comes from the user or from Kaggle (see tasks/kaggle.py).
+``<id>/prepared/{public,private}``); raw data comes from the user or from Kaggle (see tasks/kaggle.py), or
+data prepared by MLE-bench is used in place (see tasks/cache.py).
+
+A competition that cannot be used as it is (a leaderboard left as a Git LFS pointer by ``git clone``, a
+malformed config) is returned as an :class:`UnavailableTask` with its reason and fix, beside the others.
 """
 
 from __future__ import annotations
@@ -28,15 +32,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from medalist.configfile import format_validation_error, read_yaml
 from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
-from medalist.tasks.spec import TaskSpec
+from medalist.fsutil import is_lfs_pointer
+from medalist.tasks.spec import TaskSpec, UnavailableTask
 
 SPLIT_PREFIX = "mlebench-"
 SCORE_DECIMALS = 5  # MLE-bench rounds every score to 5 decimals before ranking it
 _IMPORT_LOCK = threading.RLock()
+PREPARE_HOOK = "medalist.tasks.mlebench:prepare_competition"
 
 
 class MLEBenchDataset(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow")  # e.g. gold_submission
 
     answers: str
     sample_submission: str
@@ -75,27 +81,57 @@ def checkout_root(path: Path) -> Path:
     raise ConfigError(f"{path}: not an MLE-bench checkout (expected mlebench/competitions/<id>/config.yaml)")
 
 
+class Unavailable(ConfigError):
+    """A competition that is listed but cannot be used: what is wrong, and the fix."""
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(problem + (f"; {fix}" if fix else ""))
+        self.problem, self.fix = problem, fix
+
+
 def leaderboard_is_lower_better(path: Path) -> bool:
     """MLE-bench's rule: lower is better when the leaderboard's first score is below its last."""
+    if not path.is_file():
+        raise Unavailable("leaderboard.csv is missing (MLE-bench grades against it)", f"restore {path}")
+    if is_lfs_pointer(path):
+        raise Unavailable(
+            "leaderboard.csv is a Git LFS pointer (the checkout was cloned without git-lfs)",
+            f"run `git lfs install && git lfs pull` in {checkout_of(path)}",
+        )
     try:
         scores = pd.read_csv(path)["score"]
-    except (OSError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ConfigError(f"{path}: cannot read the leaderboard's 'score' column ({exc})") from None
+    except (OSError, KeyError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise Unavailable(f"{path}: cannot read the leaderboard's 'score' column ({type(exc).__name__}: {exc})") from None
     if len(scores) == 0:
-        raise ConfigError(f"{path}: leaderboard has no rows")
+        raise Unavailable(f"{path}: leaderboard has no rows")
     return bool(scores.iloc[0] < scores.iloc[-1])
 
 
-def _relative_to_prepared(value: str, competition_id: str, part: str, cfg: Path, field: str) -> str:
-    prefix = f"{competition_id}/prepared/{part}/"
-    if not value.startswith(prefix):
-        raise ConfigError(f"{cfg}: field '{field}': expected a path under {prefix}, got {value!r}")
-    return value[len(prefix):]
+def checkout_of(path: Path) -> Path:
+    """The checkout root holding a file of ``mlebench/competitions/<id>/``."""
+    for parent in Path(path).resolve().parents:
+        if (parent / "mlebench" / "competitions").is_dir():
+            return parent
+    return Path(path).parent
+
+
+def _under_prepared(value: str, competition_id: str, cfg: Path, field: str) -> tuple[str, str]:
+    """Split ``<id>/prepared/<public|private>/<rel>`` into (part, rel)."""
+    for part in ("public", "private"):
+        prefix = f"{competition_id}/prepared/{part}/"
+        if value.startswith(prefix) and len(value) > len(prefix):
+            return part, value[len(prefix):]
+    raise ConfigError(f"{cfg}: field '{field}': expected a path under {competition_id}/prepared/, got {value!r}")
 
 
 def competition_spec(config_path: Path, root: Path) -> TaskSpec:
-    """Turn one ``config.yaml`` into a TaskSpec whose hooks call the checkout's own prepare and grade."""
+    """Turn one ``config.yaml`` into a TaskSpec whose hooks call the checkout's own prepare and grade.
+
+    Raises :class:`Unavailable` (a ConfigError) for a competition that cannot be used as it is.
+    """
     raw = read_yaml(config_path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: expected a mapping of fields, got {type(raw).__name__}")
     try:
         cfg = MLEBenchConfig.model_validate(raw)
     except ValidationError as exc:
@@ -104,9 +140,13 @@ def competition_spec(config_path: Path, root: Path) -> TaskSpec:
     description = root / cfg.description
     if not description.is_file():
         raise ConfigError(f"{config_path}: field 'description': file {description} does not exist")
-    leaderboard = comp_dir / "leaderboard.csv"
-    if not leaderboard.is_file():
-        raise ConfigError(f"{comp_dir}: leaderboard.csv is missing (MLE-bench grades against it)")
+    if is_lfs_pointer(description):
+        raise Unavailable(f"{description.name} is a Git LFS pointer", f"run `git lfs pull` in {root}")
+    lower_is_better = leaderboard_is_lower_better(comp_dir / "leaderboard.csv")
+    answers_part, answers = _under_prepared(cfg.dataset.answers, cfg.id, config_path, "dataset.answers")
+    if answers_part != "private":
+        raise ConfigError(f"{config_path}: field 'dataset.answers': expected a path under {cfg.id}/prepared/private/")
+    sample_part, sample = _under_prepared(cfg.dataset.sample_submission, cfg.id, config_path, "dataset.sample_submission")
     tags = ["mlebench", cfg.competition_type] + ([] if cfg.awards_medals else ["no-medals"])
     fields: dict[str, Any] = {
         "id": cfg.id,
@@ -114,16 +154,16 @@ def competition_spec(config_path: Path, root: Path) -> TaskSpec:
         "description": os.path.relpath(description, comp_dir),
         "task_type": "other",
         "metric": cfg.grader.name,
-        "prepare": "medalist.tasks.mlebench:prepare_competition",
+        "prepare": PREPARE_HOOK,
         "prepare_args": {"checkout": str(root), "preparer": cfg.preparer, "competition_id": cfg.id},
         "grader": "medalist.tasks.mlebench:grade_competition",
         "grader_args": {"checkout": str(root), "grade_fn": cfg.grader.grade_fn},
-        "lower_is_better": leaderboard_is_lower_better(leaderboard),
+        "lower_is_better": lower_is_better,
         "leaderboard": "leaderboard.csv",
-        "answers": _relative_to_prepared(cfg.dataset.answers, cfg.id, "private", config_path, "dataset.answers"),
-        "sample_submission": _relative_to_prepared(
-            cfg.dataset.sample_submission, cfg.id, "public", config_path, "dataset.sample_submission"
-        ),
+        "answers": answers,
+        # A sample kept under private/ (its public copy is compressed) is the harness's, never the agent's.
+        "sample_submission": sample if sample_part == "public" else None,
+        "private_sample_submission": sample if sample_part == "private" else None,
         "kaggle_competition": cfg.id,
         "kaggle_checksums": "checksums.yaml" if (comp_dir / "checksums.yaml").is_file() else None,
         "tags": tags,
@@ -137,25 +177,43 @@ def competition_spec(config_path: Path, root: Path) -> TaskSpec:
     return spec
 
 
+def is_mlebench_task(spec: TaskSpec) -> bool:
+    """True for a task loaded from an MLE-bench checkout."""
+    return spec.prepare == PREPARE_HOOK
+
+
 def _read_ids(path: Path) -> list[str]:
     lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line]
 
 
-def load_checkout(path: Path) -> tuple[list[TaskSpec], dict[str, list[str]]]:
-    """Every competition of a checkout, and its splits named ``mlebench-<file stem>``.
+def _unavailable(config_path: Path, exc: MedalistError) -> UnavailableTask:
+    if isinstance(exc, Unavailable):
+        return UnavailableTask(id=config_path.parent.name, problem=exc.problem, fix=exc.fix)
+    return UnavailableTask(id=config_path.parent.name, problem=str(exc))
+
+
+def load_checkout(path: Path) -> tuple[list[TaskSpec], dict[str, list[str]], list[UnavailableTask]]:
+    """Every competition of a checkout, its splits named ``mlebench-<file stem>``, and the competitions
+    that cannot be used (each with a one-line reason; one broken competition never hides the others).
 
     Split files may name competitions missing from this checkout (a partial clone); those ids are skipped.
     """
     root = checkout_root(path)
-    specs = [competition_spec(cfg, root) for cfg in sorted((root / "mlebench" / "competitions").glob("*/config.yaml"))]
-    known = {s.id for s in specs}
+    specs: list[TaskSpec] = []
+    unavailable: list[UnavailableTask] = []
+    for cfg in sorted((root / "mlebench" / "competitions").glob("*/config.yaml")):
+        try:
+            specs.append(competition_spec(cfg, root))
+        except MedalistError as exc:
+            unavailable.append(_unavailable(cfg, exc))
+    known = {s.id for s in specs} | {u.id for u in unavailable}
     splits: dict[str, list[str]] = {}
     split_dir = root / "experiments" / "splits"
     if split_dir.is_dir():
         for sf in sorted(split_dir.glob("*.txt")):
             splits[SPLIT_PREFIX + sf.stem] = [i for i in _read_ids(sf) if i in known]
-    return specs, splits
+    return specs, splits, unavailable
 
 
 def _forget_other_checkouts(root: Path) -> None:

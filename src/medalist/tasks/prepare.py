@@ -1,4 +1,9 @@
-"""Prepare a task: run its ``prepare(raw, public, private)`` into the cache, checksummed and verified."""
+"""Prepare a task: run its ``prepare(raw, public, private)`` into the cache, checksummed and verified.
+
+Preparing hashes every file (``manifest.json``); afterwards each run and grading only checks a cheap
+fingerprint and the answers (tasks/verify.py). Prepared-only MLE-bench data is used in place, never
+re-prepared (tasks/cache.py).
+"""
 
 from __future__ import annotations
 
@@ -11,81 +16,20 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-from pydantic import BaseModel
 
 from medalist import __version__
 from medalist.errors import ConfigError, MedalistError
 from medalist.fsutil import atomic_write_json, tree_checksums
-from medalist.paths import data_dir
+from medalist.tasks.cache import PreparedTask, PrepareManifest, task_cache
 from medalist.tasks.spec import TaskSpec
+from medalist.tasks.verify import full_check, quick_check, record_external, record_fingerprint
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover (not POSIX: no lock)
     fcntl = None  # type: ignore[assignment]
-
-MANIFEST = "manifest.json"
-
-
-class PrepareManifest(BaseModel):
-    """What was prepared, by which version, and the checksum of every public and private file."""
-
-    task_id: str
-    data_version: str
-    medalist_version: str
-    prepared_at: str
-    seconds: float
-    public: dict[str, str]
-    private: dict[str, str]
-
-
-@dataclass(frozen=True)
-class PreparedTask:
-    """Locations of a prepared task's folders inside the cache."""
-
-    spec: TaskSpec
-    root: Path
-
-    @property
-    def raw(self) -> Path:
-        return self.root / "raw"
-
-    @property
-    def public(self) -> Path:
-        return self.root / "prepared" / "public"
-
-    @property
-    def private(self) -> Path:
-        return self.root / "prepared" / "private"
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / MANIFEST
-
-    @property
-    def answers_path(self) -> Path:
-        return self.private / self.spec.answers
-
-    @property
-    def sample_submission_path(self) -> Path | None:
-        """The public sample submission, or None for tasks without one."""
-        return None if self.spec.sample_submission is None else self.public / self.spec.sample_submission
-
-    def is_prepared(self) -> bool:
-        return self.manifest_path.is_file()
-
-    def manifest(self) -> PrepareManifest:
-        return PrepareManifest.model_validate_json(self.manifest_path.read_text())
-
-
-def task_cache(spec: TaskSpec, root: Path | None = None) -> PreparedTask:
-    """Where ``spec`` is (or will be) prepared."""
-    return PreparedTask(spec=spec, root=(root or data_dir()) / spec.id)
-
 
 def load_entry_point(spec: TaskSpec, entry: str | None = None, field: str = "prepare") -> Callable[..., object]:
     """Resolve ``file.py:function`` (relative to the task folder) or ``package.module:function``."""
@@ -133,6 +77,7 @@ def load_entry_point(spec: TaskSpec, entry: str | None = None, field: str = "pre
 
 def _check_outputs(spec: TaskSpec, public: Path, private: Path) -> None:
     expected = [private / spec.answers] + ([public / spec.sample_submission] if spec.sample_submission else [])
+    expected += [private / spec.private_sample_submission] if spec.private_sample_submission else []
     missing = [p for p in expected if not p.is_file()]
     if missing:
         raise MedalistError(f"task {spec.id!r}: prepare did not write {', '.join(map(str, missing))}")
@@ -145,6 +90,8 @@ def prepare_task(spec: TaskSpec, *, force: bool = False, cache_root: Path | None
     never leaves a half-built task behind. The description is copied into ``public/description.md``.
     """
     pt = task_cache(spec, cache_root)
+    if pt.external:
+        return _use_external(pt, force)
     if pt.is_prepared() and not force:
         return pt
     pt.root.mkdir(parents=True, exist_ok=True)
@@ -169,6 +116,22 @@ def _check_signature(spec: TaskSpec, fn: Callable[..., object]) -> None:
         ) from None
     except ValueError:  # no introspectable signature (e.g. a builtin); let the call decide
         pass
+
+
+def _use_external(pt: PreparedTask, force: bool) -> PreparedTask:
+    """Prepared-only data (an MLE-bench data dir): never re-prepared; recorded on first use."""
+    if force:
+        raise MedalistError(
+            f"task {pt.spec.id!r} uses the prepared-only data in {pt.root} (MEDALIST_MLEBENCH_DATA_DIR), which "
+            "medalist never re-prepares; re-run `mlebench prepare` there, or unset the variable to prepare from raw data"
+        )
+    if pt.is_prepared():
+        return pt
+    pt.state.mkdir(parents=True, exist_ok=True)
+    with _prepare_lock(pt.state):
+        if not pt.is_prepared():
+            record_external(pt)
+    return pt
 
 
 @contextmanager
@@ -217,39 +180,33 @@ def _prepare_locked(spec: TaskSpec, pt: PreparedTask, fn: Callable[..., object])
             private=tree_checksums(private),
         )
         pt.manifest_path.unlink(missing_ok=True)
+        pt.fingerprint_path.unlink(missing_ok=True)
         old = pt.root / "prepared"
         if old.exists():
             shutil.rmtree(old)
         staging.rename(old)
     atomic_write_json(pt.manifest_path, manifest)
+    record_fingerprint(pt)
     return pt
 
 
-def verify_task(pt: PreparedTask) -> list[str]:
-    """Compare files on disk with the manifest; return human-readable problems (empty = intact)."""
-    if not pt.is_prepared():
-        return [f"task {pt.spec.id!r} is not prepared"]
-    m = pt.manifest()
-    problems = []
-    for name, recorded, folder in (("public", m.public, pt.public), ("private", m.private, pt.private)):
-        actual = tree_checksums(folder) if folder.is_dir() else {}
-        for f in sorted(set(recorded) | set(actual)):
-            if f not in actual:
-                problems.append(f"{name}/{f} is missing")
-            elif f not in recorded:
-                problems.append(f"{name}/{f} is not in the manifest")
-            elif actual[f] != recorded[f]:
-                problems.append(f"{name}/{f} checksum mismatch")
-    return problems
+def verify_task(pt: PreparedTask, *, update: bool = False) -> list[str]:
+    """Full verification: hash every file (see :func:`medalist.tasks.verify.full_check`); [] = intact."""
+    return full_check(pt, update=update)
 
 
 def ensure_prepared(spec: TaskSpec, cache_root: Path | None = None) -> PreparedTask:
-    """Prepare if needed, and refuse to go on with a prepared task whose files changed."""
+    """Prepare if needed (or use prepared-only data in place), and refuse to go on with files that changed.
+
+    Checks the cheap fingerprint and the answers only (tasks/verify.py), so it costs milliseconds even for
+    hundreds of GB of public data; ``medalist verify`` hashes everything.
+    """
     pt = prepare_task(spec, cache_root=cache_root)
-    problems = verify_task(pt)
+    problems = quick_check(pt)
     if problems:
-        raise MedalistError(
-            f"task {spec.id!r}: prepared data failed verification ({'; '.join(problems[:3])}); "
-            f"run `medalist prepare {spec.id} --force`"
+        fix = (
+            f"if you re-ran `mlebench prepare` there, run `medalist verify {spec.id} --update`"
+            if pt.external else f"run `medalist prepare {spec.id} --force`"
         )
+        raise MedalistError(f"task {spec.id!r}: prepared data failed verification ({'; '.join(problems[:3])}); {fix}")
     return pt

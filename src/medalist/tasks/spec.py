@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from medalist.configfile import format_validation_error, read_yaml
 from medalist.errors import ConfigError
+from medalist.fsutil import is_lfs_pointer, lfs_pointer_message
 
 TaskType = Literal[
     "binary-classification",
@@ -28,7 +30,22 @@ class TaskLimits(BaseModel):
     time_limit_secs: int = Field(3600, gt=0)
     memory_gb: float = Field(4.0, gt=0)
     cpus: float = Field(2.0, gt=0)
+    gpus: int = Field(0, ge=0, description="Whole NVIDIA GPUs per run (medalist run --gpus overrides).")
     step_limit: int = Field(50, gt=0)
+    disk_gb: float = Field(20.0, gt=0, description="How much the run's workspace may grow.")
+    max_files: int = Field(100_000, gt=0, description="How many files the run's workspace may gain.")
+
+
+class GradingLimits(BaseModel):
+    """Bounds on grading one submission, so a hostile file cannot knock the grader over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_submission_mb: float | None = Field(
+        None, gt=0, description="Largest submission graded (None: 10x the answers' size, at least 1 MB)."
+    )
+    memory_gb: float = Field(4.0, gt=0, description="Memory of the process that grades one submission.")
+    timeout_secs: float = Field(300, gt=0, description="Time to grade one submission.")
 
 
 class TaskSpec(BaseModel):
@@ -56,6 +73,11 @@ class TaskSpec(BaseModel):
     leaderboard: str | None = "leaderboard.csv"
     answers: str = "answers.csv"
     sample_submission: str | None = "sample_submission.csv"
+    private_sample_submission: str | None = Field(
+        None,
+        description="A sample submission kept beside the answers (private/), for tasks whose public copy is "
+        "compressed or absent: the harness grades it as the no-skill floor; agents never see it.",
+    )
     kaggle_competition: str | None = Field(
         None, description="Kaggle competition whose files are downloaded into raw/ when raw/ is empty."
     )
@@ -63,6 +85,7 @@ class TaskSpec(BaseModel):
         None, description="YAML file (task folder relative) with the md5 of the Kaggle zip under key 'zip'."
     )
     limits: TaskLimits = Field(default_factory=TaskLimits)
+    grading_limits: GradingLimits = Field(default_factory=GradingLimits)
     tags: list[str] = Field(default_factory=list)
     rows: int | None = Field(None, ge=0, description="Approximate number of rows (train + test).")
     source: str | None = Field(None, description="Where the raw data comes from (package, dataset).")
@@ -136,6 +159,19 @@ class TaskSpec(BaseModel):
         return self.task_type
 
 
+@dataclass(frozen=True)
+class UnavailableTask:
+    """A task that is known (listed) but cannot be loaded; naming it gives ``message``."""
+
+    id: str
+    problem: str  # one line: what is wrong
+    fix: str = ""  # one line: how to fix it
+
+    @property
+    def message(self) -> str:
+        return f"task {self.id!r} is unavailable: {self.problem}" + (f"; {self.fix}" if self.fix else "")
+
+
 def load_task_spec(path: Path) -> TaskSpec:
     """Parse ``task.yaml`` (or a folder holding one); raise ConfigError naming file and field."""
     path = Path(path)
@@ -161,6 +197,9 @@ def load_task_spec(path: Path) -> TaskSpec:
             raise ConfigError(f"{path}: field 'metric': {exc.args[0]}") from None
     if not spec.description_path.is_file():
         raise ConfigError(f"{path}: field 'description': file {spec.description_path} does not exist")
+    board = spec.leaderboard_path
+    if board is not None and is_lfs_pointer(board):
+        raise ConfigError(f"{path}: field 'leaderboard': " + lfs_pointer_message(board))
     script = spec.prepare.rpartition(":")[0]
     if script.endswith(".py") and not (spec.directory / script).is_file():
         raise ConfigError(f"{path}: field 'prepare': file {spec.directory / script} does not exist")

@@ -1,5 +1,5 @@
-"""Adapters that run published agent packages (``aideml``, ``plexe``) through the agent contract and
-the model gateway. Each package lives in its own venv (their pinned dependencies clash with ours),
+"""Adapters that run published agent packages (``aideml``, ``plexe``, ``openhands``) through the agent
+contract and the model gateway. Each package lives in its own venv (their pinned dependencies clash with ours),
 bound read-only into the sandbox; a small wrapper (run with the harness python) starts it with its
 model settings pointed at the gateway and turns its output into ``/home/submission/submission.csv``.
 """
@@ -11,13 +11,14 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from medalist.agents.gateway_agent import GatewayAgent
+from medalist.agents.options import AgentOptions
 from medalist.errors import MedalistError
-from medalist.llm.launch import GatewayAgent, gateway_launch
 from medalist.sandbox.base import Mount
 
 if TYPE_CHECKING:
@@ -33,13 +34,16 @@ class AdapterPackage(BaseModel):
     package: str
     entry: str  # console script in the venv's bin
     venv_env: str
-    install: list[str]
+    install: list[str] = []
+    script: str | None = None  # a setup script that installs it instead of ``install``
 
-    def venv(self, config: dict[str, Any]) -> Path:
-        raw = config.get("venv") or os.environ.get(self.venv_env) or REPO / f".venv-{self.id}"
+    def venv(self, setting: str | None) -> Path:
+        raw = setting or os.environ.get(self.venv_env) or REPO / f".venv-{self.id}"
         return Path(raw).expanduser().resolve()
 
     def install_hint(self, venv: Path) -> str:
+        if self.script:
+            return f"{self.venv_env}={venv} bash {REPO / self.script}"
         return f"/usr/bin/python3 -m venv {venv} && " + " && ".join(c.replace("{venv}", str(venv)) for c in self.install)
 
 
@@ -63,6 +67,12 @@ PLEXE = AdapterPackage(
              "{venv}/bin/pip install " + " ".join(PLEXE_DEPS)],
 )
 
+OPENHANDS = AdapterPackage(
+    # Current OpenHands needs Python >= 3.12: the script builds the venv on Debian 13's CPython 3.13.
+    id="openhands", package="openhands-sdk==1.58.2", entry="python", venv_env="MEDALIST_OPENHANDS_VENV",
+    script="scripts/setup_openhands.sh",
+)
+
 
 def java_conf_mounts(run_dir: Path) -> list[Mount]:
     """Debian's JDK links its configuration (conf/security/java.security, ...) to /etc/java-N-openjdk, which
@@ -81,35 +91,62 @@ def java_conf_mounts(run_dir: Path) -> list[Mount]:
     return [Mount(source=copy, target=str(conf))]
 
 
+class AidemlOptions(AgentOptions):
+    venv: str | None = Field(None, description="aideml's venv (default: MEDALIST_AIDEML_VENV or .venv-aideml).")
+    num_drafts: int | None = Field(None, ge=1, description="agent.search.num_drafts (aideml's default: 5).")
+    debug_prob: float | None = Field(None, ge=0, le=1, description="agent.search.debug_prob (aideml's default: 0.5).")
+    exec_timeout: int = Field(600, gt=0, description="exec.timeout in seconds (aideml's default: 3600; capped at a third of the time limit).")
+
+
+class PlexeOptions(AgentOptions):
+    venv: str | None = Field(None, description="plexe's venv (default: MEDALIST_PLEXE_VENV or .venv-plexe).")
+    spark_cores: int = Field(2, ge=1, description="Cores of plexe's local Spark session.")
+    spark_memory: str = Field("1g", description="Spark driver memory.")
+    model_types: list[str] = Field(default_factory=lambda: ["xgboost", "lightgbm"], description="Model types plexe may train.")
+
+
+class OpenHandsOptions(AgentOptions):
+    venv: str | None = Field(None, description="OpenHands' venv (default: MEDALIST_OPENHANDS_VENV or .venv-openhands).")
+    native_tool_calling: bool = Field(True, description="Use the model's native tool calls (else OpenHands' prompt-based calls).")
+    terminal: Literal["subprocess", "tmux"] = Field("subprocess", description="OpenHands' terminal backend.")
+    llm_timeout: int | None = Field(None, gt=0, description="Seconds one model call may take (OpenHands' default when unset).")
+
+
 class _AdapterAgent(GatewayAgent):
     pkg: AdapterPackage
+    # External agents' own steps are not reported: the step budget (model calls) applies only to those
+    # that declare ``steps_from_limits``.
+    steps_from_limits = False
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(config)
-        self.venv = self.pkg.venv(self.config)
+        self.venv = self.pkg.venv(getattr(self.options, "venv", None))
 
-    def preflight(self) -> None:
-        super().preflight()
+    def check_installed(self) -> None:
         if not (self.venv / "bin" / self.pkg.entry).is_file():
             raise MedalistError(f"{self.pkg.package} is not installed in {self.venv} "
                                 f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
 
+    def preflight(self) -> list[str]:
+        self.check_installed()
+        return super().preflight()
+
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         raise NotImplementedError
 
-    def extra_mounts(self, ctx: AgentContext) -> list[Mount]:
+    def argv(self, ctx: AgentContext) -> list[str]:
+        return self.wrapper_argv(ctx)
+
+    def adapter_mounts(self, ctx: AgentContext) -> list[Mount]:
         return []
 
-    def extra_env(self, ctx: AgentContext) -> dict[str, str]:
-        return {}
+    def extra_mounts(self, ctx: AgentContext) -> list[Mount]:
+        return [Mount(source=self.venv, target=str(self.venv)), *self.adapter_mounts(ctx)]
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        self.preflight()
-        # Steps of an external agent are not reported: the step budget counts model calls only if asked.
-        with gateway_launch(ctx, self.llm, self.wrapper_argv(ctx), env=self.extra_env(ctx),
-                            steps_from_limits=False) as launch:
-            launch.mounts.extend([Mount(source=self.venv, target=str(self.venv)), *self.extra_mounts(ctx)])
+        self.check_installed()
+        with super().launch(ctx) as launch:
             yield launch
 
 
@@ -117,12 +154,14 @@ class AidemlAgent(_AdapterAgent):
     id = "aideml"
     description = "The published aideml package (AIDE), run through the contract and the model gateway."
     pkg = AIDEML
+    options_model = AidemlOptions
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         args = [ctx.python, "-m", "medalist.agents.adapters.aideml_run", f"--aide={self.venv / 'bin' / 'aide'}"]
         for key in ("num_drafts", "debug_prob", "exec_timeout"):
-            if self.config.get(key) is not None:
-                args.append(f"--{key.replace('_', '-')}={self.config[key]}")
+            value = getattr(self.options, key)
+            if value is not None:
+                args.append(f"--{key.replace('_', '-')}={value}")
         return args
 
 
@@ -132,6 +171,7 @@ class PlexeAgent(_AdapterAgent):
     id = "plexe"
     description = "The published plexe package, run through the contract and the model gateway."
     pkg = PLEXE
+    options_model = PlexeOptions
     CONFIG_TARGET = "/opt/medalist-plexe/config.yaml"
 
     def config_yaml(self) -> dict[str, Any]:
@@ -143,12 +183,14 @@ class PlexeAgent(_AdapterAgent):
         cfg["routing_config"] = {"default": {"api_base": "${OPENAI_BASE_URL}",
                                              "headers": {"Authorization": "Bearer ${OPENAI_API_KEY}"}}}
         # Spark within the sandbox's means; only the model types installed (tensorflow, torch are not).
-        cfg["spark_local_cores"] = int(self.config.get("spark_cores") or 2)
-        cfg["spark_driver_memory"] = str(self.config.get("spark_memory") or "1g")
-        cfg["allowed_model_types"] = list(self.config.get("model_types") or ["xgboost", "lightgbm"])
+        opts = self.options
+        assert isinstance(opts, PlexeOptions)
+        cfg["spark_local_cores"] = opts.spark_cores
+        cfg["spark_driver_memory"] = opts.spark_memory
+        cfg["allowed_model_types"] = list(opts.model_types)
         return cfg
 
-    def extra_mounts(self, ctx: AgentContext) -> list[Mount]:
+    def adapter_mounts(self, ctx: AgentContext) -> list[Mount]:
         path = Path(ctx.run_dir) / "plexe_config" / "config.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(self.config_yaml(), sort_keys=False), encoding="utf-8")
@@ -161,3 +203,31 @@ class PlexeAgent(_AdapterAgent):
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         return [ctx.python, "-m", "medalist.agents.adapters.plexe_run", f"--plexe={self.venv / 'bin' / 'plexe'}"]
+
+
+class OpenHandsAgent(_AdapterAgent):
+    """OpenHands' CodeActAgent (openhands-sdk) with a local workspace: its commands and file edits run in
+    the sandbox itself, no Docker. See ``openhands_driver`` for how limits and the trajectory are kept."""
+
+    id = "openhands"
+    description = "OpenHands' CodeActAgent (openhands-sdk), run in the sandbox through the model gateway."
+    pkg = OPENHANDS
+    options_model = OpenHandsOptions
+    steps_from_limits = True  # STEP_LIMIT is its max iterations; the gateway's step budget counts model calls
+    calls_per_step = 2  # one action call, plus room for the context condenser's summaries
+
+    def preflight(self) -> list[str]:
+        self.check_installed()
+        if not any(self.venv.glob("lib/python3.*/site-packages/openhands/sdk")):
+            raise MedalistError(f"openhands-sdk is not installed in {self.venv} "
+                                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
+        return super().preflight()
+
+    def wrapper_argv(self, ctx: AgentContext) -> list[str]:
+        opts = self.options
+        assert isinstance(opts, OpenHandsOptions)
+        args = [ctx.python, "-m", "medalist.agents.adapters.openhands_run", f"--python={self.venv / 'bin' / 'python'}",
+                f"--native-tool-calling={'true' if opts.native_tool_calling else 'false'}", f"--terminal={opts.terminal}"]
+        if opts.llm_timeout is not None:
+            args.append(f"--llm-timeout={opts.llm_timeout}")
+        return args

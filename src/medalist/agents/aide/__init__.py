@@ -6,11 +6,16 @@ through the harness gateway; the host side here starts that gateway for the run.
 
 from __future__ import annotations
 
-from medalist.llm.launch import GatewayAgent
+from medalist.agents.aide.options import AideOptions
+from medalist.agents.gateway_agent import CodingAgent
 
 
-class AideAgent(GatewayAgent):
+class AideAgent(CodingAgent):
     id = "aide"
     description = "LLM tree search over scripts: draft, debug, improve; best node's code and submission kept."
     module = "medalist.agents.aide.main"
-    options = ("num_drafts", "debug_prob", "max_debug_depth", "exec_timeout", "max_output_tokens", "temperature")
+    calls_per_step = 3  # code, review, and a review retried without JSON mode
+    options_model = AideOptions
+
+
+__all__ = ["AideAgent", "AideOptions"]

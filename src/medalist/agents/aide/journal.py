@@ -28,6 +28,10 @@ class Node(BaseModel):
     has_submission: bool = False
     submission_valid: bool | None = None
     submission_check: str = ""
+    submission_source: str = Field("", description="Where the script wrote its submission (contract path or its folder).")
+    printed_metric: float | None = Field(None, description="The last VALIDATION_METRIC line of the full output.")
+    findings: list[str] = Field(default_factory=list, description="What the harness found wrong (facts, not the review).")
+    retries: int = Field(0, description="Re-asks of the code model for a reply without code.")
     is_bug: bool = True
     metric: float | None = None
     lower_is_better: bool | None = None
@@ -53,6 +57,8 @@ class Journal(BaseModel):
     settings: dict[str, object] = Field(default_factory=dict)
     started_at: str = ""
     ended_at: str | None = None
+    elapsed_secs: float = Field(0.0, description="Agent time used so far, over every attempt of the run.")
+    attempts: int = Field(1, description="Attempts that worked on this journal (2+: resumed with --resume).")
     stop_reason: str | None = None
     best_node_id: int | None = None
     nodes: list[Node] = Field(default_factory=list)
@@ -72,9 +78,10 @@ class Journal(BaseModel):
         return [n for n in self.nodes if n.good]
 
     def buggy_leaves(self, max_debug_depth: int) -> list[Node]:
-        """Buggy nodes with no children that may still be debugged."""
+        """Buggy nodes with code and no children whose line of fixes may go deeper."""
+        parents = {n.parent_id for n in self.nodes}
         return [n for n in self.nodes
-                if n.is_bug and not self.children(n.id) and n.debug_depth < max_debug_depth and n.code]
+                if n.is_bug and n.id not in parents and n.debug_depth < max_debug_depth and n.code]
 
     def best(self) -> Node | None:
         good = self.good_nodes

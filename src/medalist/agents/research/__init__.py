@@ -6,11 +6,16 @@ model gateway; writes ``/home/logs/trace.json`` and ``/home/logs/snapshots/step_
 
 from __future__ import annotations
 
-from medalist.llm.launch import GatewayAgent
+from medalist.agents.gateway_agent import CodingAgent
+from medalist.agents.research.options import ResearchOptions
 
 
-class ResearchAgent(GatewayAgent):
+class ResearchAgent(CodingAgent):
     id = "research"
     description = "Tool-using research agent (MLAgentBench-style actions), trace and per-step snapshots."
     module = "medalist.agents.research.main"
-    options = ("exec_timeout", "max_output_tokens", "temperature", "history_steps")
+    calls_per_step = 2  # the action, and a model call the action may make (edit, understand)
+    options_model = ResearchOptions
+
+
+__all__ = ["ResearchAgent", "ResearchOptions"]

@@ -22,6 +22,21 @@ MAX_READ_CHARS = 6000
 MAX_INSPECT_LINES = 100
 
 
+def chunk_lines(text: str, size: int) -> list[tuple[int, int, str]]:
+    """``text`` in pieces of about ``size`` characters along line breaks: (first line, last line, text)."""
+    pieces: list[tuple[int, int, str]] = []
+    lines = text.splitlines(keepends=True)
+    start, buf = 1, ""
+    for i, line in enumerate(lines, 1):
+        if buf and len(buf) + len(line) > size:
+            pieces.append((start, i - 1, buf))
+            start, buf = i, ""
+        buf += line if len(line) <= size else line[:size] + "...(line cut)\n"
+    if buf or not pieces:
+        pieces.append((start, max(start, len(lines)), buf))
+    return pieces
+
+
 class ActionError(Exception):
     """The action could not be done; the message becomes the observation."""
 
@@ -44,11 +59,11 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("Edit Script (AI)", "Have an AI assistant edit a script (or write a new one) by instruction.",
                {"script_name": "path", "edit_instruction": "what to change", "save_name": "path to save to"}),
     ActionSpec("Undo Edit Script", "Undo the last edit of a script.", {"script_name": "path"}),
-    ActionSpec("Understand File", "Have an AI assistant read a file and answer what to look for.",
+    ActionSpec("Understand File", "Have an AI assistant read a whole file (in pieces) and answer what to look for.",
                {"file_name": "path", "things_to_look_for": "what to find"}),
     ActionSpec("Reflection", "Have an AI assistant reflect on the research so far.",
                {"things_to_reflect_on": "question"}),
-    ActionSpec("Final Answer", "Finish: the submission is written; summarise the result.",
+    ActionSpec("Final Answer", "Finish (once only): a valid submission is written; summarise the result.",
                {"final_answer": "summary"}),
 ]
 ACTION_NAMES = [a.name for a in ACTIONS]
@@ -64,6 +79,11 @@ class Workspace:
     exec_timeout: Callable[[], float]
     history: Callable[[], str] = lambda: ""
     backups: dict[str, list[str]] = field(default_factory=dict)
+    python: str | None = None  # interpreter of Execute Script (the solution environment's)
+    output_chars: int = 5000
+    chunk_chars: int = 10000
+    max_chunks: int = 8
+    temperature: float | None = None  # of the helper calls (edit, understand, reflect)
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -151,9 +171,9 @@ class Workspace:
             raise ActionError(f"{script_name}: no such file")
         logs = self.root / ".runs"
         logs.mkdir(exist_ok=True)
-        result = run_script(path, self.root, self.exec_timeout(), log_path=logs / f"{path.stem}.out")
-        status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
-        return f"The script ran ({status}, {result.seconds:.1f}s). Output:\n{excerpt(result.output, 4000)}"
+        result = run_script(path, self.root, self.exec_timeout(), log_path=logs / f"{path.stem}.out", python=self.python)
+        status = "it timed out" if result.timed_out else f"exit code {result.exit_code}"
+        return f"The script ran ({status}). Output:\n{excerpt(result.output, self.output_chars)}"
 
     def _edit_script(self, script_name: str, edit_instruction: str, save_name: str | None = None) -> str:
         src = self.resolve(script_name, write=not Path(str(script_name)).exists())
@@ -165,7 +185,7 @@ class Workspace:
             if old else
             f"Write a Python script as instructed; return it in one ```python block.\n\n# Instruction\n{edit_instruction}"
         )
-        reply = self.model.chat([{"role": "user", "content": prompt}], role="code")
+        reply = self.model.chat([{"role": "user", "content": prompt}], role="code", temperature=self.temperature)
         new = extract_code(reply.content)
         if new is None:
             raise ActionError("the edit assistant returned no code; try a clearer instruction")
@@ -188,19 +208,37 @@ class Workspace:
         path.write_text(previous, encoding="utf-8")
         return f"restored the previous version of {self.show(path)}:\n{excerpt(previous, 2000)}"
 
+    def _ask(self, prompt: str) -> str:
+        return self.model.chat([{"role": "user", "content": prompt}], role="feedback", temperature=self.temperature).content
+
     def _understand_file(self, file_name: str, things_to_look_for: str) -> str:
-        text = self._read_file(file_name)
-        prompt = (f"Read this file and answer concisely: {things_to_look_for}\n"
-                  f"Say what you cannot find in it.\n\n# {file_name}\n```\n{text}\n```")
-        return self.model.chat([{"role": "user", "content": prompt}], role="feedback").content
+        """MLAgentBench-style: ask about each piece of the file, then merge the answers."""
+        path = self.resolve(file_name)
+        if not path.is_file():
+            raise ActionError(f"{file_name}: no such file")
+        pieces = chunk_lines(path.read_text(encoding="utf-8", errors="replace"), self.chunk_chars)
+        read = pieces[:self.max_chunks]
+        answers = []
+        for i, (start, end, text) in enumerate(read, 1):
+            where = f"lines {start}-{end}" + (f", piece {i} of {len(read)}" if len(read) > 1 else "")
+            answers.append(self._ask(
+                f"Read this part of {file_name} ({where}) and answer concisely: {things_to_look_for}\n"
+                "Cite line numbers; say what this part does not contain. Report only what is in it.\n\n"
+                f"```\n{text}\n```"))
+        cut = (f"\n(Only the first {len(read)} of {len(pieces)} pieces were read; the file goes on after line "
+               f"{read[-1][1]}.)" if len(pieces) > len(read) else "")
+        if len(answers) == 1:
+            return answers[0] + cut
+        joined = "\n\n".join(f"Piece {i} (lines {a}-{b}):\n{ans}"
+                              for i, ((a, b, _), ans) in enumerate(zip(read, answers), 1))
+        return self._ask(
+            f"These are answers about consecutive pieces of {file_name} to: {things_to_look_for}\n\n{joined}\n\n"
+            "Merge them into one coherent answer for the whole file (keep line numbers; no guesses).") + cut
 
     def _reflection(self, things_to_reflect_on: str) -> str:
         prompt = (f"Here is the research log so far:\n{self.history()}\n\n"
                   f"Reflect on: {things_to_reflect_on}\nAnswer in a few sentences.")
-        return self.model.chat([{"role": "user", "content": prompt}], role="feedback").content
-
-    def _final_answer(self, final_answer: str = "") -> str:
-        return str(final_answer)
+        return self._ask(prompt)
 
     def _backup(self, path: Path) -> None:
         stack = self.backups.setdefault(str(path), [])

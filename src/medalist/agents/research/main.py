@@ -1,50 +1,49 @@
 """Entry point of the research agent inside the sandbox: ``python -m medalist.agents.research.main``.
 
 Works in ``/home/code`` (the data linked in as ``data/``), writes ``/home/logs/trace.json`` and
-``/home/logs/snapshots/step_N``; the scripts it runs write ``/home/submission/submission.csv``.
+``/home/logs/snapshots/step_N``; the scripts it runs (with ``MEDALIST_SOLUTION_PYTHON``) write
+``/home/submission/submission.csv``. A trace already in ``/home/logs`` (an interrupted attempt) is
+continued. Exits 1 when the model could not be reached.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import sys
 
-from medalist.agents.research.loop import ResearchLoop, ResearchPaths, ResearchSettings
-from medalist.llm.client import ChatError, GatewayClient
-from medalist.llm.toolkit import contract_path, publish_margin, task_info
+from medalist.agents.entry import MODEL_FAILURES, STARTED, AgentRun, parse_entry_args
+from medalist.agents.facts import data_preview, environment
+from medalist.agents.research.loop import ResearchContext, ResearchLoop, ResearchPaths, ResearchSettings
+from medalist.agents.research.options import ResearchOptions
+from medalist.agents.research.trace import Trace
+from medalist.llm.toolkit import contract_path, validate_submission
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    env = os.environ
-    p = argparse.ArgumentParser(description="research agent (runs inside the sandbox)")
-    p.add_argument("--steps", type=int, default=int(env.get("STEP_LIMIT") or 30))
-    p.add_argument("--exec-timeout", type=float, default=600.0)
-    p.add_argument("--time-limit", type=float, default=float(env.get("TIME_LIMIT_SECS") or 0) or None)
-    p.add_argument("--max-output-tokens", type=int, default=None)
-    p.add_argument("--temperature", type=float, default=None)
-    p.add_argument("--history-steps", type=int, default=3)
-    args = p.parse_args(argv)
-    try:
-        client = GatewayClient()
-    except ChatError as exc:
-        print(f"research: {exc}", file=sys.stderr)
+    args = parse_entry_args("research", argv, default_steps=30)
+    options = ResearchOptions.model_validate_json(args.options_json)
+    run = AgentRun.start("research", args)
+    if run.client is None:
         return 2
-    margin = publish_margin(args.time_limit)
-    settings = ResearchSettings(max_steps=args.steps, exec_timeout=args.exec_timeout, time_limit=args.time_limit,
-                                time_margin=margin, max_output_tokens=args.max_output_tokens,
-                                temperature=args.temperature, history_steps=args.history_steps)
-    instructions = contract_path("instructions")
-    task = instructions.read_text(encoding="utf-8") if instructions.is_file() else "(no instructions found)"
+    settings = ResearchSettings(max_steps=args.steps, time_limit=args.time_limit, time_margin=run.margin,
+                                max_output_tokens=args.max_output_tokens, options=options)
     paths = ResearchPaths(work=contract_path("code"), data=contract_path("data"), logs=contract_path("logs"),
                           submission=contract_path("submission"))
-    info = task_info()
-    trace = ResearchLoop(client, task, paths, settings, task_id=str(info.get("id") or env.get("COMPETITION_ID") or "")).run()
-    client.report_stop(trace.stop_reason or "done", f"{len(trace.steps)} steps")
-    print(f"research: {len(trace.steps)} steps, stop: {trace.stop_reason}")
-    return 0
+    targets = run.info.get("target_columns") or []
+    context = ResearchContext(
+        preview=data_preview(paths.data, targets, options.preview_chars) if options.data_preview else "",
+        environment=environment(run.python))
+    loop = ResearchLoop(run.client, run.instructions, paths, settings, task_id=run.task_id, context=context,
+                        python=run.python, validate=validate_submission,
+                        trace=run.load_previous(paths.logs / "trace.json", Trace), started=STARTED)
+    if run.note:
+        loop.trace.settings["solution_env_note"] = run.note
+    trace = loop.run()
+    failed = trace.stop_reason in MODEL_FAILURES
+    last_error = next((t.error for t in reversed(trace.steps) if t.error), None) if failed else None
+    return run.finish(trace.stop_reason or "done", f"{len(trace.steps)} steps"
+                      + (f"; last error: {last_error}" if last_error else ""), failed=failed)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,11 @@ class TraceStep(BaseModel):
     plan: str = ""
     thought: str = ""
     action: str | None = None
-    action_input: dict[str, Any] = Field(default_factory=dict)
+    action_input: dict[str, Any] | None = Field(None, description="None when no action could be parsed.")
     observation: str = ""
     error: str | None = Field(None, description="Parse or action error (the observation explains it).")
+    retries: int = Field(0, description="Re-asks after replies that did not follow the response format.")
+    parse_errors: list[str] = Field(default_factory=list, description="Why each re-asked reply was refused.")
     changed_files: list[str] = Field(default_factory=list)
     snapshot: str | None = Field(None, description="Folder (under logs) with copies of the changed files.")
 
@@ -30,6 +32,9 @@ class Trace(BaseModel):
     task_id: str = ""
     started_at: str = ""
     ended_at: str | None = None
+    elapsed_secs: float = Field(0.0, description="Agent time used so far, over every attempt of the run.")
+    attempts: int = Field(1, description="Attempts that worked on this trace (2+: resumed with --resume).")
+    settings: dict[str, Any] = Field(default_factory=dict)
     stop_reason: str | None = None
     final_answer: str | None = None
     actions: list[str] = Field(default_factory=list)

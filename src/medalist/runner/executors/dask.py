@@ -13,9 +13,12 @@ Contract with the workers:
   every worker sees at the same path. :meth:`DaskExecutor.map_runs` checks this on every worker before
   submitting anything, and each task re-checks it on its own worker (a worker that joined later).
 - Per-run resource requests: ``CPU`` (the run's ``cpus``, default 1), ``MEMORY`` (``memory_gb`` x 1e9
-  bytes) and ``GPU`` (``--gpus``) are requested through Dask worker resources, for each resource name
-  some worker declares (``dask worker ... --resources "CPU=8,MEMORY=32e9,GPU=1"``). GPU requests need
-  workers that declare ``GPU``.
+  bytes) and ``GPU`` (the run's ``gpus``) are requested through Dask worker resources, for each resource
+  name some worker declares (``dask worker ... --resources "CPU=8,MEMORY=32e9,GPU=1"``). GPU requests need
+  workers that declare ``GPU``, and each such worker must have that many NVIDIA GPUs (checked before
+  submitting); which GPUs a run gets is decided on its worker by the host-wide allocator
+  (``medalist.sandbox.gpu_alloc``), from the GPUs in the worker's ``CUDA_VISIBLE_DEVICES`` (all when unset).
+  A private LocalCluster declares the host's GPUs on each of its workers.
 - A worker lost mid-run: the scheduler reschedules its runs on other workers; when the scheduler gives
   up on a run (``KilledWorker`` after ``distributed.scheduler.allowed-failures``) the executor resubmits
   it up to ``max_resubmits`` times. ``retries=`` covers exceptions raised by the task itself (e.g. a
@@ -110,18 +113,28 @@ def probe_worker(group_dir: str, probe_name: str, token: str, sandbox: str) -> s
     return None
 
 
+def worker_gpus() -> int | str:
+    """Run on GPU workers before submitting: how many NVIDIA GPUs this worker may hand out, or why none."""
+    from medalist.sandbox.gpu import host_gpus
+
+    try:
+        return len(host_gpus())
+    except MedalistError as exc:
+        return str(exc)
+
+
 # ---- client side -----------------------------------------------------------------------------
 
 
-def run_resources(spec: RunSpec, declared: set[str], gpus: float = 0) -> dict[str, float]:
+def run_resources(spec: RunSpec, declared: set[str]) -> dict[str, float]:
     """The Dask resources one run requests, for the resource names the cluster's workers declare."""
     req: dict[str, float] = {}
     if "CPU" in declared:
         req["CPU"] = float(spec.limits.cpus or 1)
     if "MEMORY" in declared and spec.limits.memory_gb:
         req["MEMORY"] = spec.limits.memory_gb * GB
-    if gpus:
-        req["GPU"] = float(gpus)
+    if spec.limits.gpus:
+        req["GPU"] = float(spec.limits.gpus)
     return req
 
 
@@ -143,9 +156,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def connect(
-    scheduler: str | None, workers: int, connect_timeout: float
+    scheduler: str | None, workers: int, connect_timeout: float, resources: dict[str, float] | None = None
 ) -> tuple[Client, LocalCluster | None]:
-    """A client to ``scheduler``, or to a new LocalCluster of ``workers`` processes on 127.0.0.1."""
+    """A client to ``scheduler``, or to a new LocalCluster of ``workers`` processes on 127.0.0.1 (each
+    declaring ``resources``)."""
     if scheduler is None:
         # The scheduler's HTTP server (health routes; the dashboard itself is off) moves to a free port
         # on 127.0.0.1 when 8787 is taken: not worth a warning on every `medalist run`.
@@ -153,7 +167,7 @@ def connect(
         try:
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR,
+                dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR, resources=resources or None,
             )
         except Exception as exc:
             raise MedalistError(f"cannot start a local Dask cluster: {_first_line(exc)}") from None
@@ -178,7 +192,6 @@ class DaskExecutor:
         workers: int = 1,
         *,
         scheduler: str | None = None,
-        gpus: float = 0,
         connect_timeout: float = 5.0,
         worker_wait_secs: float = 60.0,
         retries: int = 1,
@@ -186,7 +199,7 @@ class DaskExecutor:
     ) -> None:
         self.workers = max(1, int(workers))
         self.scheduler = scheduler
-        self.gpus = float(gpus or 0)
+        self.local_resources: dict[str, float] = {}  # what a private LocalCluster's workers declare
         self.retries = retries
         self.max_resubmits = max_resubmits
         self.worker_wait_secs = worker_wait_secs
@@ -202,7 +215,7 @@ class DaskExecutor:
     def client(self) -> Client:
         """The Dask client (starting the private LocalCluster on first use when no scheduler was given)."""
         if self._client is None:
-            self._client, self._cluster = connect(None, self.workers, self.connect_timeout)
+            self._client, self._cluster = connect(None, self.workers, self.connect_timeout, self.local_resources)
         return self._client
 
     @property
@@ -212,9 +225,10 @@ class DaskExecutor:
     def _worker_info(self) -> dict[str, dict[str, Any]]:
         return dict(self.client.scheduler_info(n_workers=-1).get("workers", {}))
 
-    def check_workers(self, group_dir: Path, sandbox: str) -> dict[str, dict[str, Any]]:
+    def check_workers(self, group_dir: Path, sandbox: str, gpus: int = 0) -> dict[str, dict[str, Any]]:
         """Wait for at least one worker, then check every worker sees and can write ``group_dir`` and can
-        use the sandbox backend; raise one clear MedalistError otherwise. Returns the workers' info."""
+        use the sandbox backend, and (when runs need ``gpus``) that every worker declaring ``GPU=k`` has k
+        NVIDIA GPUs; raise one clear MedalistError otherwise. Returns the workers' info."""
         try:
             self.client.wait_for_workers(1, timeout=self.worker_wait_secs)
         except Exception:
@@ -237,23 +251,35 @@ class DaskExecutor:
                 problems.append(f"Dask worker {addr}: {_first_line(answer)}{hint}")
             elif answer is not None:
                 problems.append(f"Dask worker {addr} {answer}")
+        info = self._worker_info()
+        if gpus and not problems:
+            declared = {a: float((w.get("resources") or {}).get("GPU", 0)) for a, w in info.items()}
+            gpu_workers = [a for a, k in declared.items() if k > 0]
+            counts = self.client.run(worker_gpus, workers=gpu_workers, on_error="return") if gpu_workers else {}
+            for addr, have in sorted(counts.items()):
+                if isinstance(have, BaseException) or isinstance(have, str):
+                    problems.append(f"Dask worker {addr} declares GPU={declared[addr]:g} but: {have}")
+                elif have < declared[addr]:
+                    problems.append(f"Dask worker {addr} declares GPU={declared[addr]:g} but has {have} usable "
+                                    "NVIDIA GPU(s) (its CUDA_VISIBLE_DEVICES, or the host's)")
         if problems:
             more = f" (and {len(problems) - 1} more worker(s))" if len(problems) > 1 else ""
             raise MedalistError(problems[0] + more)
-        return self._worker_info()
+        return info
 
     def plan_resources(self, specs: Sequence[RunSpec], info: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
         """Each run's resource request; raise when some run fits on no worker of the cluster."""
         offered = [{k: float(v) for k, v in (w.get("resources") or {}).items()} for w in info.values()]
         declared = {name for res in offered for name in res}
-        if self.gpus and "GPU" not in declared:
+        gpus = max((s.limits.gpus for s in specs), default=0)
+        if gpus and "GPU" not in declared:
             raise MedalistError(
-                f"--gpus {self.gpus:g} needs Dask workers started with --resources \"GPU=N\"; "
+                f"--gpus {gpus} needs Dask workers started with --resources \"GPU=N\"; "
                 f"no worker of {self.address} declares GPU"
             )
         plan: dict[str, dict[str, float]] = {}
         for spec in specs:
-            req = run_resources(spec, declared, self.gpus)
+            req = run_resources(spec, declared)
             if req and not any(all(res.get(k, 0.0) >= v for k, v in req.items()) for res in offered):
                 best = max(offered, key=lambda r: sum(r.values())) if offered else {}
                 raise MedalistError(
@@ -273,7 +299,12 @@ class DaskExecutor:
     def map_runs(self, specs: Sequence[RunSpec], on_done: OnDone, on_tick: OnTick | None = None) -> None:
         if not specs:
             return
-        info = self.check_workers(Path(specs[0].group_dir), specs[0].sandbox)
+        gpus = max(s.limits.gpus for s in specs)
+        if gpus and self._client is None:  # a private LocalCluster: its workers share this host's GPUs
+            from medalist.sandbox.gpu import require_gpus
+
+            self.local_resources["GPU"] = float(len(require_gpus(gpus)))
+        info = self.check_workers(Path(specs[0].group_dir), specs[0].sandbox, gpus)
         plan = self.plan_resources(specs, info)
         by_id = {s.run_id: s for s in specs}
         submits = {s.run_id: 0 for s in specs}
