@@ -57,7 +57,7 @@ def test_build_is_byte_identical_and_writes_provenance(tmp_path: Path) -> None:
     constant = next(m["score"] for m in prov["members"] if m["family"] == "constant")
     assert lb["score"].iloc[0] < 0.5 * constant  # multi-class log loss: lower is better
     boot = json.loads((outputs[0] / BOOTSTRAP_FILE).read_text())
-    assert boot["resamples"] == 60 and len(boot["gold"]) == 60 and boot["test_rows"] == 54
+    assert boot["resamples"] == 60 and len(boot["gold"]) == 60 and boot["test_rows"] == 53
     assert 0 <= prov["best_medal_confidence"] <= 1
     assert _digest(committed) == before
 

@@ -59,6 +59,10 @@ DEFAULT_POPULATION = 160
 MIN_POPULATION = 10
 NAIVE_SHARE = 0.10
 EXPERT_SHARE = 0.45
+MIN_SINGLE_SHARE = 0.10
+"""At least this share of the population are the crowd's single models, however large the zoo."""
+CROWD_CANDIDATES = 3
+"""Crowd configurations drawn per crowd slot; one that duplicates an entry already kept is skipped."""
 DUPLICATE_SLACK = 6
 """Blends planned per expert slot; blends whose predictions (nearly) duplicate an earlier entry are skipped."""
 MIN_DIFFERENCE = 0.005
@@ -98,6 +102,7 @@ class LeaderboardBuild:
     recipes: list[dict[str, Any]]
     seed: int
     population: int
+    requested: int
     composition: dict[str, int]
     seconds: float
     data_checksums: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -123,6 +128,7 @@ class LeaderboardBuild:
             "python": platform.python_version(),
             "library_versions": versions,
             "population_size": self.population,
+            "population_requested": self.requested,
             "composition": self.composition,
             "leaderboard_rows": len(self.frame),
             "seed": self.seed,
@@ -183,15 +189,41 @@ def leaderboard_frame(results: list[MemberResult], is_lower_better: bool) -> pd.
 
 
 def composition(population: int, strong: int) -> dict[str, int]:
-    """How many members each tier gets: the zoo's single-recipe entries, then experts, naive and single."""
+    """Members per tier: experts and naive entries by share, then the zoo's single-recipe entries (at most
+    what leaves ``MIN_SINGLE_SHARE`` for the crowd's single models), then single models for the rest."""
     expert = max(1, int(round(EXPERT_SHARE * population)))
     naive = max(3, int(round(NAIVE_SHARE * population)))
-    single = population - strong - expert - naive
-    if single < 2:
-        raise MedalistError(
-            f"a population of {population} is too small for this task's {strong} strong recipe entries; use more members"
-        )
-    return {"naive": naive, "single": single, "strong": strong, "expert": expert}
+    room = population - expert - naive - max(2, int(round(MIN_SINGLE_SHARE * population)))
+    if room < 1:
+        raise MedalistError(f"a population of {population} leaves no room for recipe entries; use more members")
+    strong = min(strong, room)
+    return {"naive": naive, "single": population - strong - expert - naive, "strong": strong, "expert": expert}
+
+
+class Board:
+    """The entries kept so far, as comparable test predictions with their out-of-fold scores; a new entry
+    must be a distinct solution (see :func:`distinct`), and an expert blend must also be ``spacing`` away
+    from every kept entry's out-of-fold score. Looks at predictions and training folds, never at answers."""
+
+    def __init__(self, classes: np.ndarray, spacing: float) -> None:
+        self.classes = classes
+        self.spacing = spacing
+        self.kept: list[tuple[float | None, np.ndarray]] = []
+
+    def comparable(self, task: TaskData, sub: pd.DataFrame) -> np.ndarray:
+        values = sub[list(task.problem.submission_columns)].to_numpy()
+        return _comparable(values[:, 0] if values.shape[1] == 1 else values, self.classes)
+
+    def admits(self, values: np.ndarray, oof: float | None = None) -> bool:
+        for other_oof, other in self.kept:
+            if oof is not None and other_oof is not None and abs(other_oof - oof) < self.spacing:
+                return False
+            if not distinct(values, other):
+                return False
+        return True
+
+    def keep(self, values: np.ndarray, oof: float | None = None) -> None:
+        self.kept.append((oof, values))
 
 
 def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
@@ -201,6 +233,7 @@ def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
     for r in recipes:
         t0 = time.perf_counter()
         preds = cache.get(r) if cache else None
+        hit = preds is not None
         error = None
         if preds is None:
             try:
@@ -212,6 +245,8 @@ def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
         if preds is not None and task.is_classification:
             preds = as_proba(preds, task)
         rec = {**r.to_dict(), "seconds": round(preds.seconds if preds else time.perf_counter() - t0, 3), "error": error}
+        if hit:
+            rec["from_cache"] = True  # predictions (and their fit seconds) of an earlier build of the same recipe
         if preds is not None:
             fitted[r.name] = preds
             rec["oof_score"] = oof_score(task, decide(task, preds, "default").apply(task, preds.oof))
@@ -266,72 +301,28 @@ def build_leaderboard(
     if not oof:
         raise MedalistError(f"task {spec.id!r}: every recipe failed; first error: {recipe_records[0]['error']}")
     blends = plan_blends(task, oof, DUPLICATE_SLACK * comp["expert"], seed)
-    results: list[MemberResult] = []
-    y_true: np.ndarray | None = None
-    kept: list[tuple[float, np.ndarray]] = []  # (out-of-fold score, comparable test predictions) per entry
     spacing = MIN_OOF_SPACING * abs(max(oof.values(), key=lambda v: v if task.metric.higher_is_better else -v)
                                     - constant_oof_score(task))
     if task.metric.prediction == "label":
         spacing = max(spacing, 1.0 / task.n_train)
-    for blend in blends:
-        if blend.tier == "expert" and sum(r.tier == "expert" for r in results) >= comp["expert"]:
-            break
-        t0 = time.perf_counter()
-        family = fitted_family(blend, recipes)
-        try:
-            sub, secs, detail = _blend_member(task, pt, blend, fitted)
-        except (ValueError, MedalistError) as exc:
-            results.append(MemberResult(blend.name, blend.tier, family, None, time.perf_counter() - t0,
-                                        error=f"{type(exc).__name__}: {exc}"[:300]))
-            continue
-        # Selection looks at out-of-fold scores and test predictions only, never at the answers.
-        values = sub[list(task.problem.submission_columns)].to_numpy()
-        comparable = _comparable(values[:, 0] if values.shape[1] == 1 else values, task.classes)
-        spaced = blend.tier == "expert"  # blends pile up near the top; each recipe is its own solution
-        near = [o for o, other in kept
-                if (spaced and abs(o - detail["oof_score"]) < spacing) or not distinct(comparable, other)]
-        if near:
-            continue  # (nearly) the same solution as an entry already on the board
-        kept.append((detail["oof_score"], comparable))
-        try:
-            score, y_true, aligned = score_aligned(pt, sub, answers)
-        except InvalidSubmissionError as exc:
-            results.append(MemberResult(blend.name, blend.tier, family, None, secs, detail,
-                                        error=f"{type(exc).__name__}: {exc}"[:300]))
-            continue
-        results.append(MemberResult(blend.name, blend.tier, family, score, secs, detail, values=aligned))
+    board = Board(task.classes, spacing)
+    results: list[MemberResult] = []
+    y_true = _zoo_entries(task, pt, answers, blends, recipes, fitted, comp, board, results)
     comp["strong"] = sum(r.tier == "strong" for r in results)
     comp["expert"] = sum(r.tier == "expert" for r in results)
     say(f"  {len(results)} recipe entries and blends kept ({comp['strong']} strong, {comp['expert']} expert) "
         f"at {time.perf_counter() - start:.0f}s")
     comp["single"] = population - comp["strong"] - comp["expert"] - comp["naive"]
-    data = task.public
-    problem = task.problem
-    y_num = data.y_train.to_numpy() if not problem.is_classification else None
-    crowd = crowd_population(
-        problem, task.types, naive=comp["naive"], single=comp["single"], seed=seed,
-        log_target=bool(y_num is not None and np.nanmin(np.asarray(y_num, dtype=float)) >= 0),
-        imbalanced=bool(problem.kind == "classification" and np.bincount(task.y).min() / task.n_train < IMBALANCED_SHARE),
-    )
-    normalised = normalise_frame(data.X_train, task.types), normalise_frame(data.X_test, task.types)
-    for tier, cfg in crowd:
-        t0 = time.perf_counter()
-        try:
-            sub = fit_predict(cfg, data, spec, problem=problem, types=task.types, normalised=normalised)
-            score, y_true, values = score_aligned(pt, sub, answers)
-            results.append(MemberResult(cfg.name, tier, cfg.family, score, time.perf_counter() - t0, cfg.to_dict(),
-                                        values=values))
-        except (ValueError, InvalidSubmissionError, MedalistError) as exc:
-            results.append(MemberResult(cfg.name, tier, cfg.family, None, time.perf_counter() - t0, cfg.to_dict(),
-                                        error=f"{type(exc).__name__}: {exc}"[:300]))
-    say(f"  crowd of {len(crowd)} fitted at {time.perf_counter() - start:.0f}s")
+    y_crowd = _crowd_entries(task, pt, answers, comp, seed, board, results)
+    y_true = y_true if y_true is not None else y_crowd
+    say(f"  crowd of {comp['naive'] + comp['single']} fitted at {time.perf_counter() - start:.0f}s")
     frame = leaderboard_frame(results, task.metric.is_lower_better)
     if frame.empty:
         raise MedalistError(f"task {spec.id!r}: every reference solution failed; first error: {results[0].error}")
     m = pt.manifest()
     build = LeaderboardBuild(
-        task_id=spec.id, frame=frame, results=results, recipes=recipe_records, seed=seed, population=population,
-        composition=comp, seconds=time.perf_counter() - start, data_checksums={"public": m.public, "private": m.private},
+        task_id=spec.id, frame=frame, results=results, recipes=recipe_records, seed=seed, population=len(results),
+        requested=population, composition=comp, seconds=time.perf_counter() - start, data_checksums={"public": m.public, "private": m.private},
     )
     if y_true is not None:
         build.bootstrap = bootstrap_thresholds(pt, build, y_true, resamples)
@@ -341,6 +332,80 @@ def build_leaderboard(
         build.best_medal_confidence = medal_confidence(spec, y_true, best.values, 3, build.bootstrap)
     build.seconds = time.perf_counter() - start
     return build
+
+
+def _failed(name: str, tier: str, family: str, seconds: float, exc: Exception, detail: dict[str, Any] | None = None) -> MemberResult:
+    return MemberResult(name, tier, family, None, seconds, detail or {}, error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _zoo_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, blends: list[Blend], recipes: list[Recipe],
+                 fitted: dict[str, Preds], comp: dict[str, int], board: Board, results: list[MemberResult]) -> np.ndarray | None:
+    """Score the planned single-recipe entries (best out-of-fold first) and expert blends up to their quotas,
+    skipping any that is not a distinct solution; returns the aligned test truth (None if none scored)."""
+    y_true = None
+    count = {"strong": 0, "expert": 0}
+    for blend in blends:
+        if count[blend.tier] >= comp[blend.tier]:
+            continue
+        t0 = time.perf_counter()
+        family = fitted_family(blend, recipes)
+        try:
+            sub, secs, detail = _blend_member(task, pt, blend, fitted)
+        except (ValueError, MedalistError) as exc:
+            results.append(_failed(blend.name, blend.tier, family, time.perf_counter() - t0, exc))
+            continue
+        comparable = board.comparable(task, sub)
+        oof = detail["oof_score"] if blend.tier == "expert" else None  # blends pile up near the top
+        if not board.admits(comparable, oof):
+            continue  # (nearly) the same solution as an entry already on the board
+        board.keep(comparable, detail["oof_score"])
+        count[blend.tier] += 1
+        try:
+            score, y_true, aligned = score_aligned(pt, sub, answers)
+        except InvalidSubmissionError as exc:
+            results.append(_failed(blend.name, blend.tier, family, secs, exc, detail))
+            continue
+        results.append(MemberResult(blend.name, blend.tier, family, score, secs, detail, values=aligned))
+    return y_true
+
+
+def _crowd_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, comp: dict[str, int], seed: int,
+                   board: Board, results: list[MemberResult]) -> np.ndarray | None:
+    """Fit the crowd's naive and single models until each tier's quota holds distinct solutions."""
+    data, problem, spec = task.public, task.problem, pt.spec
+    y_num = data.y_train.to_numpy() if not problem.is_classification else None
+    candidates = crowd_population(
+        problem, task.types, naive=CROWD_CANDIDATES * comp["naive"], single=CROWD_CANDIDATES * comp["single"],
+        seed=seed, log_target=bool(y_num is not None and np.nanmin(np.asarray(y_num, dtype=float)) >= 0),
+        imbalanced=bool(problem.kind == "classification" and np.bincount(task.y).min() / task.n_train < IMBALANCED_SHARE),
+    )
+    normalised = normalise_frame(data.X_train, task.types), normalise_frame(data.X_test, task.types)
+    y_true = None
+    count = {"naive": 0, "single": 0}
+    for tier, cfg in candidates:
+        if count[tier] >= comp[tier]:
+            continue
+        t0 = time.perf_counter()
+        try:
+            sub = fit_predict(cfg, data, spec, problem=problem, types=task.types, normalised=normalised)
+        except (ValueError, MedalistError) as exc:
+            results.append(_failed(cfg.name, tier, cfg.family, time.perf_counter() - t0, exc, cfg.to_dict()))
+            count[tier] += 1
+            continue
+        comparable = board.comparable(task, sub)
+        if not board.admits(comparable):
+            continue  # e.g. a seed that a deterministic model ignores: the same solution twice
+        board.keep(comparable)
+        count[tier] += 1
+        try:
+            score, y_true, values = score_aligned(pt, sub, answers)
+        except InvalidSubmissionError as exc:
+            results.append(_failed(cfg.name, tier, cfg.family, time.perf_counter() - t0, exc, cfg.to_dict()))
+            continue
+        results.append(MemberResult(cfg.name, tier, cfg.family, score, time.perf_counter() - t0, cfg.to_dict(),
+                                    values=values))
+    comp.update(count)  # fewer than asked when the draws ran out of distinct solutions
+    return y_true
 
 
 def constant_oof_score(task: TaskData) -> float:
