@@ -29,16 +29,22 @@ def test_build_is_byte_identical_and_writes_provenance(tmp_path: Path) -> None:
     before = _digest(committed)
     runner = CliRunner()
     outputs = []
-    for run in ("one", "two"):
+    # a fresh build, a build that fills a cache, and one that reuses it: the same bytes
+    for run, cache in (("one", []), ("two", ["--cache-dir", str(tmp_path / "cache")]),
+                       ("three", ["--cache-dir", str(tmp_path / "cache")])):
         out = tmp_path / run
         result = runner.invoke(
             app, ["leaderboard", "build", TASK, "--population", str(POPULATION), "--seed", "3", "--resamples", "60",
-                  "--output-dir", str(out)]
+                  "--output-dir", str(out), *cache]
         )
         assert result.exit_code == 0, result.output
         outputs.append(out / TASK)
-    assert (outputs[0] / "leaderboard.csv").read_bytes() == (outputs[1] / "leaderboard.csv").read_bytes()
-    assert (outputs[0] / BOOTSTRAP_FILE).read_bytes() == (outputs[1] / BOOTSTRAP_FILE).read_bytes()
+    for other in outputs[1:]:
+        assert (outputs[0] / "leaderboard.csv").read_bytes() == (other / "leaderboard.csv").read_bytes()
+        assert (outputs[0] / BOOTSTRAP_FILE).read_bytes() == (other / BOOTSTRAP_FILE).read_bytes()
+    warm = json.loads((outputs[2] / "leaderboard_provenance.json").read_text())
+    assert all(r.get("from_cache") for r in warm["recipes"])
+    assert all(m.get("from_cache") for m in warm["members"] if m["tier"] in ("naive", "single"))
     lb = pd.read_csv(outputs[0] / "leaderboard.csv")
     assert list(lb.columns[:3]) == ["rank", "name", "score"]
     assert len(lb) == POPULATION and lb["rank"].is_monotonic_increasing

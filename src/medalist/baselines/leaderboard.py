@@ -313,7 +313,7 @@ def build_leaderboard(
     say(f"  {len(results)} recipe entries and blends kept ({comp['strong']} strong, {comp['expert']} expert) "
         f"at {time.perf_counter() - start:.0f}s")
     comp["single"] = population - comp["strong"] - comp["expert"] - comp["naive"]
-    y_crowd = _crowd_entries(task, pt, answers, comp, seed, board, results)
+    y_crowd = _crowd_entries(task, pt, answers, comp, seed, board, results, cache)
     y_true = y_true if y_true is not None else y_crowd
     say(f"  crowd of {comp['naive'] + comp['single']} fitted at {time.perf_counter() - start:.0f}s")
     frame = leaderboard_frame(results, task.metric.is_lower_better)
@@ -370,7 +370,7 @@ def _zoo_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, blends
 
 
 def _crowd_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, comp: dict[str, int], seed: int,
-                   board: Board, results: list[MemberResult]) -> np.ndarray | None:
+                   board: Board, results: list[MemberResult], cache: RecipeCache | None = None) -> np.ndarray | None:
     """Fit the crowd's naive and single models until each tier's quota holds distinct solutions."""
     data, problem, spec = task.public, task.problem, pt.spec
     y_num = data.y_train.to_numpy() if not problem.is_classification else None
@@ -386,12 +386,20 @@ def _crowd_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, comp
         if count[tier] >= comp[tier]:
             continue
         t0 = time.perf_counter()
-        try:
-            sub = fit_predict(cfg, data, spec, problem=problem, types=task.types, normalised=normalised)
-        except (ValueError, MedalistError) as exc:
-            results.append(_failed(cfg.name, tier, cfg.family, time.perf_counter() - t0, exc, cfg.to_dict()))
-            count[tier] += 1
-            continue
+        hit = cache.get_member(cfg.to_dict(), spec.id_column) if cache else None
+        if hit is not None:
+            sub, secs = hit
+        else:
+            try:
+                sub = fit_predict(cfg, data, spec, problem=problem, types=task.types, normalised=normalised)
+            except (ValueError, MedalistError) as exc:
+                results.append(_failed(cfg.name, tier, cfg.family, time.perf_counter() - t0, exc, cfg.to_dict()))
+                count[tier] += 1
+                continue
+            secs = time.perf_counter() - t0
+            sub = _round_trip(pt, sub)  # as the cache (and the grader) read it back: cached builds stay identical
+            if cache:
+                cache.put_member(cfg.to_dict(), sub, secs, CSV_FLOAT_FORMAT)
         comparable = board.comparable(task, sub)
         if not board.admits(comparable):
             continue  # e.g. a seed that a deterministic model ignores: the same solution twice
@@ -400,10 +408,10 @@ def _crowd_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, comp
         try:
             score, y_true, values = score_aligned(pt, sub, answers)
         except InvalidSubmissionError as exc:
-            results.append(_failed(cfg.name, tier, cfg.family, time.perf_counter() - t0, exc, cfg.to_dict()))
+            results.append(_failed(cfg.name, tier, cfg.family, secs, exc, cfg.to_dict()))
             continue
-        results.append(MemberResult(cfg.name, tier, cfg.family, score, time.perf_counter() - t0, cfg.to_dict(),
-                                    values=values))
+        detail = {**cfg.to_dict(), **({"from_cache": True} if hit is not None else {})}
+        results.append(MemberResult(cfg.name, tier, cfg.family, score, secs, detail, values=values))
     comp.update(count)  # fewer than asked when the draws ran out of distinct solutions
     return y_true
 

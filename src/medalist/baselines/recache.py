@@ -1,18 +1,22 @@
-"""An optional on-disk cache of fitted recipes, for iterating on blends without refitting the zoo.
+"""An optional on-disk cache of fitted recipes and crowd members, for iterating on blends and on the
+population's composition without refitting the zoo or the crowd.
 
-Keyed by the recipe (name and parameters) and the SHA-256 of the task's public train and test
-files, so a change in preparation or in a recipe's parameters misses the cache. A change in a recipe
-family's code does not: clear the cache after editing recipe code. Final builds run without it.
+Keyed by the recipe (name and parameters) or the crowd member's configuration, and the SHA-256 of
+the task's public train and test files, so a change in preparation or in parameters misses the
+cache. A change in a recipe family's code does not: clear the cache after editing recipe code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from medalist.baselines.recipes import Preds, Recipe
 from medalist.fsutil import atomic_write_bytes
@@ -47,9 +51,24 @@ class RecipeCache:
         with np.load(path) as z:
             return Preds(oof=z["oof"], test=z["test"], kind=str(z["kind"]), seconds=float(z["seconds"]))  # type: ignore[arg-type]
 
-    def put(self, recipe: Recipe, preds: Preds) -> None:
-        import io
+    def _member_path(self, config: dict[str, Any]) -> Path:
+        key = json.dumps([self.data_key, "crowd", config], sort_keys=True, default=str)
+        return self.folder / "crowd" / (hashlib.sha256(key.encode()).hexdigest()[:24] + ".csv")
 
+    def get_member(self, config: dict[str, Any], id_column: str) -> tuple[pd.DataFrame, float] | None:
+        """A crowd member's cached submission and fit seconds (the seconds are the CSV's first line)."""
+        path = self._member_path(config)
+        if not path.is_file():
+            return None
+        text = path.read_text(encoding="utf-8")
+        head, body = text.split("\n", 1)
+        return pd.read_csv(io.StringIO(body), dtype={id_column: str}, low_memory=False), float(head)
+
+    def put_member(self, config: dict[str, Any], submission: pd.DataFrame, seconds: float, float_format: str) -> None:
+        body = submission.to_csv(index=False, lineterminator="\n", float_format=float_format)
+        atomic_write_bytes(self._member_path(config), f"{seconds!r}\n{body}".encode())
+
+    def put(self, recipe: Recipe, preds: Preds) -> None:
         buf = io.BytesIO()
         np.savez(buf, oof=preds.oof, test=preds.test, kind=np.array(preds.kind), seconds=np.array(preds.seconds))
         atomic_write_bytes(self._path(recipe), buf.getvalue())
