@@ -156,3 +156,29 @@ def test_constant_guess_is_the_no_skill_end_of_the_oof_span() -> None:
     assert constant_oof_score(_task("f1", X, y)) == 0.0  # the majority class is 0: no positive predicted
     reg = _task("rmse", X, np.linspace(0, 1, len(y)), "regression")
     assert constant_oof_score(reg) == pytest.approx(np.std(np.linspace(0, 1, len(y))), rel=1e-6)
+
+
+def test_board_admits_distinct_solutions_and_spaces_blends_out_of_fold() -> None:
+    from medalist.baselines.leaderboard import Board
+
+    board = Board(np.array([0, 1, 2]), spacing=0.01)
+    labels = np.repeat([0.0, 1.0, 2.0], 400)
+    board.keep(labels, 0.90)
+    assert not board.admits(labels.copy())  # a crowd model that ignores its seed: the same solution
+    other = labels.copy()
+    other[:30] = 2.0
+    assert board.admits(other)  # a distinct crowd entry (no out-of-fold score to space)
+    assert not board.admits(other, 0.905)  # a blend within the spacing of a kept entry's out-of-fold score
+    assert board.admits(other, 0.92)
+
+
+def test_composition_leaves_the_crowd_a_share_of_any_population() -> None:
+    from medalist.baselines.leaderboard import MIN_SINGLE_SHARE, composition
+    from medalist.errors import MedalistError
+
+    big_zoo = composition(160, strong=120)
+    assert sum(big_zoo.values()) == 160 and big_zoo["single"] >= MIN_SINGLE_SHARE * 160
+    small_zoo = composition(160, strong=10)
+    assert small_zoo["strong"] == 10 and sum(small_zoo.values()) == 160
+    with pytest.raises(MedalistError, match="no room"):
+        composition(5, strong=10)

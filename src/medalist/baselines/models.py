@@ -74,14 +74,15 @@ class ModelConfig:
     @property
     def name(self) -> str:
         """A readable unique-ish label, e.g. ``lightgbm(lr=0.05,n_estimators=300)|all|f=1|s=3``."""
-        ps = ",".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()))
+        ps = ",".join(f"{k}={short_value(v)}" for k, v in sorted(self.params.items()))
         return f"{self.family}({ps})|{self.features}|f={self.train_fraction:g}|s={self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self), default=str))
 
 
-def _short(v: Any) -> str:
+def short_value(v: Any) -> str:
+    """A parameter value as it appears in a member's name (floats in %g, sequences joined by '-')."""
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, (list, tuple)):

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from medalist.baselines.features import FeatureTypes
+from medalist.baselines.models import short_value
 from medalist.baselines.recipes.task import TaskData
 from medalist.errors import MedalistError
 
@@ -58,20 +59,12 @@ class Recipe:
     def name(self) -> str:
         if self.label:
             return self.label
-        ps = ",".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()))
+        ps = ",".join(f"{k}={short_value(v)}" for k, v in sorted(self.params.items()))
         return f"{self.family}({ps})@{self.view}#{self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "family": self.family, "params": json.loads(json.dumps(self.params, default=str)),
                 "view": self.view, "seed": self.seed}
-
-
-def _short(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, (list, tuple)):
-        return "-".join(map(str, v))
-    return str(v)
 
 
 FitFn = Callable[[Recipe, View, TaskData], Preds]
