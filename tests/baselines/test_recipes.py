@@ -163,13 +163,14 @@ def test_board_admits_distinct_solutions_and_spaces_blends_out_of_fold() -> None
 
     board = Board(np.array([0, 1, 2]), spacing=0.01)
     labels = np.repeat([0.0, 1.0, 2.0], 400)
-    board.keep(labels, 0.90)
+    board.keep(labels, 0.90)  # a blend
     assert not board.admits(labels.copy())  # a crowd model that ignores its seed: the same solution
     other = labels.copy()
     other[:30] = 2.0
-    assert board.admits(other)  # a distinct crowd entry (no out-of-fold score to space)
-    assert not board.admits(other, 0.905)  # a blend within the spacing of a kept entry's out-of-fold score
+    assert board.admits(other)  # a distinct crowd or single-recipe entry (no out-of-fold spacing)
+    assert not board.admits(other, 0.905)  # a blend within the spacing of a kept blend's out-of-fold score
     assert board.admits(other, 0.92)
+    board.keep(other)  # a single recipe at any out-of-fold score leaves room for blends near it
 
 
 def test_composition_leaves_the_crowd_a_share_of_any_population() -> None:

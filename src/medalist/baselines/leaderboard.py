@@ -68,7 +68,7 @@ DUPLICATE_SLACK = 6
 MIN_DIFFERENCE = 0.005
 MIN_LABEL_ROWS = 3
 MIN_OOF_SPACING = 0.0015
-"""Expert blends whose out-of-fold score lies within this share of the constant-to-best span of an
+"""Expert blends whose out-of-fold score lies within this share of the constant-to-best span of a blend
 entry already kept are near-copies of it (the audit counts entries within that share of the gold line)."""
 BOOTSTRAP_RESAMPLES = 200
 BOOTSTRAP_SEED = 14
@@ -201,29 +201,30 @@ def composition(population: int, strong: int) -> dict[str, int]:
 
 
 class Board:
-    """The entries kept so far, as comparable test predictions with their out-of-fold scores; a new entry
-    must be a distinct solution (see :func:`distinct`), and an expert blend must also be ``spacing`` away
-    from every kept entry's out-of-fold score. Looks at predictions and training folds, never at answers."""
+    """The entries kept so far, as comparable test predictions, and the out-of-fold scores of the blends
+    kept. A new entry must be a distinct solution (see :func:`distinct`); an expert blend must also be
+    ``spacing`` away from every kept blend's out-of-fold score (blends of one zoo would otherwise pile up
+    at one score). Looks at predictions and training folds, never at answers."""
 
     def __init__(self, classes: np.ndarray, spacing: float) -> None:
         self.classes = classes
         self.spacing = spacing
-        self.kept: list[tuple[float | None, np.ndarray]] = []
+        self.kept: list[np.ndarray] = []
+        self.blend_oofs: list[float] = []
 
     def comparable(self, task: TaskData, sub: pd.DataFrame) -> np.ndarray:
         values = sub[list(task.problem.submission_columns)].to_numpy()
         return _comparable(values[:, 0] if values.shape[1] == 1 else values, self.classes)
 
-    def admits(self, values: np.ndarray, oof: float | None = None) -> bool:
-        for other_oof, other in self.kept:
-            if oof is not None and other_oof is not None and abs(other_oof - oof) < self.spacing:
-                return False
-            if not distinct(values, other):
-                return False
-        return True
+    def admits(self, values: np.ndarray, blend_oof: float | None = None) -> bool:
+        if blend_oof is not None and any(abs(o - blend_oof) < self.spacing for o in self.blend_oofs):
+            return False
+        return all(distinct(values, other) for other in self.kept)
 
-    def keep(self, values: np.ndarray, oof: float | None = None) -> None:
-        self.kept.append((oof, values))
+    def keep(self, values: np.ndarray, blend_oof: float | None = None) -> None:
+        self.kept.append(values)
+        if blend_oof is not None:
+            self.blend_oofs.append(blend_oof)
 
 
 def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
@@ -358,7 +359,7 @@ def _zoo_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, blends
         oof = detail["oof_score"] if blend.tier == "expert" else None  # blends pile up near the top
         if not board.admits(comparable, oof):
             continue  # (nearly) the same solution as an entry already on the board
-        board.keep(comparable, detail["oof_score"])
+        board.keep(comparable, oof)
         count[blend.tier] += 1
         try:
             score, y_true, aligned = score_aligned(pt, sub, answers)
