@@ -65,7 +65,7 @@ def test_model_config_validates_and_names() -> None:
     assert cfg.name == "lightgbm(learning_rate=0.5,n_estimators=10)|subset:0.5|f=0.25|s=4"
     assert cfg.to_dict()["params"] == {"n_estimators": 10, "learning_rate": 0.5}
     with pytest.raises(MedalistError, match="unknown model family"):
-        ModelConfig("svm")
+        ModelConfig("gaussian_process")
     with pytest.raises(MedalistError, match="train_fraction"):
         ModelConfig("linear", train_fraction=0)
     with pytest.raises(MedalistError, match="features must be"):
@@ -89,3 +89,18 @@ def test_multiclass_boosting_rounds_are_capped() -> None:
     s = scale_boosting(p, "lightgbm", 26)
     assert s["n_estimators"] * 26 <= BOOSTING_TREE_BUDGET and s["learning_rate"] > 0.04
     assert scale_boosting({"max_iter": 50}, "hist_gb", 10) == {"max_iter": 50}
+
+
+def test_single_members_are_what_practitioners_try_for_the_data() -> None:
+    tab = crowd_population(CLS, TAB, naive=10, single=90, seed=0, rows=3000)
+    single = [m for t, m in tab if t == "single"]
+    assert {"svm", "mlp"} <= {m.family for m in single}
+    # no underfit boosting in the single tier: enough rounds at the drawn rate
+    for m in single:
+        if m.family == "lightgbm":
+            assert m.params["n_estimators"] * m.params["learning_rate"] >= 6
+    big = [m for t, m in crowd_population(CLS, TAB, naive=10, single=90, seed=0, rows=80_000) if t == "single"]
+    assert "svm" not in {m.family for m in big}  # kernel SVMs scale quadratically with rows
+    pixels = [m.family for t, m in crowd_population(CLS, TAB, naive=10, single=90, seed=0, pixels=True, rows=2000)
+              if t == "single"]
+    assert pixels.count("svm") + pixels.count("knn") + pixels.count("mlp") > len(pixels) / 2

@@ -379,6 +379,7 @@ def _crowd_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, comp
         problem, task.types, naive=CROWD_CANDIDATES * comp["naive"], single=CROWD_CANDIDATES * comp["single"],
         seed=seed, log_target=bool(y_num is not None and np.nanmin(np.asarray(y_num, dtype=float)) >= 0),
         imbalanced=bool(problem.kind == "classification" and np.bincount(task.y).min() / task.n_train < IMBALANCED_SHARE),
+        pixels="image" in spec.tags, rows=task.n_train,
     )
     normalised = normalise_frame(data.X_train, task.types), normalise_frame(data.X_test, task.types)
     y_true = None
