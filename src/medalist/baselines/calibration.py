@@ -87,13 +87,18 @@ def target_problems(rows: Sequence[Calibration]) -> list[str]:
 
 def _cell(p: Placement | None) -> str:
     if p is None or p.score is None:
-        return "-"
+        return "- | - | -"
     conf = f" ({p.medal_confidence:.2f})" if p.medal_confidence is not None else ""
     return f"{p.score:.4g} | {p.rank} | {p.medal}{conf}"
 
 
-def calibration_markdown(rows: Sequence[Calibration]) -> str:
-    """The calibration table (one row per task) with a totals line for automl."""
+def calibration_markdown(rows: Sequence[Calibration], stale: Sequence[tuple[str, str]] = ()) -> str:
+    """The calibration table (one row per task) with a totals line for automl.
+
+    ``stale`` lists (task id, reason) of tasks whose leaderboard predates the prepared data or the
+    reference population: they get a row saying so and count in no total (a placement on another test
+    set's leaderboard means nothing).
+    """
     lines = [
         "| task | metric | N | sample: score | rank | medal | automl: score | rank | medal (confidence) "
         "| best entry: score | rank | medal (confidence) |",
@@ -102,6 +107,8 @@ def calibration_markdown(rows: Sequence[Calibration]) -> str:
     for c in rows:
         lines.append(f"| {c.task_id} | {c.metric} | {c.leaderboard_rows} | {_cell(c.sample)} | {_cell(c.automl)} "
                      f"| {_cell(c.best)} |")
+    for task_id, reason in stale:
+        lines.append(f"| {task_id} | - | - | not calibrated: {reason} |" + " - |" * 8)
     graded = [c.automl for c in rows if c.automl is not None]
     if graded:
         medals = sum(a.medal != "none" for a in graded)
@@ -111,5 +118,6 @@ def calibration_markdown(rows: Sequence[Calibration]) -> str:
                      f"gold on {golds} ({golds / len(graded):.0%}); "
                      f"sample submission medals: {sum(c.sample.medal != 'none' for c in rows)}, "
                      f"above median: {sum(c.sample.above_median for c in rows)}; "
-                     f"best entry gold: {sum(c.best.medal == 'gold' for c in rows)} of {len(rows)}.")
+                     f"best entry gold: {sum(c.best.medal == 'gold' for c in rows)} of {len(rows)}"
+                     f"{f'; {len(stale)} task(s) not calibrated (leaderboard not rebuilt)' if stale else ''}.")
     return "\n".join(lines) + "\n"

@@ -91,14 +91,21 @@ def calibrate_cmd(
 
     from medalist.baselines.calibration import calibrate, calibration_markdown, target_problems
     from medalist.fsutil import atomic_write_json, atomic_write_text
+    from medalist.grading.audit import leaderboard_is_stale
     from medalist.runner.layout import run_dir_name
     from medalist.tasks import ensure_prepared
 
     reg = registry(tasks_dir)
-    rows = []
+    rows, stale = [], []
     for spec in reg.resolve(list(tasks or ["all"])):
         prov_path = spec.directory / "leaderboard_provenance.json"
         prov = json.loads(prov_path.read_text()) if prov_path.is_file() else {}
+        reason = leaderboard_is_stale(ensure_prepared(spec)) or (
+            None if "composition" in prov else "provisional leaderboard (first generator, no reference population)")
+        if reason is not None:
+            console.print(f"[yellow]warning[/] {spec.id}: not calibrated: {reason}")
+            stale.append((spec.id, reason))
+            continue
         sub = None if automl is None else Path(automl) / run_dir_name(spec.id, 0) / "workspace" / "submission" / "submission.csv"
         if sub is not None and not sub.is_file():
             console.print(f"[yellow]warning[/] {spec.id}: no automl submission at {sub}")
@@ -109,7 +116,7 @@ def calibrate_cmd(
         if prov:
             prov["calibration"] = cal.model_dump(mode="json")
             atomic_write_json(prov_path, prov)
-    table = calibration_markdown(rows)
+    table = calibration_markdown(rows, stale)
     console.print(table, markup=False, highlight=False)
     if docs is not None:
         text = Path(docs).read_text(encoding="utf-8")
@@ -118,7 +125,7 @@ def calibrate_cmd(
         head, rest = text.split(CALIBRATION_START, 1)
         tail = rest.split(CALIBRATION_END, 1)[1]
         atomic_write_text(Path(docs), f"{head}{CALIBRATION_START}\n{table}{CALIBRATION_END}{tail}")
-    problems = target_problems(rows)
+    problems = target_problems(rows) + [f"{t}: not calibrated ({r})" for t, r in stale]
     for p in problems:
         console.print(f"[red]target missed:[/] {p}")
     if check and problems:
