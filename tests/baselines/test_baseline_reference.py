@@ -84,7 +84,7 @@ def test_select_features_subset_and_numeric() -> None:
 
 
 def test_leaderboard_frame_orders_and_ranks_ties() -> None:
-    res = [MemberResult(ModelConfig("tree", seed=i), s, 0.0) for i, s in enumerate([0.5, 0.9, 0.9, None, 0.7])]
+    res = [MemberResult(f"m{i}", "single", "tree", s, 0.0) for i, s in enumerate([0.5, 0.9, 0.9, None, 0.7])]
     up = leaderboard_frame(res, is_lower_better=False)
     assert up["score"].tolist() == [0.9, 0.9, 0.7, 0.5]
     assert up["rank"].tolist() == [1, 1, 3, 4]

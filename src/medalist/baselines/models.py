@@ -28,8 +28,10 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.naive_bayes import ComplementNB, GaussianNB, MultinomialNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from medalist.baselines.data import Problem
@@ -37,16 +39,18 @@ from medalist.baselines.features import FeatureTypes, datetime_part_columns
 from medalist.errors import MedalistError
 
 Family = Literal[
-    "constant", "linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm", "naive_bayes"
+    "constant", "linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm", "naive_bayes", "svm",
+    "mlp",
 ]
 FAMILIES: tuple[str, ...] = (
-    "constant", "linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm", "naive_bayes",
+    "constant", "linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm", "naive_bayes", "svm",
+    "mlp",
 )
 KNN_MAX_TRAIN_ROWS = 3000
+"""kNN memorises its training set; more rows than this make prediction slow for little gain."""
 BOOSTING_TREE_BUDGET = 3000
 """Multi-class boosting grows one tree per class per round; beyond this many trees in total, rounds
 are cut and the learning rate raised in proportion, keeping cost bounded with 10 or 26 classes."""
-"""kNN memorises its training set; more rows than this make prediction slow for little gain."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +78,15 @@ class ModelConfig:
     @property
     def name(self) -> str:
         """A readable unique-ish label, e.g. ``lightgbm(lr=0.05,n_estimators=300)|all|f=1|s=3``."""
-        ps = ",".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()))
+        ps = ",".join(f"{k}={short_value(v)}" for k, v in sorted(self.params.items()))
         return f"{self.family}({ps})|{self.features}|f={self.train_fraction:g}|s={self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self), default=str))
 
 
-def _short(v: Any) -> str:
+def short_value(v: Any) -> str:
+    """A parameter value as it appears in a member's name (floats in %g, sequences joined by '-')."""
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, (list, tuple)):
@@ -182,7 +187,18 @@ def _classifier(family: str, p: dict[str, Any], seed: int) -> Any:
         if p.get("variant") == "gaussian":
             return GaussianNB()
         return (ComplementNB if p.get("variant") == "complement" else MultinomialNB)(alpha=float(p.get("alpha", 1.0)))
+    if family == "svm":
+        return SVC(C=float(p.get("C", 1.0)), gamma=p.get("gamma", "scale"), probability=True, class_weight=cw,
+                   random_state=seed)
+    if family == "mlp":
+        return MLPClassifier(**_mlp_params(p, seed))
     raise MedalistError(f"family {family!r} has no classifier")
+
+
+def _mlp_params(p: dict[str, Any], seed: int) -> dict[str, Any]:
+    return dict(hidden_layer_sizes=tuple(p.get("hidden", (100,))), alpha=float(p.get("alpha", 1e-4)),
+                learning_rate_init=float(p.get("lr", 1e-3)), max_iter=int(p.get("max_iter", 200)),
+                early_stopping=True, n_iter_no_change=10, random_state=seed)
 
 
 def _regressor(family: str, p: dict[str, Any], seed: int, multi_output: bool) -> Any:
@@ -211,6 +227,11 @@ def _regressor(family: str, p: dict[str, Any], seed: int, multi_output: bool) ->
 
         est = LGBMRegressor(**_lgbm_params(p, seed))
         return MultiOutputRegressor(est) if multi_output else est
+    if family == "svm":
+        est = SVR(C=float(p.get("C", 1.0)), gamma=p.get("gamma", "scale"), epsilon=float(p.get("epsilon", 0.1)))
+        return MultiOutputRegressor(est) if multi_output else est
+    if family == "mlp":
+        return MLPRegressor(**_mlp_params(p, seed))
     raise MedalistError(f"family {family!r} has no regressor")
 
 
@@ -241,6 +262,8 @@ def build_model(config: ModelConfig, types: FeatureTypes, problem: Problem, n_cl
         est = _classifier(config.family, p, config.seed)
     else:
         est = _regressor(config.family, p, config.seed, problem.multi_output)
+        if config.family in ("svm", "mlp"):  # both assume targets of unit scale
+            est = TransformedTargetRegressor(regressor=est, transformer=StandardScaler())
         if p.get("log_target"):
             est = TransformedTargetRegressor(regressor=est, func=_log1p, inverse_func=np.expm1, check_inverse=False)
     return Pipeline([("features", build_preprocessor(types, config.family, p)), ("model", est)])

@@ -11,11 +11,12 @@ import pandas as pd
 
 from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
+from medalist.grading.confidence import confidence_for
 from medalist.grading.isolate import GradingBounds, check_submission_size, clip, grading_bounds, run_isolated
 from medalist.grading.medals import Thresholds, load_leaderboard
 from medalist.grading.jsonl import read_submission_jsonl, report_timestamp
 from medalist.grading.report import CompetitionReport, GradingSummary
-from medalist.grading.validate import read_csv_file, validate_frame
+from medalist.grading.validate import AlignedSubmission, read_csv_file, validate_frame
 from medalist.metrics import get_metric
 from medalist.tasks.baseline import SUCCESS_IMPROVEMENT, improvement, read_baseline
 from medalist.tasks.prepare import PreparedTask, ensure_prepared, load_entry_point
@@ -25,6 +26,11 @@ from medalist.tasks.spec import TaskSpec
 
 def score_frame(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Validate a submission frame against the answers and return its metric score."""
+    return score_frame_aligned(spec, submission, answers)[0]
+
+
+def score_frame_aligned(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> tuple[float, AlignedSubmission]:
+    """Like :func:`score_frame`, also returning the aligned truth and predictions (for medal confidence)."""
     metric = get_metric(spec.metric)
     aligned = validate_frame(submission, answers, spec, metric, template_is_answers=True)
     assert aligned.y_true is not None
@@ -34,7 +40,7 @@ def score_frame(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame)
         raise InvalidSubmissionError(clip(f"cannot score with {spec.metric}: {exc}")) from None
     if not np.isfinite(value):
         raise InvalidSubmissionError(f"{spec.metric} is not finite for this submission ({value})")
-    return value
+    return value, aligned
 
 
 def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask, max_bytes: int | None = None) -> float:
@@ -129,11 +135,23 @@ def score_file(
     bounds: GradingBounds | None = None,
 ) -> float:
     """Read, validate and score one submission file in this process (raises InvalidSubmissionError)."""
+    return score_file_with_confidence(submission, spec, pt, answers=answers, bounds=bounds)[0]
+
+
+def score_file_with_confidence(
+    submission: Path, spec: TaskSpec, pt: PreparedTask, *, answers: pd.DataFrame | None = None,
+    bounds: GradingBounds | None = None, thresholds: Thresholds | None = None,
+) -> tuple[float, float | None]:
+    """:func:`score_file` plus the medal confidence of the score (None without ``thresholds``, a custom
+    grader or a stored bootstrap), computed where the aligned predictions are (the grading child)."""
     cap = bounds.max_submission_bytes if bounds else None
     if spec.grader is not None:
-        return score_custom(spec, submission, pt, cap)
+        return score_custom(spec, submission, pt, cap), None
     sub = read_csv_file(submission, spec.id_column, max_bytes=cap)
-    return score_frame(spec, sub, answers if answers is not None else read_answers(pt))
+    score, aligned = score_frame_aligned(spec, sub, answers if answers is not None else read_answers(pt))
+    if thresholds is None:
+        return score, None
+    return score, confidence_for(spec, pt, report_for_score(spec, score, thresholds), aligned)
 
 
 def grade_submission(
@@ -152,15 +170,19 @@ def grade_submission(
     bounds = grading_bounds(spec, pt)
     score: float | None = None
     error: str | None = None
+    confidence: float | None = None
     try:
         check_submission_size(submission, bounds.max_submission_bytes)
         if answers is None and spec.grader is None:
             answers = cached_answers(pt)
-        score = run_isolated(lambda: score_file(submission, spec, pt, answers=answers, bounds=bounds),
-                             memory_bytes=bounds.memory_bytes, timeout_secs=bounds.timeout_secs)
+        score, confidence = run_isolated(
+            lambda: score_file_with_confidence(submission, spec, pt, answers=answers, bounds=bounds, thresholds=thresholds),
+            memory_bytes=bounds.memory_bytes, timeout_secs=bounds.timeout_secs,
+        )
     except InvalidSubmissionError as exc:
         error = clip(str(exc))
     rep = report_for_score(spec, score, thresholds)
+    rep.medal_confidence = confidence
     add_baseline(rep, pt, spec.is_lower_better)
     rep.submission_exists = exists
     rep.valid_submission = score is not None

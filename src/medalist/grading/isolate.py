@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from medalist.errors import InvalidSubmissionError, MedalistError
 
@@ -35,6 +35,7 @@ MIN_SUBMISSION_BYTES = 1 * MiB
 MAX_ERROR_CHARS = 300
 """Reasons are cut to this length (they land in run.json, summaries and reports)."""
 _RESULT_LIMIT = 64 * 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,10 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def run_isolated(fn: Callable[[], float], *, memory_bytes: int | None, timeout_secs: float | None) -> float:
+def run_isolated(fn: Callable[[], T], *, memory_bytes: int | None, timeout_secs: float | None) -> T:
     """``fn()`` in a forked child with an address-space cap and a deadline.
 
-    Returns its score; raises InvalidSubmissionError when the submission is invalid, runs the child out
+    Returns its result (a score, or a score and its medal confidence); raises InvalidSubmissionError when the submission is invalid, runs the child out
     of memory or time, or crashes it; MedalistError when the task itself is broken.
     """
     if not hasattr(os, "fork"):

@@ -38,6 +38,11 @@ class CompetitionReport(BaseModel):
     beats_fraction: float | None = Field(
         None, description="Fraction of leaderboard entries this score beats or ties (0..1)."
     )
+    medal_confidence: float | None = Field(
+        None,
+        description="Bootstrap probability (paired resampling of test rows against the reference population) that "
+        "this submission's medal tier (gold, silver, bronze or none) holds; None when the task stores no bootstrap.",
+    )
     grading_seconds: float | None = None
     baseline_score: float | None = Field(None, description="Score of the task's starter solution, if measured.")
     improvement: float | None = Field(

@@ -7,6 +7,8 @@ Per run (a run without a report, e.g. crashed, and a padded missing run count as
   ``success`` = improvement over the task's baseline > 10% (MLAgentBench).
 * normalized score: 0 = the sample submission's score, 1 = the leaderboard's best; an invalid submission
   counts as 0. The headline continuous measure.
+* medal confidence: the bootstrap probability that a run's medal tier holds (built-in tasks with a stored
+  bootstrap only; averaged over the runs that have one).
 * improvement: relative change over the baseline (the task's starter score, else the sample
   submission's) in the metric's good direction; an invalid submission counts as 0. It is averaged
   capped to +-100% per run, and also given as the median over the seed's tasks. Tasks whose baseline
@@ -77,6 +79,7 @@ def run_metrics(run: RunView, task: TaskInfo | None) -> RunMetrics:
     return RunMetrics(
         key=run.key, agent=run.agent, task_id=run.task_id, seed=run.seed,
         rates=rates, improvement=imp, normalized_score=norm,
+        medal_confidence=rep.medal_confidence if rep is not None and valid else None,
     )
 
 
@@ -94,6 +97,9 @@ def seed_values(seed: Sequence[RunMetrics]) -> dict[str, float]:
     norm = _mean([m.normalized_score for m in seed if m.normalized_score is not None])
     if norm is not None:
         out["normalized_score"] = norm
+    conf = _mean([m.medal_confidence for m in seed if m.medal_confidence is not None])
+    if conf is not None:
+        out["medal_confidence"] = conf
     imps = [m.improvement for m in seed if m.improvement is not None]
     if imps:
         out["improvement"] = math.fsum(capped(v) for v in imps) / len(imps) * 100
@@ -209,6 +215,7 @@ def task_agent_cell(task_id: str, agent: str, runs: Sequence[RunView], metrics: 
     cell.mean_score = _mean(scores)
     cell.mean_normalized_score = _mean([m.normalized_score for _, m in pairs if m.normalized_score is not None])
     cell.mean_improvement = _mean([m.improvement for _, m in pairs if m.improvement is not None])
+    cell.mean_medal_confidence = _mean([m.medal_confidence for _, m in pairs if m.medal_confidence is not None])
     return cell
 
 

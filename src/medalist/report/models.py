@@ -20,9 +20,10 @@ RATE_METRICS = (
 )
 """Per-run 0/1 outcomes; aggregated as percentages (``success`` = improvement > 10% over baseline)."""
 
-VALUE_METRICS = ("normalized_score", "improvement", "improvement_median")
+VALUE_METRICS = ("normalized_score", "improvement", "improvement_median", "medal_confidence")
 """Per-run real values, averaged per seed: normalized score as a fraction; improvement in percent, capped
-per run (mean) or uncapped (median over the seed's tasks); tasks with a degenerate baseline left out."""
+per run (mean) or uncapped (median over the seed's tasks); tasks with a degenerate baseline left out;
+medal confidence as a probability, over the runs that have one."""
 
 SplitStatus = Literal["complete", "padded", "partial"]
 """complete: every seed holds a run of every split task; padded: --pad-missing filled missing runs with
@@ -125,6 +126,7 @@ class RunMetrics(BaseModel):
     rates: dict[str, float]
     improvement: float | None = None
     normalized_score: float | None = None
+    medal_confidence: float | None = None
 
 
 class AgentSplitAggregate(BaseModel):
@@ -184,6 +186,7 @@ class TaskAgentCell(BaseModel):
     mean_score: float | None = None
     mean_normalized_score: float | None = None
     mean_improvement: float | None = None
+    mean_medal_confidence: float | None = Field(None, description="Mean bootstrap medal confidence of the runs.")
 
 
 class GroupInfo(BaseModel):

@@ -19,6 +19,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("success", "success %"),
     ("improvement", "improvement % (capped)"),
     ("improvement_median", "improvement % (median)"),
+    ("medal_confidence", "medal confidence"),
 ]
 
 
@@ -59,7 +60,7 @@ def fmt_seeds(agg: AgentSplitAggregate) -> str:
 
 
 def digits_of(metric: str) -> int:
-    return 3 if metric == "normalized_score" else 1
+    return 3 if metric in ("normalized_score", "medal_confidence") else 1
 
 
 RATE_RANGE = (0.0, 100.0)

@@ -1,0 +1,84 @@
+"""Encodings experts build features with: frequencies, out-of-fold target means, stacked text models.
+
+Anything computed from training labels is out-of-fold on the task's shared folds for training rows
+(each row's value comes from the other folds) and uses every training row for test rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from threadpoolctl import threadpool_limits
+
+from medalist.baselines.recipes.task import TaskData
+
+
+def key(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One string key per row from several columns (for grouping)."""
+    out = frame[columns[0]].astype(str).fillna("")
+    for col in columns[1:]:
+        out = out + "|" + frame[col].astype(str).fillna("")
+    return out
+
+
+def frequency(train_keys: pd.Series, test_keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """How often each key occurs across train and test (unsupervised)."""
+    counts = pd.concat([train_keys, test_keys]).value_counts()
+    return train_keys.map(counts).to_numpy(dtype=float), test_keys.map(counts).to_numpy(dtype=float)
+
+
+def target_vector(task: TaskData) -> np.ndarray:
+    """A numeric target to encode: the value (regression), P(positive) (binary) or the class index (ordinal)."""
+    if task.is_classification:
+        return (task.y == task.n_classes - 1).astype(float) if task.n_classes == 2 else task.y.astype(float)
+    return task.y_float[:, 0]
+
+
+def _smoothed_means(keys: pd.Series, y: np.ndarray, prior: float, smoothing: float) -> pd.Series:
+    g = pd.DataFrame({"k": keys.to_numpy(), "y": y}).groupby("k")["y"].agg(["sum", "count"])
+    return (g["sum"] + prior * smoothing) / (g["count"] + smoothing)
+
+
+def target_mean(
+    train_keys: pd.Series, test_keys: pd.Series, task: TaskData, y: np.ndarray | None = None, smoothing: float = 20.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed target mean per key: out-of-fold for training rows, from all training rows for test rows."""
+    y = target_vector(task) if y is None else y
+    prior = float(np.mean(y))
+    tr = np.full(len(train_keys), prior)
+    for fit_rows, enc_rows in task.folds:
+        means = _smoothed_means(train_keys.iloc[fit_rows], y[fit_rows], float(np.mean(y[fit_rows])), smoothing)
+        tr[enc_rows] = train_keys.iloc[enc_rows].map(means).fillna(float(np.mean(y[fit_rows]))).to_numpy()
+    te = test_keys.map(_smoothed_means(train_keys, y, prior, smoothing)).fillna(prior).to_numpy(dtype=float)
+    return tr, te
+
+
+def text_model(
+    train_text: pd.Series, test_text: pd.Series, task: TaskData, *, analyzer: str = "word", C: float = 4.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold predictions of a TF-IDF linear model (P(positive) / class index mean / value)."""
+    ngram = (1, 2) if analyzer == "word" else (2, 5)
+    vec = TfidfVectorizer(analyzer="char_wb" if analyzer == "char" else "word", ngram_range=ngram, min_df=2,
+                          sublinear_tf=True, max_features=200_000, dtype=np.float32)
+    xtr = vec.fit_transform(train_text.fillna("").astype(str))
+    xte = vec.transform(test_text.fillna("").astype(str))
+    binary = task.is_classification and task.n_classes == 2
+    y = target_vector(task)
+
+    def fit_predict(rows: np.ndarray, x_new: object) -> np.ndarray:
+        if binary:
+            m = LogisticRegression(C=C, max_iter=3000).fit(xtr[rows], y[rows].astype(int))
+            return m.predict_proba(x_new)[:, 1]
+        return Ridge(alpha=1.0 / C).fit(xtr[rows], y[rows]).predict(x_new)
+
+    tr = np.zeros(len(train_text))
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fit_rows, enc_rows in task.folds:
+            tr[enc_rows] = fit_predict(fit_rows, xtr[enc_rows])
+        te = fit_predict(np.arange(len(train_text)), xte)
+    return tr, te

@@ -1,0 +1,488 @@
+"""Expert hooks for tabular tasks: the feature engineering each dataset is known for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from medalist.baselines.experts.encoding import frequency, key, target_mean
+from medalist.baselines.experts.registry import Expert, register_expert
+from medalist.baselines.recipes.base import Recipe
+from medalist.baselines.recipes.task import TaskData
+
+Frames = tuple[pd.DataFrame, pd.DataFrame]
+
+
+def _both(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([train, test], keys=["train", "test"])
+
+
+def _split(both: pd.DataFrame) -> Frames:
+    return both.loc["train"].reset_index(drop=True), both.loc["test"].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- titanic: titles and families from names
+
+def titanic_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    name = d["name"].fillna("")
+    title = name.str.extract(r",\s*([^ .]+)\.?", expand=False).fillna("none").str.lower()
+    common = {"mr": "mr", "mrs": "mrs", "miss": "miss", "master": "master", "ms": "miss", "mlle": "miss", "mme": "mrs"}
+    d["title"] = title.map(common).fillna("rare")
+    surname = name.str.split(",").str[0].str.strip().str.lower()
+    d["surname_count"] = surname.map(surname.value_counts()).astype(float)
+    d["maiden_name"] = name.str.contains(r"\(").astype(int)
+    d["name_words"] = name.str.split().str.len().astype(float)
+    d["class_sex"] = d["pclass"].astype(str) + "_" + d["sex"].astype(str)
+    d["age_missing"] = d["age"].isna().astype(int)
+    d["age"] = d["age"].fillna(d.groupby("title")["age"].transform("median"))
+    tr, te = _split(d.drop(columns=["name"]))
+    sk_tr, sk_te = surname.loc["train"].reset_index(drop=True), surname.loc["test"].reset_index(drop=True)
+    tr["surname_survival"], te["surname_survival"] = target_mean(sk_tr, sk_te, task, smoothing=2.0)
+    return tr, te
+
+
+register_expert(Expert(
+    "titanic-passengers", "titles (Mr/Mrs/Miss/Master), surname family sizes and survival of the family, class x sex",
+    features=titanic_features,
+    recipes=(Recipe("logreg", {"C": 0.5}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- ames: areas, ages, qualities
+
+_QUALITY = {"Very_Excellent": 10, "Excellent": 9, "Very_Good": 8, "Good": 7, "Above_Average": 6, "Average": 5,
+            "Below_Average": 4, "Fair": 3, "Poor": 2, "Very_Poor": 1, "Typical": 5, "No_Basement": 0, "No_Garage": 0,
+            "No_Pool": 0}
+
+
+def ames_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    for col in [c for c in d.columns if c.endswith(("_cond", "_qc", "_qual"))]:
+        mapped = d[col].map(_QUALITY)
+        if mapped.notna().mean() > 0.9:
+            d[f"{col}_n"] = mapped.astype(float)
+    d["total_sf"] = d["total_bsmt_sf"] + d["first_flr_sf"] + d["second_flr_sf"]
+    d["total_bath"] = d["full_bath"] + 0.5 * d["half_bath"] + d["bsmt_full_bath"] + 0.5 * d["bsmt_half_bath"]
+    d["age"] = d["year_sold"] - d["year_built"]
+    d["remod_age"] = d["year_sold"] - d["year_remod_add"]
+    d["porch_sf"] = d[["open_porch_sf", "enclosed_porch", "three_season_porch", "screen_porch", "wood_deck_sf"]].sum(axis=1)
+    for col in ("lot_area", "gr_liv_area", "total_sf", "first_flr_sf", "lot_frontage"):
+        d[f"log_{col}"] = np.log1p(d[col].clip(lower=0))
+    d["sf_per_room"] = d["gr_liv_area"] / d["totrms_abvgrd"].clip(lower=1)
+    d["sold_at"] = d["year_sold"] + (d["mo_sold"] - 1) / 12.0
+    d["partial_sale"] = (d["sale_condition"] == "Partial").astype(int)
+    return _split(d)
+
+
+register_expert(Expert(
+    "ames-house-prices", "total and log areas, ages, ordinal qualities; linear models on log price blend well with boosting",
+    features=ames_features,
+    recipes=(
+        Recipe("ridge", {"alpha": 10.0, "target": "log", "numeric": "quantile"}, view="expert", seed=21),
+        Recipe("enet", {"alpha": 5e-4, "l1_ratio": 0.5, "target": "log", "numeric": "quantile"}, view="expert", seed=22),
+        Recipe("svm", {"C": 3.0, "epsilon": 0.05, "target": "log", "numeric": "quantile"}, view="expert", seed=23),
+    ),
+))
+
+
+# ---------------------------------------------------------------- bike sharing: hour x working day
+
+def bike_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["hour_workday"] = d["hr"] + 24 * d["workingday"]
+    d["rush"] = (d["workingday"].eq(1) & d["hr"].isin([7, 8, 17, 18, 19])).astype(int)
+    d["night"] = d["hr"].isin([0, 1, 2, 3, 4, 5]).astype(int)
+    d["temp_hum"] = d["atemp"] * (1 - d["hum"])
+    d["year_day"] = d["day"]
+    return _split(d)
+
+
+register_expert(Expert(
+    "bike-sharing-demand", "hour x working-day interactions, rush hours; counts learnt in log space and in raw space",
+    features=bike_features,
+))
+
+
+# ---------------------------------------------------------------- cps wages: Mincer equation terms
+
+def cps_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["experience_sq"] = d["experience"] ** 2
+    d["edu_exp"] = d["education"] * d["experience"]
+    d["age"] = d["education"] + d["experience"] + 6
+    return _split(d)
+
+
+register_expert(Expert(
+    "cps-wages", "log-wage (Mincer) terms; SMAPE rewards a shrunk prediction, tuned on out-of-fold scores",
+    features=cps_features,
+    recipes=(Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline"}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- diamonds: volume and ordinal grades
+
+_CUT = {"Fair": 0, "Good": 1, "Very Good": 2, "Premium": 3, "Ideal": 4}
+_COLOR = {c: i for i, c in enumerate("JIHGFED")}
+_CLARITY = {c: i for i, c in enumerate(["I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"])}
+
+
+def diamonds_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["cut_n"], d["color_n"], d["clarity_n"] = d["cut"].map(_CUT), d["color"].map(_COLOR), d["clarity"].map(_CLARITY)
+    d["volume"] = d["x"] * d["y"] * d["z"]
+    d["carat_cbrt"] = np.cbrt(d["carat"])
+    d["log_carat"] = np.log(d["carat"])
+    d["xy_ratio"] = d["x"] / d["y"].replace(0, np.nan)
+    d["density"] = d["carat"] / d["volume"].replace(0, np.nan)
+    d["grade"] = d["color_n"] + d["clarity_n"]
+    return _split(d)
+
+
+register_expert(Expert(
+    "diamonds-price", "volume, cube-root and log carat, ordinal cut/colour/clarity; log price",
+    features=diamonds_features,
+    recipes=(Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline", "knots": 10}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- flights: the day's delays at each airport and plane
+
+def flights_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    date = pd.to_datetime(dict(year=2013, month=d["month"], day=d["day"]))
+    d["weekday"] = date.dt.dayofweek
+    d["day_of_year"] = date.dt.dayofyear
+    d["dep_min"] = (d["sched_dep_time"] // 100) * 60 + d["sched_dep_time"] % 100
+    d["arr_min"] = (d["sched_arr_time"] // 100) * 60 + d["sched_arr_time"] % 100
+    d["route"] = d["origin"] + "_" + d["dest"]
+    tr, te = _split(d)
+    groups = {
+        "te_day": ["day_of_year"],
+        "te_day_origin": ["day_of_year", "origin"],
+        "te_day_hour_origin": ["day_of_year", "hour", "origin"],
+        "te_day_carrier": ["day_of_year", "carrier"],
+        "te_day_dest": ["day_of_year", "dest"],
+        "te_day_plane": ["day_of_year", "tailnum"],
+        "te_plane": ["tailnum"],
+        "te_route": ["route"],
+        "te_flight": ["carrier", "flight"],
+    }
+    for name, cols in groups.items():
+        ktr, kte = key(tr, cols), key(te, cols)
+        tr[name], te[name] = target_mean(ktr, kte, task, smoothing=5.0)
+        tr[f"n_{name[3:]}"], te[f"n_{name[3:]}"] = frequency(ktr, kte)
+    # the same plane's earlier and later flights that day: delays propagate along a plane's rotation
+    plane_day = key(d.reset_index(drop=True), ["day_of_year", "tailnum"])
+    order = d.reset_index(drop=True).assign(k=plane_day).groupby("k")["dep_min"].rank(method="first")
+    tr["plane_leg"], te["plane_leg"] = order.iloc[: len(tr)].to_numpy(), order.iloc[len(tr) :].to_numpy()
+    return tr, te
+
+
+register_expert(Expert(
+    "flights-late-arrival",
+    "delays cluster by day, airport, hour and plane: out-of-fold target means of those groups, weekday, plane rotation",
+    features=flights_features,
+))
+
+
+# ---------------------------------------------------------------- laptops: configuration prices over time
+
+def laptop_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    when = pd.to_datetime(d["date"], format="%m/%d/%Y %H:%M", errors="coerce")
+    d["month"] = when.dt.month.astype(float)
+    d["day_of_year"] = when.dt.dayofyear.astype(float)
+    d["hour"] = when.dt.hour.astype(float)
+    d["weekday"] = when.dt.dayofweek.astype(float)
+    d["distance"] = np.hypot(d["customer_x"] - d["store_x"], d["customer_y"] - d["store_y"])
+    d["config"] = d["configuration"].astype(str)
+    d = d.drop(columns=["date"])
+    tr, te = _split(d)
+    for name, cols in {"te_config": ["config"], "te_config_month": ["config", "month"],
+                       "te_store": ["store_postcode"], "te_store_month": ["store_postcode", "month"]}.items():
+        tr[name], te[name] = target_mean(key(tr, cols), key(te, cols), task, smoothing=3.0)
+    return tr.drop(columns=["customer_postcode"]), te.drop(columns=["customer_postcode"])
+
+
+register_expert(Expert(
+    "laptop-sales-price", "price of each configuration by month and store (out-of-fold means), distance; absolute-error objective",
+    features=laptop_features,
+))
+
+
+# ---------------------------------------------------------------- lending club: grades and ratios
+
+def lending_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    grade = d["sub_grade"].astype(str)
+    d["grade_n"] = (grade.str[0].map({c: i for i, c in enumerate("ABCDEFG")}) * 5 + grade.str[1:].astype(float)).astype(float)
+    d["loan_income"] = d["funded_amnt"] / d["annual_inc"].replace(0, np.nan)
+    d["il_util"] = d["total_bal_il"] / d["total_il_high_credit_limit"].replace(0, np.nan)
+    d["log_income"] = np.log1p(d["annual_inc"].clip(lower=0))
+    d["inq_total"] = d["inq_last_6mths"] + d["inq_fi"] + d["inq_last_12m"]
+    d["rate_grade_gap"] = d["int_rate"] - d.groupby("sub_grade")["int_rate"].transform("median")
+    return _split(d)
+
+
+register_expert(Expert(
+    "lending-club-risk", "ordinal sub-grade, loan-to-income and utilisation ratios; decision threshold tuned for balanced accuracy",
+    features=lending_features,
+    recipes=(Recipe("logreg", {"C": 0.05, "numeric": "quantile", "class_weight": "balanced"}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- telco churn: charges and services
+
+def telco_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["avg_charge"] = d["total_charges"] / d["tenure"].clip(lower=1)
+    d["charge_gap"] = d["monthly_charges"] - d["avg_charge"]
+    services = ["online_security", "online_backup", "device_protection", "tech_support", "streaming_tv", "streaming_movies"]
+    d["n_services"] = (d[services] == "Yes").sum(axis=1)
+    d["new_customer"] = (d["tenure"] <= 6).astype(int)
+    d["contract_internet"] = d["contract"].astype(str) + "_" + d["internet_service"].astype(str)
+    d["log_tenure"] = np.log1p(d["tenure"])
+    return _split(d)
+
+
+register_expert(Expert(
+    "telco-churn", "average charge, service counts, contract x internet; linear models are strong; threshold tuned for MCC",
+    features=telco_features,
+    recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- spambase: log counts
+
+def spambase_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    for col in list(d.columns):
+        d[f"log_{col}"] = np.log1p(d[col].clip(lower=0))
+    d["n_nonzero"] = (d[[c for c in d.columns if not c.startswith("log_")]] > 0).sum(axis=1)
+    return _split(d)
+
+
+register_expert(Expert(
+    "spambase", "log-scaled frequencies for linear and kernel models; threshold tuned for F1",
+    features=spambase_features,
+    recipes=(Recipe("svm", {"C": 3.0, "numeric": "scale"}, view="expert", seed=21),
+             Recipe("logreg", {"C": 1.0, "numeric": "scale"}, view="expert", seed=22)),
+))
+
+
+# ---------------------------------------------------------------- magic telescope: shower shape ratios
+
+def magic_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["log_length"] = np.log1p(d["f_length"].clip(lower=0))
+    d["log_width"] = np.log1p(d["f_width"].clip(lower=0))
+    d["width_length"] = d["f_width"] / d["f_length"].replace(0, np.nan)
+    d["conc_ratio"] = d["f_conc1"] / d["f_conc"].replace(0, np.nan)
+    d["size_area"] = d["f_size"] - np.log10((d["f_length"] * d["f_width"]).clip(lower=1e-3))
+    d["m3_ratio"] = d["f_m3_long"] / d["f_length"].replace(0, np.nan)
+    d["asym_ratio"] = d["f_asym"] / d["f_length"].replace(0, np.nan)
+    return _split(d)
+
+
+register_expert(Expert(
+    "magic-gamma-telescope", "Hillas-parameter ratios (width/length, concentration ratio, light density)",
+    features=magic_features,
+))
+
+
+# ---------------------------------------------------------------- seattle weather: season and neighbouring days
+
+def seattle_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    date = pd.to_datetime(d["date"])
+    d["day_of_year"] = date.dt.dayofyear
+    d["season_sin"], d["season_cos"] = np.sin(2 * np.pi * d["day_of_year"] / 365.25), np.cos(2 * np.pi * d["day_of_year"] / 365.25)
+    d["year"] = date.dt.year
+    d["temp_range"] = d["temp_max"] - d["temp_min"]
+    frame = d.assign(_date=date).reset_index()
+    by_date = frame.set_index("_date")
+    for lag in (-1, 1):
+        shifted = by_date[["precipitation", "temp_max", "temp_min", "wind"]].copy()
+        shifted.index = shifted.index + pd.Timedelta(days=lag)
+        nb = shifted.reindex(frame["_date"]).to_numpy()
+        for j, col in enumerate(["precipitation", "temp_max", "temp_min", "wind"]):
+            frame[f"{col}_lag{lag}"] = nb[:, j]
+    # the weather label of neighbouring days that are training rows (weather persists; a test day's
+    # neighbours are training days as often as not); never a row's own label
+    labels = pd.Series(task.classes[task.y], index=pd.to_datetime(train["date"]).to_numpy())
+    for lag in (-1, 1):
+        frame[f"weather_lag{lag}"] = labels.reindex(frame["_date"] + pd.Timedelta(days=lag)).fillna("unknown").to_numpy()
+    frame["days"] = (frame["_date"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)  # labelling drifts over the years
+    frame = frame.drop(columns=["_date", "date"]).set_index(["level_0", "level_1"])
+    frame.index.names = [None, None]
+    return _split(frame)
+
+
+register_expert(Expert(
+    "seattle-weather", "season, temperature range, the neighbouring days' measurements and (where they are training "
+    "days) their weather labels; class weights tuned for macro F1",
+    features=seattle_features,
+))
+
+
+# ---------------------------------------------------------------- accident severity: ordinal target
+
+register_expert(Expert(
+    "accident-severity", "severity is ordinal: boosting on the class index, cut points tuned for quadratic weighted kappa",
+    recipes=(
+        Recipe("lgbm", {"lr": 0.03, "leaves": 31, "min_child": 40, "colsample": 0.7, "ordinal": True}, view="base", seed=21),
+        Recipe("lgbm", {"lr": 0.03, "leaves": 15, "min_child": 80, "colsample": 0.5, "ordinal": True, "l2": 5.0},
+               view="base", seed=22),
+    ),
+))
+
+
+# ---------------------------------------------------------------- caravan: heavy regularisation on a rare target
+
+register_expert(Expert(
+    "caravan-insurance", "6% positives and 85 noisy census columns: strongly regularised linear and shallow boosting models",
+    recipes=(
+        Recipe("logreg", {"C": 0.01, "numeric": "scale"}, view="base", seed=21),
+        Recipe("logreg", {"C": 0.003, "numeric": "quantile"}, view="base", seed=22),
+        Recipe("lgbm", {"lr": 0.01, "leaves": 4, "min_child": 100, "colsample": 0.3, "subsample": 0.7, "l2": 10.0},
+               view="base", seed=23),
+        Recipe("lgbm", {"lr": 0.02, "leaves": 2, "min_child": 50, "colsample": 0.5, "subsample": 0.7}, view="base", seed=24),
+        Recipe("logreg", {"C": 0.02, "penalty": "l1", "numeric": "scale"}, view="base", seed=25),
+        Recipe("logreg", {"C": 0.05, "penalty": "l1", "numeric": "quantile"}, view="base", seed=26),
+    ),
+))
+
+
+# ---------------------------------------------------------------- letter recognition: kernels and neighbours
+
+register_expert(Expert(
+    "letter-recognition", "an RBF SVM and nearest neighbours on scaled features are the known winners",
+    recipes=(
+        Recipe("svm", {"C": 20.0, "gamma": 0.15, "numeric": "scale"}, view="base", seed=21),
+        Recipe("knn", {"k": 3, "weights": "distance", "numeric": "scale"}, view="base", seed=22),
+        Recipe("et", {"trees": 600, "max_features": 0.5}, view="base", seed=23),
+    ),
+))
+
+
+# ---------------------------------------------------------------- movielens: user and movie biases
+
+def movielens_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    when = pd.to_datetime(d["timestamp"], unit="s")
+    d["rated_year"] = when.dt.year + when.dt.dayofyear / 366.0
+    d["movie_age"] = d["rated_year"] - d["year"]
+    genres = d["genres"].fillna("").str.get_dummies(sep="|")
+    for g in genres.columns:
+        d[f"g_{g}"] = genres[g].to_numpy()
+    d["n_genres"] = genres.sum(axis=1).to_numpy()
+    d = d.drop(columns=["title", "genres"])
+    tr, te = _split(d)
+    y = task.y_float[:, 0]
+    for name, cols, smooth in (("user", ["user_id"], 5.0), ("movie", ["movie_id"], 10.0)):
+        ktr, kte = key(tr, cols), key(te, cols)
+        tr[f"te_{name}"], te[f"te_{name}"] = target_mean(ktr, kte, task, smoothing=smooth)
+        tr[f"n_{name}"], te[f"n_{name}"] = frequency(ktr, kte)
+    # the user's taste per genre: out-of-fold mean of the user's ratings of movies in each main genre
+    for g in ("Drama", "Comedy", "Action", "Thriller", "Romance"):
+        if f"g_{g}" in tr.columns:
+            mask_tr = tr[f"g_{g}"].to_numpy() == 1
+            ktr = key(tr, ["user_id"]).where(mask_tr, "none")
+            kte = key(te, ["user_id"]).where(te[f"g_{g}"].to_numpy() == 1, "none")
+            tr[f"te_user_{g}"], te[f"te_user_{g}"] = target_mean(ktr, kte, task, y=y, smoothing=5.0)
+    tr["user_id"], te["user_id"] = tr["user_id"].astype(float), te["user_id"].astype(float)
+    return tr, te
+
+
+register_expert(Expert(
+    "movielens-rating", "collaborative-filtering biases: out-of-fold user and movie means and counts, the user's genre tastes",
+    features=movielens_features,
+))
+
+
+# ---------------------------------------------------------------- hotel rates: season, room and channel prices
+
+def hotel_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    when = pd.to_datetime(d["arrival_date"])
+    d["month"], d["week"], d["weekday"] = when.dt.month, when.dt.isocalendar().week.astype(int), when.dt.dayofweek
+    d["year"], d["day_of_year"] = when.dt.year, when.dt.dayofyear
+    d["nights"] = d["stays_in_weekend_nights"] + d["stays_in_week_nights"]
+    d["weekend_share"] = d["stays_in_weekend_nights"] / d["nights"].clip(lower=1)
+    d["guests"] = d["adults"] + d["children"] + d["babies"]
+    d["room_changed"] = (d["reserved_room_type"] != d["assigned_room_type"]).astype(int)
+    d = d.drop(columns=["arrival_date"])
+    tr, te = _split(d)
+    for name, cols in {"te_room_week": ["assigned_room_type", "year", "week"], "te_room_month": ["reserved_room_type", "month"],
+                       "te_agent": ["agent"], "te_country": ["country"], "te_segment_month": ["market_segment", "month"]}.items():
+        tr[name], te[name] = target_mean(key(tr, cols), key(te, cols), task, smoothing=5.0)
+    return tr, te
+
+
+register_expert(Expert(
+    "hotel-rates", "arrival season x room type prices (out-of-fold means), stay length, guests; absolute-error objective",
+    features=hotel_features,
+))
+
+
+# ---------------------------------------------------------------- credit scoring: affordability ratios
+
+def credit_scoring_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    income = d["income"].replace(0, np.nan)
+    d["loan_to_price"] = d["amount"] / d["price"].replace(0, np.nan)
+    d["instalment"] = d["amount"] / d["time"].replace(0, np.nan)
+    d["instalment_income"] = d["instalment"] / income
+    d["expenses_income"] = d["expenses"] / income
+    d["free_income"] = d["income"] - d["expenses"] - d["instalment"]
+    d["net_assets"] = d["assets"] - d["debt"]
+    d["seniority_age"] = d["seniority"] / d["age"].clip(lower=18)
+    d["income_missing"] = d["income"].isna().astype(int)
+    return _split(d)
+
+
+register_expert(Expert(
+    "credit-scoring", "affordability ratios (instalment/income, loan/price, free income), net assets",
+    features=credit_scoring_features,
+    recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
+))
+
+
+# ---------------------------------------------------------------- hpc jobs: work size per protocol
+
+def hpc_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    d["log_compounds"] = np.log1p(d["compounds"])
+    d["log_fields"] = np.log1p(d["input_fields"])
+    d["log_work"] = d["log_compounds"] + d["log_fields"] + np.log1p(d["iterations"])
+    d["protocol_work"] = d["protocol"].astype(str) + "_" + pd.cut(d["log_work"], 8, labels=False).astype(str)
+    d["night"] = ((d["hour"] < 7) | (d["hour"] > 20)).astype(int)
+    return _split(d)
+
+
+register_expert(Expert(
+    "hpc-jobs", "log work size (compounds x fields x iterations) per protocol; temperature-tuned class probabilities",
+    features=hpc_features,
+))
+
+
+# ---------------------------------------------------------------- tv16 vote: partisanship and missing answers
+
+def tv16_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    d = _both(train, test)
+    answers = [c for c in d.columns if c not in ("state", "racef")]
+    d["n_missing"] = d[answers].isna().sum(axis=1)
+    d["party_ideo"] = d["pid7na"] + d["ideo"]
+    d["racial"] = d[["angryracism", "whiteadv", "fearraces", "racerare"]].mean(axis=1)
+    d["white_noncollege"] = ((d["racef"] == "White") & (d["collegeed"] == 0)).astype(int)
+    tr, te = _split(d)
+    tr["te_state"], te["te_state"] = target_mean(key(tr, ["state"]), key(te, ["state"]), task, smoothing=30.0)
+    return tr, te
+
+
+register_expert(Expert(
+    "tv16-vote", "party x ideology, racial-attitude index, missing-answer counts, state lean (out of fold)",
+    features=tv16_features,
+))

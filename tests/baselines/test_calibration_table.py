@@ -1,0 +1,23 @@
+"""The calibration table: one 12-cell row per task, and tasks whose leaderboard was not rebuilt count in no total."""
+
+from __future__ import annotations
+
+from medalist.baselines.calibration import Calibration, Placement, calibration_markdown, target_problems
+
+
+def _row(task_id: str, automl: str | None) -> Calibration:
+    none = Placement(score=0.5, rank=150, medal="none", above_median=False, medal_confidence=1.0)
+    best = Placement(score=0.9, rank=1, medal="gold", above_median=True)
+    auto = None if automl is None else Placement(score=0.8, rank=20, medal=automl, above_median=True)
+    return Calibration(task_id=task_id, metric="roc_auc", leaderboard_rows=160, sample=none, best=best, automl=auto)
+
+
+def test_table_rows_have_every_cell_and_stale_tasks_count_in_no_total() -> None:
+    rows = [_row("a", "silver"), _row("b", "none"), _row("smoke", None)]
+    table = calibration_markdown(rows, stale=[("old", "leaderboard provenance predates the prepared train.csv")])
+    lines = [line for line in table.splitlines() if line.startswith("|")]
+    assert {line.count("|") for line in lines} == {13}  # 12 cells everywhere, the header included
+    assert "| old | - | - | not calibrated: leaderboard provenance predates" in table
+    assert "a medal on 1 of 2 tasks (50%), gold on 0 (0%)" in table and "1 task(s) not calibrated" in table
+    assert target_problems(rows) == []
+    assert target_problems([*rows, _row("c", "bronze")]) == ["automl medals on 2/3 tasks (target: at most half)"]
