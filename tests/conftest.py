@@ -23,6 +23,11 @@ def medalist_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(keep) if keep else tmp_path_factory.mktemp("medalist-data")
     path.mkdir(parents=True, exist_ok=True)
     os.environ["MEDALIST_DATA_DIR"] = str(path)
+    # The machine's answer-reach scan state is shared by every test, also those that move HOME (where the
+    # user cache dir would otherwise point): a cold state costs a full scan of /usr and the venvs.
+    from medalist.tasks.reach_state import REACH_ENV, reach_dir
+
+    os.environ.setdefault(REACH_ENV, str(reach_dir()))
     return path
 
 
