@@ -34,6 +34,16 @@ def trees() -> list[Path]:
     return found
 
 
+# Tasks whose regenerated leaderboard has a crowded top (too many entries within bootstrap noise of the
+# gold line): a real finding of the audit, open in issue 14 (replace the task or make its field harder).
+# Listed here so the suite test stays strict for every other check and task; a listed task that passes
+# fails the test until it is removed from this list.
+CROWDED_TOP = {
+    "spambase": "31 of 160 entries within noise of gold: the field saturates near 0.955 accuracy",
+    "trump-tweets-device": "16 of 160 entries within noise of gold",
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("task_id", SUITE)
 def test_every_builtin_task_passes_the_audit(task_id: str, trees: list[Path]) -> None:
@@ -45,6 +55,10 @@ def test_every_builtin_task_passes_the_audit(task_id: str, trees: list[Path]) ->
     failing = [c for c in report.checks if not c.ok]
     if stale and [c.name for c in failing] == ["headroom"]:
         pytest.skip(f"{task_id}: headroom not judged: {stale} (leaderboards are being regenerated)")
+    if task_id in CROWDED_TOP:
+        assert failing, f"{task_id} passes the audit now: remove it from CROWDED_TOP"
+        if [c.name for c in failing] == ["headroom"]:
+            pytest.xfail(f"{task_id}: crowded top, known ({CROWDED_TOP[task_id]})")
     assert not failing, [(c.name, c.detail) for c in failing]
 
 
