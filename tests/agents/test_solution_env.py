@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from medalist.agents.facts import environment
-from medalist.agents.solution_env import default_venv, masked_in, resolve, venv_python
+from medalist.agents.solution_env import default_venv, resolve, venv_python
+from medalist.tasks.hidden import floor_in
 from medalist.errors import ConfigError
 from medalist.sandbox.base import Limits, Mount, SandboxRequest
 
@@ -64,7 +65,7 @@ def test_solution_script_in_the_sandbox_imports_torch_xgboost_catboost(solution_
 
     env = resolve("auto", "/usr/bin/python3")
     assert env.venv == solution_venv and any(str(m.target).endswith("sklearn/datasets/data") for m in env.mounts)
-    assert masked_in(solution_venv)
+    assert floor_in(solution_venv)
     out = box / "out"
     out.mkdir()
     out.chmod(0o777)

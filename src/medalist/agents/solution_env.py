@@ -53,16 +53,11 @@ class SolutionEnv:
         return {PYTHON_ENV: self.python}
 
 
-def masked_in(venv: Path) -> list[Path]:
-    """Dataset data inside ``venv``'s site-packages that the sandbox must not show (the floor)."""
-    return floor_in(venv)
-
-
 def solution_mounts(venv: Path) -> list[Mount]:
     """The venv read-only at its own path (its scripts' shebangs and pyvenv.cfg stay valid), with the
     packaged dataset data covered by an empty folder (or /dev/null for a file)."""
     mounts = [Mount(source=venv, target=str(venv))]
-    for path in masked_in(venv):
+    for path in floor_in(venv):
         mounts.append(Mount(source=empty_dir() if path.is_dir() else Path("/dev/null"), target=str(path)))
     return mounts
 
