@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fake_gpus import fake_gpus  # noqa: F401  (a fixture)
 from run_helpers import run_group, skip_without_bwrap  # noqa: F401  (run_group is a fixture)
 

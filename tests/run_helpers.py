@@ -49,25 +49,19 @@ def only_group(runs_dir: Path) -> Path:
 
 @pytest.fixture
 def run_group(runs_dir: Path):  # noqa: ANN201
-    """Create and execute a run group in-process (real executor, real sandbox, real grading)."""
-    from medalist.agents import AgentRegistry
-    from medalist.paths import data_dir
-    from medalist.runner import LimitOverrides, LocalExecutor, RunGroup, execute_group
-    from medalist.runner.models import ExecutorInfo
-    from medalist.sandbox import get_sandbox
-    from medalist.tasks import TaskRegistry
+    """Run an experiment through the Python API (real executor, real sandbox, real grading)."""
+    import medalist
+    from medalist.runner.config import ExperimentLimits
 
     def go(agent: str, tasks: list[str], *, seeds: int = 1, time_limit: float = 60, sandbox: str = "auto",
            agents_file: Path | None = None, workers: int = 1, grade: bool = True,
            limits: dict | None = None):  # noqa: ANN202
-        specs = TaskRegistry.default().resolve(tasks)
-        group = RunGroup.create(
-            runs_dir, agent=AgentRegistry(agents_file).spec(agent), tasks=specs, seeds=list(range(seeds)),
-            overrides=LimitOverrides(time_limit_secs=time_limit, **(limits or {})), executor=ExecutorInfo(name="local", workers=workers),
-            sandbox=get_sandbox(sandbox).name, grade=grade, data_dir=str(data_dir()),
+        config = medalist.ExperimentConfig(
+            agent=agent, tasks=tasks, seeds=seeds, sandbox=sandbox, agents_file=agents_file, workers=workers,
+            grade=grade, runs_dir=runs_dir, limits=ExperimentLimits(time_limit_secs=time_limit, **(limits or {})),
         )
-        summary = execute_group(group, LocalExecutor(workers), grade=grade)
-        return group, summary
+        result = medalist.run(config)
+        return result.group, result.summary
 
     return go
 

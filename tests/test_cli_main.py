@@ -93,6 +93,18 @@ def test_tasks_list_and_show(capsys, monkeypatch, tasks_root):
     assert "Predict the target." in out
 
 
+def test_tasks_list_json_is_machine_readable(capsys, monkeypatch, tasks_root):
+    code, out, _ = run(capsys, monkeypatch, "tasks", "list", "--json", "--tasks-dir", str(tasks_root))
+    assert code == 0
+    listing = {t["id"]: t for t in json.loads(out)}
+    assert listing["cli-auc"] == {"id": "cli-auc", "available": True, "kind": "binary-classification",
+                                  "metric": "roc_auc", "is_lower_better": False, "rows": 5, "splits": [],
+                                  "problem": None, "fix": None}
+    assert "lite" in listing["titanic-passengers"]["splits"]
+    code, out, _ = run(capsys, monkeypatch, "tasks", "list", "--json", "--split", "lite")
+    assert code == 0 and len(json.loads(out)) == len(cli.registry().split("lite"))
+
+
 def test_unknown_task_is_one_line(capsys, monkeypatch, tasks_root):
     code, _, err = run(capsys, monkeypatch, "tasks", "show", "cli-aux", "--tasks-dir", str(tasks_root))
     assert_one_line_error(code, err, "unknown task 'cli-aux'", "did you mean: cli-auc")

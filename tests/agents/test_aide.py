@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from medalist.agents.aide.journal import Journal, Node
-from medalist.agents.aide.options import AideOptions
-from medalist.agents.aide.search import AidePaths, AideSearch, AideSettings, TaskContext, printed_metric
-from medalist.llm.client import ScriptedChatModel
+from medalist.inside.aide.journal import Journal, Node
+from medalist.inside.aide.options import AideOptions
+from medalist.inside.aide.search import AidePaths, AideSearch, AideSettings, TaskContext, printed_metric
+from medalist.inside.llm_client import ScriptedChatModel
 
 SCRIPT = """import csv
 rows = list(csv.DictReader(open("{data}/test.csv")))
@@ -280,7 +280,7 @@ def test_agent_exits_1_when_its_model_is_unreachable(agent: str, tmp_path: Path,
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
     for var in ("TIME_LIMIT_SECS", "MEDALIST_TASK_INFO"):
         monkeypatch.delenv(var, raising=False)
-    main = importlib.import_module(f"medalist.agents.{agent}.main").main
+    main = importlib.import_module(f"medalist.inside.{agent}.main").main
     assert main(["--steps", "2"]) == 1
     err = capsys.readouterr().err
     assert f"{agent}: the model could not be reached (model_error)" in err

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from medalist.agents.research.actions import ACTION_NAMES, chunk_lines
-from medalist.agents.research.loop import ResearchLoop, ResearchPaths, ResearchSettings
-from medalist.agents.research.options import ResearchOptions
-from medalist.agents.research.parser import ParseError, parse_response
-from medalist.agents.research.trace import Trace
-from medalist.llm.client import ScriptedChatModel
+from medalist.inside.llm_client import ScriptedChatModel
+from medalist.inside.research.actions import ACTION_NAMES, chunk_lines
+from medalist.inside.research.loop import ResearchLoop, ResearchPaths, ResearchSettings
+from medalist.inside.research.options import ResearchOptions
+from medalist.inside.research.parser import ParseError, parse_response
+from medalist.inside.research.trace import Trace
 from medalist.report.traces import parse_steps
 
 

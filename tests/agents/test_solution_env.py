@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from medalist.agents.facts import environment
 from medalist.agents.solution_env import default_venv, resolve, venv_python
-from medalist.tasks.hidden import floor_in
 from medalist.errors import ConfigError
+from medalist.inside.facts import environment
 from medalist.sandbox.base import Limits, Mount, SandboxRequest
+from medalist.tasks.hidden import floor_in
 
 SOLUTION = """
 import json, numpy as np

@@ -9,7 +9,17 @@ import pytest
 from medalist.baselines.data import PublicData, problem_for
 from medalist.baselines.experts.encoding import target_mean
 from medalist.baselines.features import detect_feature_types
-from medalist.baselines.recipes import Preds, Recipe, TaskData, as_proba, build_view, combine, decide, fit_function, make_folds
+from medalist.baselines.recipes import (
+    Preds,
+    Recipe,
+    TaskData,
+    as_proba,
+    build_view,
+    combine,
+    decide,
+    fit_function,
+    make_folds,
+)
 from medalist.baselines.recipes.blend import hill_climb, oof_score
 from medalist.baselines.recipes.image import deskew, gradient_histograms
 from medalist.baselines.zoo import plan_blends

@@ -22,8 +22,8 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 @pytest.fixture(scope="session")
 def bwrap():  # noqa: ANN201
     """The real bwrap backend (or a skip saying why it cannot run here)."""
-    from run_helpers import skip_without_bwrap
     from medalist.sandbox import BwrapSandbox
+    from run_helpers import skip_without_bwrap
 
     skip_without_bwrap()
     return BwrapSandbox.create()

@@ -19,10 +19,10 @@ from fake_openai import FakeOpenAI
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
 from medalist.agents.adapters import AIDEML, PLEXE, AidemlAgent, PlexeAgent  # noqa: E402
-from medalist.agents.adapters.aideml_run import aide_command  # noqa: E402
-from medalist.agents.adapters.plexe_predict import predict as plexe_predict  # noqa: E402
-from medalist.agents.adapters.plexe_run import plexe_command  # noqa: E402
 from medalist.errors import MedalistError  # noqa: E402
+from medalist.inside.adapters.aideml_run import aide_command  # noqa: E402
+from medalist.inside.adapters.plexe_predict import predict as plexe_predict  # noqa: E402
+from medalist.inside.adapters.plexe_run import plexe_command  # noqa: E402
 from medalist.runner.models import RunLimits  # noqa: E402
 from medalist.sandbox.base import Limits, Mount, SandboxRequest  # noqa: E402
 
@@ -81,7 +81,7 @@ def test_plexe_adapter_routes_every_role_to_the_gateway(box: Path, tmp_path: Pat
         cfg = yaml.safe_load((box / "plexe_config" / "config.yaml").read_text())
         assert launch.env["CONFIG_FILE"] == PlexeAgent.CONFIG_TARGET
         assert any(m.target == str(venv) for m in launch.mounts)
-        assert "medalist.agents.adapters.plexe_run" in launch.argv and "medalist.llm.forwarder" in launch.argv
+        assert "medalist.inside.adapters.plexe_run" in launch.argv and "medalist.inside.forwarder" in launch.argv
     assert cfg["planner_llm"] == "openai/code" and cfg["routing_config"]["default"]["api_base"] == "${OPENAI_BASE_URL}"
     assert cfg["spark_local_cores"] == 2 and cfg["allowed_model_types"] == ["xgboost", "lightgbm"]
     cmd = plexe_command("/v/bin/python", Path("/home/data"), "predict y", Path("/home/logs/plexe"), 2, 0)

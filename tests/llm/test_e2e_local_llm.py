@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from run_helpers import medalist_cli
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ import pytest
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 from fake_openai import FakeOpenAI, unix_request
 
+from medalist.inside.forwarder import start_forwarder
+from medalist.inside.llm_client import BudgetStop, GatewayClient
 from medalist.llm import Budget, LLMConfig, UsageMeter
-from medalist.llm.client import BudgetStop, GatewayClient
-from medalist.llm.forwarder import start_forwarder
 from medalist.llm.gateway import Gateway
 from medalist.llm.provider import Provider
 
@@ -113,12 +113,12 @@ def test_client_through_loopback_forwarder_steps_and_budget(fake_openai: FakeOpe
 
 def test_forwarder_command_sets_base_url_and_returns_child_code(gateway: Gateway) -> None:
     code = (
-        "import os, sys; from medalist.llm.client import GatewayClient;"
+        "import os, sys; from medalist.inside.llm_client import GatewayClient;"
         "r = GatewayClient().chat([{'role': 'user', 'content': 'x'}]);"
         "print(os.environ['OPENAI_BASE_URL'], r.content); sys.exit(3)"
     )
     env = dict(os.environ, OPENAI_API_KEY=gateway.token)
-    done = subprocess.run([sys.executable, "-m", "medalist.llm.forwarder", "--socket", str(gateway.socket_path),
+    done = subprocess.run([sys.executable, "-m", "medalist.inside.forwarder", "--socket", str(gateway.socket_path),
                            "--", sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 3, done.stderr
     url, content = done.stdout.split()
@@ -126,7 +126,7 @@ def test_forwarder_command_sets_base_url_and_returns_child_code(gateway: Gateway
 
 
 def test_upstream_failure_is_retried_by_the_gateway_only(tmp_path: Path) -> None:
-    from medalist.llm.client import ChatError
+    from medalist.inside.llm_client import ChatError
 
     with FakeOpenAI(["x"], fail_first=100, fail_status=500) as fake:
         config = LLMConfig(model="openai/fake", api_base=fake.url, retries=1, backoff_secs=0.0)

@@ -15,8 +15,8 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
+from medalist.agents.llm_launch import gateway_launch  # noqa: E402
 from medalist.llm import Budget, LLMConfig  # noqa: E402
-from medalist.llm.launch import gateway_launch  # noqa: E402
 from medalist.runner.models import RunLimits  # noqa: E402
 from medalist.sandbox.base import Limits, Mount, SandboxRequest  # noqa: E402
 

@@ -12,14 +12,14 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
+from medalist.agents.llm_launch import gateway_launch  # noqa: E402
 from medalist.llm import LLMConfig  # noqa: E402
-from medalist.llm.launch import gateway_launch  # noqa: E402
 from medalist.runner.models import RunLimits  # noqa: E402
 from medalist.sandbox.base import Limits, Mount, SandboxRequest  # noqa: E402
 
 PROBE = """
 import json, os, socket
-from medalist.llm.client import GatewayClient, BudgetStop
+from medalist.inside.llm_client import GatewayClient, BudgetStop
 out = {"env": dict(os.environ)}
 c = GatewayClient()
 c.start_step(1)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fake_openai import FakeOpenAI
+
 from run_helpers import MEDALIST, medalist_cli, only_group
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
@@ -40,9 +41,9 @@ def aide_answer(body: dict) -> str:
     return CODE
 
 
-def experiment(path: Path, fake: FakeOpenAI, runs_dir: Path, **extra: object) -> Path:
+def experiment(path: Path, fake: FakeOpenAI, runs_dir: Path, step_limit: int = 2, **extra: object) -> Path:
     cfg = {"agent": "aide", "model": "openai/scripted", "api_base": fake.url, "tasks": [TASK],
-           "limits": {"time_limit_secs": 240}, "max_iterations": 2, "runs_dir": str(runs_dir), **extra}
+           "limits": {"time_limit_secs": 240, "step_limit": step_limit}, "runs_dir": str(runs_dir), **extra}
     path.write_text(yaml.safe_dump(cfg))
     return path
 
@@ -104,7 +105,7 @@ def test_killed_aide_run_scripted_upstream_resumes_from_its_journal(require_bwra
         return text
 
     with FakeOpenAI(answer) as fake:
-        cfg = experiment(box / "experiment.yaml", fake, runs_dir, max_iterations=3)
+        cfg = experiment(box / "experiment.yaml", fake, runs_dir, step_limit=3)
         proc = subprocess.Popen([MEDALIST, "run", "--config", str(cfg)], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "COLUMNS": "200"})
         try:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI
+
 from run_helpers import medalist_cli, only_group
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")

@@ -71,7 +71,13 @@ def write_group(runs_dir: Path, name: str, agent_id: str, runs: list[dict], mode
     """
     from medalist.grading import report_for_score, task_thresholds
     from medalist.runner.models import (
-        AgentSpec, ExecutorInfo, GroupMetadata, LimitOverrides, RunEntry, RunRecord, Usage,
+        AgentSpec,
+        ExecutorInfo,
+        GroupMetadata,
+        LimitOverrides,
+        RunEntry,
+        RunRecord,
+        Usage,
     )
 
     reg = registry()

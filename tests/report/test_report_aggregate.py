@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from report_fixtures import RUNS, SPLITS, TASKS, rep, run
 
 from medalist.report.aggregate import TASKS_RUN, compare, dedupe_runs, pass_at_k_table, run_metrics
-from report_fixtures import RUNS, SPLITS, TASKS, rep, run
 
 T1 = 12.706205  # t(0.975, 1)
 T2 = 4.302653   # t(0.975, 2)

@@ -61,8 +61,9 @@ def test_report_is_self_contained(report_path: Path) -> None:
 
 
 def test_partial_agents_are_marked_and_not_ranked() -> None:
-    from medalist.report.aggregate import compare
     from report_fixtures import RUNS, TASKS
+
+    from medalist.report.aggregate import compare
 
     html = render_report(compare(RUNS, TASKS, {"big": ["alpha", "beta", "gamma"]}))
     tasks_run = html.split('data-split="tasks-run"')[1].split("</table>")[0]
@@ -74,8 +75,9 @@ def test_partial_agents_are_marked_and_not_ranked() -> None:
 
 
 def test_report_renders_without_traces_or_task_info() -> None:
-    from medalist.report.aggregate import compare
     from report_fixtures import RUNS, TASKS
+
+    from medalist.report.aggregate import compare
 
     html = render_report(compare(RUNS[:2] + [RUNS[4]], {"alpha": TASKS["alpha"]}))
     assert html.count('<details class="run"') == 3 and "No trace recorded" in html

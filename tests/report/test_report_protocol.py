@@ -4,6 +4,7 @@ robust improvement figures (every expected number worked out by hand)."""
 from __future__ import annotations
 
 import pytest
+from report_fixtures import rep, run
 from rich.console import Console
 
 from medalist.report.aggregate import TASKS_RUN, compare
@@ -11,7 +12,6 @@ from medalist.report.models import TaskInfo
 from medalist.report.protocol import build_seeds
 from medalist.report.stats import degenerate_baseline
 from medalist.report.table import covered_splits, partial_summary, split_table
-from report_fixtures import rep, run
 
 
 def test_complete_seeds_use_the_fewest_runs() -> None:
@@ -126,7 +126,7 @@ def test_improvement_is_capped_and_leaves_degenerate_baselines_out() -> None:
 
 def test_split_files_for_compare(tmp_path) -> None:  # noqa: ANN001
     from medalist.errors import MedalistError
-    from medalist.report.cli import split_files, split_names
+    from medalist.report.selection import split_files, split_names
 
     (tmp_path / "low.txt").write_text("a\n\n b \n")
     (tmp_path / "empty.txt").write_text("# nothing\n")

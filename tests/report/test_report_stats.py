@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from medalist.report.stats import estimate, improvement, normalized_score, pass_at_k
+from medalist.report.stats import estimate, normalized_score, pass_at_k
+from medalist.tasks.baseline import improvement
 
 
 def test_estimate_four_values() -> None:

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from run_helpers import medalist_cli, only_group  # type: ignore[import-not-found]
 
 from medalist.runner import GroupMetadata, read_record
+from run_helpers import medalist_cli, only_group  # type: ignore[import-not-found]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from run_helpers import MEDALIST, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 distributed = pytest.importorskip("distributed")
@@ -417,3 +418,48 @@ def test_cli_local_cluster_without_scheduler(runs_dir: Path) -> None:
     meta = _meta(only_group(runs_dir / "r"))
     assert meta.executor.name == "dask" and [e.status for e in meta.runs] == ["completed", "completed"]
     assert all(e.valid_submission for e in meta.runs)
+
+
+EXTRA_TASK_YAML = """\
+id: env-only-task
+name: A task only MEDALIST_TASKS_PATH of the launching process knows
+task_type: binary-classification
+metric: accuracy
+target_columns: [target]
+rows: 40
+"""
+EXTRA_PREPARE = '''\
+def prepare(raw, public, private):
+    ids = range(40)
+    (private / "answers.csv").write_text("id,target\\n" + "".join(f"{i},{i % 2}\\n" for i in ids))
+    (public / "sample_submission.csv").write_text("id,target\\n" + "".join(f"{i},0\\n" for i in ids))
+'''
+
+
+def test_a_worker_started_in_a_clean_environment_resolves_the_groups_tasks(
+        tmp_path: Path, runs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run spec carries the launching process's task sources (here MEDALIST_TASKS_PATH), so a worker
+    whose environment lacks them (another machine with the same install) runs the same task."""
+    import medalist
+    from medalist.runner.config import ExperimentLimits
+
+    task = tmp_path / "extra" / "env-only-task"
+    task.mkdir(parents=True)
+    (task / "task.yaml").write_text(EXTRA_TASK_YAML)
+    (task / "prepare.py").write_text(EXTRA_PREPARE)
+    (task / "description.md").write_text("# env-only task\n\nPredict target.\n")
+    (task / "leaderboard.csv").write_text("team,score\na,1.0\nb,0.9\nc,0.6\nd,0.5\n")
+    monkeypatch.delenv("MEDALIST_TASKS_PATH", raising=False)
+    cluster = start_cluster(tmp_path / "dask", 1)  # its worker never sees MEDALIST_TASKS_PATH
+    try:
+        monkeypatch.setenv("MEDALIST_TASKS_PATH", str(task.parent))
+        config = medalist.ExperimentConfig(agent="sample", tasks=["env-only-task"], executor="dask",
+                                           scheduler=cluster.address, runs_dir=runs_dir,
+                                           limits=ExperimentLimits(time_limit_secs=60))
+        result = medalist.run(config)
+    finally:
+        _kill_all(cluster.procs)
+    assert result.group.meta.task_sources == {"MEDALIST_TASKS_PATH": str(task.parent)}
+    (entry,) = result.group.meta.runs
+    assert entry.status == "completed", read_record(result.group.run_dir(entry))
+    assert result.summary is not None and result.summary.total_valid_submissions == 1

@@ -50,8 +50,7 @@ scheduler: tcp://127.0.0.1:8786
 tasks: "lite, penguins-species"
 tasks_dir: extra
 seeds: 3
-limits: {time_limit_secs: 120, memory_gb: 1.5, cpus: 2, gpus: 1}
-max_iterations: 7
+limits: {time_limit_secs: 120, memory_gb: 1.5, cpus: 2, gpus: 1, step_limit: 7}
 executor: dask
 workers: 2
 sandbox: process
@@ -67,6 +66,14 @@ grade: false
         "time_limit": 120.0, "memory": 1.5, "cpus": 2.0, "step_limit": 7, "executor": "dask", "workers": 2,
         "sandbox": "process", "runs_dir": "/tmp/somewhere", "no_grade": True,
     }
+
+
+def test_old_max_iterations_is_read_as_step_limit_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text("agent: dummy\ntasks: [penguins-species]\nmax_iterations: 9\n")
+    with pytest.warns(FutureWarning, match="'max_iterations' is now 'limits.step_limit'"):
+        config = load_experiment(path)
+    assert config.limits.step_limit == 9 and config.run_options()["step_limit"] == 9
 
 
 @pytest.mark.parametrize(
@@ -164,7 +171,7 @@ def test_cli_flag_overrides_config_agent(tmp_path: Path) -> None:
 
 def test_real_run_command_accepts_every_config_option(tmp_path: Path) -> None:
     """Guards against drift: every option a config can set is a parameter of `medalist run`."""
-    import medalist.runner.cli  # noqa: F401  (registers `run` on the app)
+    import medalist.cli  # noqa: F401  (registers every command on the app)
     from medalist.cli import app
     from medalist.runner.config import ExperimentConfig
 
@@ -173,7 +180,7 @@ def test_real_run_command_accepts_every_config_option(tmp_path: Path) -> None:
     full = ExperimentConfig.model_validate({
         "agent": "a", "agents_file": "x", "model": "m/m", "feedback_model": "m/f", "api_base": "u", "api_key_env": "K",
         "budget": {"max_cost_usd": 1, "max_tokens": 1, "max_output_tokens": 1}, "tasks": ["t"], "tasks_dir": ["d"],
-        "seeds": 1, "limits": {"time_limit_secs": 1, "memory_gb": 1, "cpus": 1, "gpus": 1}, "max_iterations": 1,
+        "seeds": 1, "limits": {"time_limit_secs": 1, "memory_gb": 1, "cpus": 1, "gpus": 1, "step_limit": 1},
         "executor": "local", "scheduler": "s", "workers": 1, "sandbox": "auto", "runs_dir": "r", "grade": True,
     })
     assert set(full.run_options()) <= names

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 from fake_gpus import FakeGpus
 from medalist.errors import MedalistError
 from medalist.runner import GroupMetadata, RunRecord, read_record
 from medalist.sandbox.gpu import discover_gpus
 from medalist.sandbox.gpu_alloc import GpuAllocator
+from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 # A command agent that logs what GPUs its sandbox shows, and when it held them.
 GPU_AGENT_SH = """#!/bin/sh

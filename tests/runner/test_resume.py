@@ -8,11 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
-
 from medalist.runner import GroupMetadata, LocalExecutor, RunGroup, RunRecord, execute_group, execute_run, read_record
 from medalist.runner.execute import write_record
 from medalist.tasks import TaskRegistry
+from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 
 def test_resume_keeps_finished_and_redoes_interrupted(run_group) -> None:  # noqa: ANN001

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from run_helpers import skip_without_bwrap
 from medalist.sandbox import BwrapSandbox
+from run_helpers import skip_without_bwrap
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,14 @@ import pytest
 from medalist.grading import grade_submission
 from medalist.metrics import get_metric
 from medalist.tasks import BUILTIN_DIR, TaskRegistry, ensure_prepared
-from medalist.tasks.registry import _read_split
+from medalist.tasks.registry import read_split_file
 
 REGISTRY = TaskRegistry(roots=[BUILTIN_DIR])
 BUILTIN_IDS = sorted(REGISTRY.tasks)
 
 
 def test_suite_covers_the_required_kinds_and_metrics() -> None:
-    specs = [REGISTRY.get(i) for i in _read_split(BUILTIN_DIR / "splits" / "all.txt")]
+    specs = [REGISTRY.get(i) for i in read_split_file(BUILTIN_DIR / "splits" / "all.txt")]
     assert len(specs) >= 25
     metrics = {s.metric for s in specs}
     assert len(metrics) >= 8
@@ -56,20 +56,20 @@ def test_split_files_reference_only_existing_tasks() -> None:
     names = {f.stem for f in files}
     assert {"all", "smoke", "lite", "quick", "tabular", "text", "image", "regression", "classification", "large"} <= names
     for f in files:
-        ids = _read_split(f)
+        ids = read_split_file(f)
         assert ids, f"{f.name} is empty"
         unknown = [i for i in ids if i not in REGISTRY.tasks]
         assert not unknown, f"{f.name} names unknown tasks {unknown}"
         assert len(ids) == len(set(ids)), f"{f.name} lists a task twice"
-    every, smoke = _read_split(split_dir / "all.txt"), _read_split(split_dir / "smoke.txt")
+    every, smoke = read_split_file(split_dir / "all.txt"), read_split_file(split_dir / "smoke.txt")
     assert sorted(every + smoke) == BUILTIN_IDS and not set(every) & set(smoke)
     assert len(every) >= 25, "the benchmark keeps 25+ real tasks besides the smoke tasks"
-    quick = _read_split(split_dir / "quick.txt")
+    quick = read_split_file(split_dir / "quick.txt")
     assert "penguins-species" in quick and len(quick) <= 2 and set(quick) <= set(smoke)
     for f in files:  # smoke tasks stay out of every benchmark split
         if f.stem not in ("smoke", "quick"):
-            assert not set(_read_split(f)) & set(smoke), f"{f.name} lists a smoke task"
-    large = [REGISTRY.get(i) for i in _read_split(split_dir / "large.txt")]
+            assert not set(read_split_file(f)) & set(smoke), f"{f.name} lists a smoke task"
+    large = [REGISTRY.get(i) for i in read_split_file(split_dir / "large.txt")]
     assert all((s.rows or 0) > 50_000 for s in large)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import medalist.tasks.cli_leaderboard  # noqa: F401  (registers the sub-command)
+import medalist.cli  # noqa: F401  (registers every command on the app)
 from medalist.cli import app
 from medalist.grading.confidence import BOOTSTRAP_FILE
 from medalist.tasks import BUILTIN_DIR

@@ -186,10 +186,10 @@ def test_failing_prepare_script_is_a_one_line_error(tmp_path: Path, monkeypatch:
 
 
 def test_improvement_direction() -> None:
-    assert improvement(1.1, 1.0, lower_is_better=False) == pytest.approx(0.1)
-    assert improvement(0.8, 1.0, lower_is_better=True) == pytest.approx(0.2)
-    assert improvement(-0.9, -1.0, lower_is_better=False) == pytest.approx(0.1)
-    assert improvement(1.0, 0.0, lower_is_better=False) is None
+    assert improvement(1.1, 1.0, is_lower_better=False) == pytest.approx(0.1)
+    assert improvement(0.8, 1.0, is_lower_better=True) == pytest.approx(0.2)
+    assert improvement(-0.9, -1.0, is_lower_better=False) == pytest.approx(0.1)
+    assert improvement(1.0, 0.0, is_lower_better=False) is None
 
 
 def test_report_fields_serialise(bench: Path) -> None:

@@ -32,6 +32,7 @@ import pandas as pd
 import pytest
 import yaml
 from mlebench_synthetic import GENERATORS, LEADERBOARD_RANGES, UPSTREAM, write_leaderboard, write_raw
+
 from run_helpers import MEDALIST, bwrap_skip_reason
 
 REPO = Path(__file__).resolve().parents[2]

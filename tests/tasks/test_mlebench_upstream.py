@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from mlebench_synthetic import UPSTREAM, write_leaderboard
-from run_helpers import medalist_cli
 
 from medalist.errors import MedalistError
 from medalist.tasks import TaskRegistry
 from medalist.tasks.mlebench import load_checkout
+from run_helpers import medalist_cli
 
 pytestmark = pytest.mark.skipif(not UPSTREAM.is_dir(), reason=f"needs the upstream MLE-bench copy at {UPSTREAM}")
 

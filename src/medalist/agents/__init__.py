@@ -4,7 +4,7 @@ from medalist.agents.base import Agent, AgentContext, AgentLaunch
 from medalist.agents.builtin import AutomlAgent, DummyAgent, SampleAgent
 from medalist.agents.command import CommandAgent
 from medalist.agents.config import CommandAgentConfig, MountConfig, load_agents_file
-from medalist.agents.registry import AgentRegistry, build_agent, builtin_ids, register_builtin, with_agent_options
+from medalist.agents.registry import AgentRegistry, build_agent, with_agent_options
 
 __all__ = [
     "Agent",
@@ -18,8 +18,6 @@ __all__ = [
     "MountConfig",
     "SampleAgent",
     "build_agent",
-    "builtin_ids",
     "load_agents_file",
-    "register_builtin",
     "with_agent_options",
 ]

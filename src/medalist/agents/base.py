@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from medalist.runner.models import RunLimits
+from medalist.agents.spec import RunLimits
 from medalist.sandbox.base import Mount
 from medalist.tasks.prepare import PreparedTask
 

@@ -9,9 +9,9 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from medalist.agents import contract
 from medalist.agents.base import AgentContext, AgentLaunch
 from medalist.errors import MedalistError
+from medalist.inside import contract
 from medalist.paths import data_dir
 
 
@@ -60,7 +60,7 @@ class DummyAgent:
         ]
         try:
             yield AgentLaunch(
-                argv=[ctx.python, "-m", "medalist.agents.dummy_main"],
+                argv=[ctx.python, "-m", "medalist.inside.dummy"],
                 env={
                     "MEDALIST_PROBE_HOST": "127.0.0.1",
                     "MEDALIST_PROBE_PORT": str(port),
@@ -78,4 +78,4 @@ class AutomlAgent:
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        yield AgentLaunch(argv=[ctx.python, "-m", "medalist.agents.automl_main"])
+        yield AgentLaunch(argv=[ctx.python, "-m", "medalist.inside.automl"])

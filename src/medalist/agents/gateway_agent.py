@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from medalist.agents.base import AgentContext, AgentLaunch
-from medalist.agents.options import AgentOptions, CodingAgentOptions, validate_options
+from medalist.agents.llm_launch import gateway_launch, run_scope
 from medalist.agents.solution_env import SolutionEnv, resolve
+from medalist.inside.options import AgentOptions, CodingAgentOptions, validate_options
 from medalist.llm.config import LLMConfig
 from medalist.llm.keys import check_api_keys
-from medalist.llm.launch import gateway_launch, run_scope
 from medalist.sandbox.base import Mount
 
 

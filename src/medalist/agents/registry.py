@@ -13,10 +13,10 @@ from medalist.agents.base import Agent
 from medalist.agents.builtin import AutomlAgent, DummyAgent, SampleAgent
 from medalist.agents.command import CommandAgent
 from medalist.agents.config import CommandAgentConfig, load_agents_file
+from medalist.agents.llm_agents import llm_agent_factories
+from medalist.agents.spec import AgentSpec
 from medalist.configfile import format_validation_error
 from medalist.errors import ConfigError, MedalistError
-from medalist.llm.agents import llm_agent_factories
-from medalist.runner.models import AgentSpec
 
 _BUILTINS: dict[str, Callable[..., Agent]] = {
     "dummy": DummyAgent,
@@ -24,17 +24,6 @@ _BUILTINS: dict[str, Callable[..., Agent]] = {
     "automl": AutomlAgent,
     **llm_agent_factories(),  # aide, research, aideml, plexe, openhands: factories take the spec's config
 }
-
-
-def register_builtin(agent_id: str, factory: Callable[[], Agent]) -> None:
-    """Add a built-in agent (e.g. an LLM agent) under ``agent_id``."""
-    if agent_id in _BUILTINS:
-        raise ValueError(f"agent {agent_id!r} registered twice")
-    _BUILTINS[agent_id] = factory
-
-
-def builtin_ids() -> list[str]:
-    return sorted(_BUILTINS)
 
 
 class AgentRegistry:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from medalist.errors import MedalistError
 from medalist.grading.medals import load_leaderboard
 from medalist.metrics import get_metric
 from medalist.tasks import audit_checks as ac
@@ -83,14 +84,6 @@ class AuditReport(BaseModel):
 
     def check(self, name: str) -> CheckResult:
         return next(c for c in self.checks if c.name == name)
-
-
-def sandbox_roots() -> list[Path]:
-    """Host trees every sandboxed run reads besides the public data (/usr, the harness venv, ...);
-    ``medalist audit`` adds the solution and adapter venvs (the runner's ``known_trees``)."""
-    from medalist.sandbox.masks import system_trees
-
-    return system_trees()
 
 
 def check_reach(pt: PreparedTask, trees: list[Path]) -> CheckResult:
@@ -239,15 +232,22 @@ def leaderboard_is_stale(pt: PreparedTask) -> str | None:
     return None
 
 
+def _trees(trees: list[Path] | None) -> list[Path]:
+    if trees is None:
+        raise MedalistError("the reach check needs the file trees the sandbox binds (trees=known_trees() from "
+                            "medalist.runner.execute)")
+    return trees
+
+
 def audit_task(pt: PreparedTask, *, checks: tuple[str, ...] = CHECKS, trees: list[Path] | None = None) -> AuditReport:
-    """Run the named checks on one prepared task (``trees``: what the reach check searches; default:
-    :func:`sandbox_roots`)."""
+    """Run the named checks on one prepared task (``trees``: the file trees a sandboxed run binds, which the
+    reach check searches; the runner knows them: ``medalist.runner.execute.known_trees()``)."""
     start = time.perf_counter()
     spec = pt.spec
     results: list[CheckResult] = []
     needs_data = {"id_leak", "adversarial", "duplicates", "single_column"} & set(checks)
     if "reach" in checks:
-        results.append(check_reach(pt, trees if trees is not None else sandbox_roots()))
+        results.append(check_reach(pt, _trees(trees)))
     if needs_data and (pt.public / "train.csv").is_file():
         train, test, features = ac.load_frames(pt)
         small = ac.capped(train)
@@ -271,11 +271,11 @@ def audit_task(pt: PreparedTask, *, checks: tuple[str, ...] = CHECKS, trees: lis
 def audit_tasks(pts: list[PreparedTask], *, checks: tuple[str, ...] = CHECKS,
                 trees: list[Path] | None = None) -> Iterator[AuditReport]:
     """Audit several tasks; the reach check scans the trees once for all of them first."""
-    trees = trees if trees is not None else sandbox_roots()
+    trees = _trees(trees) if "reach" in checks else []
     if "reach" in checks:
         ensure_scan(pts, trees)
     for pt in pts:
         yield audit_task(pt, checks=checks, trees=trees)
 
 
-__all__ = ["AuditReport", "CHECKS", "CheckResult", "audit_task", "audit_tasks", "leaderboard_is_stale", "sandbox_roots"]
+__all__ = ["AuditReport", "CHECKS", "CheckResult", "audit_task", "audit_tasks", "leaderboard_is_stale"]

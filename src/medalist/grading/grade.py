@@ -13,8 +13,8 @@ from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
 from medalist.grading.confidence import confidence_for
 from medalist.grading.isolate import GradingBounds, check_submission_size, clip, grading_bounds, run_isolated
-from medalist.grading.medals import Thresholds, load_leaderboard
 from medalist.grading.jsonl import read_submission_jsonl, report_timestamp
+from medalist.grading.medals import Thresholds, load_leaderboard
 from medalist.grading.report import CompetitionReport, GradingSummary
 from medalist.grading.validate import AlignedSubmission, read_csv_file, validate_frame
 from medalist.metrics import get_metric

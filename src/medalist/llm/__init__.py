@@ -1,7 +1,7 @@
 """The model layer: litellm-backed providers, usage/cost accounting, budgets and the sandbox gateway.
 
 Importing this package is cheap: litellm is imported lazily (only by :mod:`medalist.llm.provider`),
-so the in-sandbox pieces (:mod:`~medalist.llm.client`, :mod:`~medalist.llm.forwarder`) stay stdlib-only.
+so the in-sandbox pieces (:mod:`~medalist.inside.llm_client`, :mod:`~medalist.inside.forwarder`) stay stdlib-only.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The sandbox has no network and never sees a real API key. The harness starts a :class:`Gateway`
 on a unix socket in a fresh directory, binds that directory into the sandbox, and gives the agent a
-per-run token (not a key). Inside, :mod:`medalist.llm.forwarder` exposes the socket on
+per-run token (not a key). Inside, :mod:`medalist.inside.forwarder` exposes the socket on
 ``127.0.0.1:PORT`` so ``OPENAI_BASE_URL=http://127.0.0.1:PORT/v1`` works for any OpenAI client.
 
 Endpoints: ``GET /v1/models``, ``POST /v1/chat/completions`` (``stream`` answered as one SSE

@@ -29,7 +29,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from medalist.report.models import (
     RATE_METRICS,
-    SUCCESS_THRESHOLD,
     VALUE_METRICS,
     AgentSplitAggregate,
     Comparison,
@@ -41,7 +40,8 @@ from medalist.report.models import (
     TaskInfo,
 )
 from medalist.report.protocol import PROTOCOL, build_seeds
-from medalist.report.stats import capped, estimate, improvement, normalized_score, pass_at_k
+from medalist.report.stats import capped, estimate, normalized_score, pass_at_k
+from medalist.tasks.baseline import SUCCESS_IMPROVEMENT, improvement
 
 TASKS_RUN = "tasks-run"
 """The pseudo-split of every task some agent in the comparison ran (not a benchmark split)."""
@@ -75,7 +75,7 @@ def run_metrics(run: RunView, task: TaskInfo | None) -> RunMetrics:
             elif task.leaderboard_best != task.sample_score:
                 norm = 0.0
     if imp is not None:
-        rates["success"] = float(imp > SUCCESS_THRESHOLD)
+        rates["success"] = float(imp > SUCCESS_IMPROVEMENT)
     return RunMetrics(
         key=run.key, agent=run.agent, task_id=run.task_id, seed=run.seed,
         rates=rates, improvement=imp, normalized_score=norm,

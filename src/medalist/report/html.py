@@ -17,8 +17,17 @@ from medalist import __version__
 from medalist.report.models import AgentSplitAggregate, Comparison, RunView, TaskAgentCell
 from medalist.report.svg import Mark, agent_color, leaderboard_plot
 from medalist.report.table import (
-    COLUMNS, RATE_RANGE, covered_splits, digits_of, fmt_ci, fmt_cost, fmt_estimate, fmt_pass_at_k, fmt_seconds,
-    fmt_status, split_about,
+    COLUMNS,
+    RATE_RANGE,
+    covered_splits,
+    digits_of,
+    fmt_ci,
+    fmt_cost,
+    fmt_estimate,
+    fmt_pass_at_k,
+    fmt_seconds,
+    fmt_status,
+    split_about,
 )
 from medalist.report.traces import RunTrace, read_trace
 

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from medalist.grading.report import CompetitionReport, utc_now
+from medalist.clock import utc_now
+from medalist.grading.report import CompetitionReport
+from medalist.tasks.baseline import SUCCESS_IMPROVEMENT
 
 RATE_METRICS = (
     "any_medal",
@@ -29,7 +31,6 @@ SplitStatus = Literal["complete", "padded", "partial"]
 """complete: every seed holds a run of every split task; padded: --pad-missing filled missing runs with
 failures; partial: the agent ran only some of the split's tasks, so the numbers are not the split's score."""
 
-SUCCESS_THRESHOLD = 0.10
 
 IMPROVEMENT_CAP = 1.0
 """Per-run relative improvement is clipped to [-100%, +100%] before it is averaged, so one task cannot
@@ -210,7 +211,7 @@ class Comparison(BaseModel):
         "t", description="95% CI: Student-t over per-seed values, mean +- t(0.975, n-1) * SEM (SEM: ddof=1); "
         "mlebench_ci_* is MLE-bench's mean +- 1.96 * SEM."
     )
-    success_threshold: float = SUCCESS_THRESHOLD
+    success_threshold: float = SUCCESS_IMPROVEMENT
     improvement_cap: float = Field(IMPROVEMENT_CAP, description="Per-run improvement is clipped to +-this.")
     groups: list[GroupInfo] = Field(default_factory=list)
     agents: list[str] = Field(default_factory=list)

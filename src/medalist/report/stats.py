@@ -51,18 +51,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
-def improvement(score: float, baseline: float, is_lower_better: bool) -> float | None:
-    """Relative improvement over ``baseline`` in the metric's good direction (0.1 = 10% better).
-
-    (score - baseline) / |baseline| when higher is better, (baseline - score) / |baseline| when lower
-    is better; None when the baseline is 0 (relative change undefined).
-    """
-    if baseline == 0:
-        return None
-    delta = baseline - score if is_lower_better else score - baseline
-    return delta / abs(baseline)
-
-
 def normalized_score(score: float, zero: float, one: float) -> float | None:
     """Linear rescale so ``zero`` (the sample submission's score) maps to 0 and ``one`` (the
     leaderboard's best) to 1; direction-free because both ends share the metric's orientation.

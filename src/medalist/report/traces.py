@@ -111,9 +111,9 @@ def _number(v: Any) -> float | None:
 
 
 def _from_aide_journal(raw: Any) -> tuple[list[TraceNode], int, bool | None] | None:
-    """medalist's own AIDE agent journal (``medalist.agents.aide.journal.Journal``), when it validates."""
+    """medalist's own AIDE agent journal (``medalist.inside.aide.journal.Journal``), when it validates."""
     try:
-        from medalist.agents.aide.journal import Journal
+        from medalist.inside.aide.journal import Journal
     except ImportError:
         return None
     if not isinstance(raw, dict) or "nodes" not in raw:

@@ -1,27 +1,27 @@
-"""Runner: run groups (metadata, resume), the worker function, executors, grading of a group.
+"""Runner: run groups (metadata, resume), the worker function, executors, grading of a group."""
 
-Names are imported lazily: agents import ``medalist.runner.models``, and the runner imports agents.
-"""
+from medalist.agents.spec import AgentSpec, RunLimits
+from medalist.runner.execute import execute_run, read_record, run_worker
+from medalist.runner.executors import Executor, LocalExecutor, get_executor, register_executor
+from medalist.runner.grade import grade_group
+from medalist.runner.group import RunGroup, resolve_limits
+from medalist.runner.instructions import render_instructions
+from medalist.runner.models import (
+    FINAL_STATUSES,
+    GroupMetadata,
+    LimitOverrides,
+    RunEntry,
+    RunPaths,
+    RunRecord,
+    RunSpec,
+    RunStatus,
+    Usage,
+)
+from medalist.runner.session import execute_group
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "AgentSpec": "models", "GroupMetadata": "models", "LimitOverrides": "models", "RunEntry": "models",
-    "RunLimits": "models", "RunPaths": "models", "RunRecord": "models", "RunSpec": "models", "RunStatus": "models",
-    "Usage": "models", "FINAL_STATUSES": "models",
-    "execute_run": "execute", "run_worker": "execute", "read_record": "execute",
-    "Executor": "executors", "LocalExecutor": "executors", "get_executor": "executors", "register_executor": "executors",
-    "RunGroup": "group", "resolve_limits": "group",
-    "grade_group": "grade", "execute_group": "session", "render_instructions": "instructions",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'medalist.runner' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"medalist.runner.{_EXPORTS[name]}"), name)
+__all__ = [
+    "FINAL_STATUSES", "AgentSpec", "Executor", "GroupMetadata", "LimitOverrides", "LocalExecutor", "RunEntry",
+    "RunGroup", "RunLimits", "RunPaths", "RunRecord", "RunSpec", "RunStatus", "Usage", "execute_group", "execute_run",
+    "get_executor", "grade_group", "read_record", "register_executor", "render_instructions", "resolve_limits",
+    "run_worker",
+]

@@ -7,11 +7,12 @@ Paths in the file are relative to the file's folder.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from medalist.configfile import format_key_value, format_validation_error, read_yaml
 from medalist.errors import ConfigError, MedalistError
@@ -28,6 +29,7 @@ class ExperimentLimits(BaseModel):
     gpus: int | None = Field(None, ge=0, description="Whole NVIDIA GPUs per run (each run's own).")
     disk_gb: float | None = Field(None, gt=0, description="GB a run's workspace may grow.")
     max_files: int | None = Field(None, gt=0, description="Files a run's workspace may gain.")
+    step_limit: int | None = Field(None, gt=0, description="Agent steps per run (the agent's STEP_LIMIT).")
 
 
 class ModelBudget(BaseModel):
@@ -59,13 +61,27 @@ class ExperimentConfig(BaseModel):
     tasks_dir: list[Path] = Field(default_factory=list, description="Extra folders of task folders.")
     seeds: int | None = Field(None, ge=1, description="Seeds per task (0..N-1).")
     limits: ExperimentLimits = Field(default_factory=ExperimentLimits)
-    max_iterations: int | None = Field(None, gt=0, description="Agent steps per run (STEP_LIMIT).")
     executor: str | None = Field(None, description="Where runs execute: local, dask, ...")
     scheduler: str | None = Field(None, description="Dask scheduler address tcp://HOST:PORT (dask executor).")
     workers: int | None = Field(None, ge=1, description="Runs executed at the same time.")
     sandbox: Literal["auto", "bwrap", "process"] | None = None
     runs_dir: Path | None = Field(None, description="Folder that holds run groups.")
     grade: bool | None = Field(None, description="Grade the runs at the end (default true).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spellings(cls, data: Any) -> Any:
+        """``max_iterations`` (before 0.2) is ``limits.step_limit``: still read, with a warning."""
+        if isinstance(data, dict) and "max_iterations" in data:
+            data = dict(data)
+            value = data.pop("max_iterations")
+            limits = dict(data.get("limits") or {})
+            if limits.get("step_limit") is None:
+                limits["step_limit"] = value
+            data["limits"] = limits
+            warnings.warn("experiment config: 'max_iterations' is now 'limits.step_limit' (the old name still works)",
+                          FutureWarning, stacklevel=2)
+        return data
 
     @field_validator("limits", "budget", "agent_options", mode="before")
     @classmethod
@@ -75,9 +91,12 @@ class ExperimentConfig(BaseModel):
     @field_validator("tasks", mode="before")
     @classmethod
     def _tasks_list(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return [part for part in v.replace(",", " ").split() if part]
-        return v
+        """Task selectors, comma- or space-separated in one string or across list items."""
+        values = [v] if isinstance(v, str) else v
+        if not isinstance(values, list):
+            return v  # pydantic reports the wrong type
+        return [part for item in values
+                for part in (item.replace(",", " ").split() if isinstance(item, str) else [item]) if part != ""]
 
     @field_validator("tasks_dir", mode="before")
     @classmethod
@@ -115,7 +134,7 @@ class ExperimentConfig(BaseModel):
             "gpus": self.limits.gpus,
             "disk": self.limits.disk_gb,
             "max_files": self.limits.max_files,
-            "step_limit": self.max_iterations,
+            "step_limit": self.limits.step_limit,
             "executor": self.executor,
             "scheduler": self.scheduler,
             "workers": self.workers,
@@ -130,7 +149,7 @@ class ExperimentConfig(BaseModel):
 # YAML key of each run option, for error messages.
 FIELD_OF_OPTION = {
     "time_limit": "limits.time_limit_secs", "memory": "limits.memory_gb", "cpus": "limits.cpus",
-    "step_limit": "max_iterations", "no_grade": "grade", "model": "model", "gpus": "limits.gpus",
+    "step_limit": "limits.step_limit", "no_grade": "grade", "model": "model", "gpus": "limits.gpus",
     "disk": "limits.disk_gb", "max_files": "limits.max_files",
     "max_cost": "budget.max_cost_usd", "max_tokens": "budget.max_tokens",
     "max_output_tokens": "budget.max_output_tokens", "agent_option": "agent_options",
@@ -219,7 +238,7 @@ limits:                          # per run; unset = the task's own default
   # memory_gb: 2
   # cpus: 1
   # gpus: 1                      # whole NVIDIA GPUs per run, each run's own (README: GPUs)
-# max_iterations: 20             # agent steps per run (STEP_LIMIT)
+  # step_limit: 20               # agent steps per run (the agent's STEP_LIMIT)
 
 executor: local                  # where runs execute: local (process pool) or dask
 # scheduler: tcp://10.0.0.5:8786  # dask: an existing scheduler (default: a local cluster)

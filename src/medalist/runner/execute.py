@@ -23,15 +23,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from medalist.agents import contract
 from medalist.agents.base import AgentContext
 from medalist.agents.registry import build_agent
+from medalist.clock import utc_now
 from medalist.errors import MedalistError
 from medalist.fsutil import atomic_write_json
+from medalist.inside import contract
+from medalist.llm.usage import run_usage
+from medalist.paths import use_task_sources
 from medalist.runner.gpus import run_gpus
 from medalist.runner.layout import contract_env, contract_mounts, make_workspace, stage_task
-from medalist.llm.usage import run_usage
-from medalist.runner.models import RUN_JSON, AgentReport, AgentSpec, RunRecord, RunSpec, RunStatus, Usage, utc_now
+from medalist.runner.models import RUN_JSON, AgentReport, AgentSpec, RunRecord, RunSpec, RunStatus, Usage
 from medalist.runner.redact import redact_files
 from medalist.sandbox.base import Limits, Mount, SandboxRequest, SandboxResult
 from medalist.sandbox.masks import empty_dir, system_trees
@@ -184,6 +186,7 @@ def _sandbox(name: str):  # noqa: ANN202 (returns a medalist.sandbox.base.Sandbo
 def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[SandboxResult, list[str]]:
     if spec.data_dir:
         os.environ["MEDALIST_DATA_DIR"] = spec.data_dir
+    use_task_sources(spec.task_sources)  # a worker started elsewhere resolves the tasks the group was made with
     registry = TaskRegistry.default(extra_roots=[Path(p) for p in spec.tasks_dirs])
     pt = ensure_prepared(registry.get(spec.task_id))
     python = sys.executable

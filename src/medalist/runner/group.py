@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from medalist import __version__
+from medalist import __version__, paths
 from medalist.errors import MedalistError
 from medalist.fsutil import atomic_write_json
 from medalist.runner.execute import clean_run_dir, read_record, resume_keep
@@ -84,7 +84,10 @@ class RunGroup:
         grade: bool = True,
         data_dir: str | None = None,
         tasks_dirs: list[str] | None = None,
+        task_sources: dict[str, str] | None = None,
     ) -> RunGroup:
+        """A new run group under ``runs_dir``; ``task_sources`` default to this process's (see
+        :func:`medalist.paths.task_sources`), so workers elsewhere resolve the same tasks."""
         runs_dir = Path(runs_dir).resolve()
         runs_dir.mkdir(parents=True, exist_ok=True)
         gid = _group_id(agent.id, runs_dir)
@@ -100,6 +103,7 @@ class RunGroup:
             group_id=gid, agent_id=agent.id, agent=agent, tasks=[t.id for t in tasks], seeds=seeds,
             limits=overrides, executor=executor, sandbox=sandbox, grade=grade, medalist_version=__version__,
             data_dir=data_dir, tasks_dirs=list(tasks_dirs or []), runs=runs,
+            task_sources=paths.task_sources() if task_sources is None else dict(task_sources),
         )
         group = cls(dir=gdir, meta=meta)
         group.save()
@@ -146,6 +150,7 @@ class RunGroup:
             run_id=entry.run_id, group_id=self.meta.group_id, group_dir=str(self.dir), run_dir=str(self.run_dir(entry)),
             task_id=entry.task_id, seed=entry.seed, agent=self.meta.agent, limits=resolve_limits(task, self.meta.limits),
             sandbox=self.meta.sandbox, data_dir=self.meta.data_dir, tasks_dirs=self.meta.tasks_dirs,
+            task_sources=self.meta.task_sources,
         )
 
     def reset_unfinished(self) -> list[RunEntry]:
@@ -159,10 +164,10 @@ class RunGroup:
         for entry in self.meta.runs:
             record = self._read(entry)
             if record is not None and record.finished:
-                entry.status = record.status
+                entry.status, entry.started_at, entry.seconds = record.status, record.started_at, record.seconds
                 continue
             clean_run_dir(self.run_dir(entry), keep)
-            entry.status = "pending"
+            entry.status, entry.started_at, entry.seconds = "pending", None, None
             if record is not None:  # keep the attempt count across the clean-up
                 from medalist.runner.execute import write_record
 
@@ -189,7 +194,7 @@ class RunGroup:
 
             self.run_dir(entry).mkdir(parents=True, exist_ok=True)
             write_record(self.run_dir(entry), record)
-        entry.status = record.status
+        entry.status, entry.started_at, entry.seconds = record.status, record.started_at, record.seconds
         self.save()
 
     def refresh(self) -> bool:
@@ -200,7 +205,7 @@ class RunGroup:
                 continue
             record = self._read(entry)
             if record is not None and record.status != entry.status:
-                entry.status = record.status
+                entry.status, entry.started_at, entry.seconds = record.status, record.started_at, record.seconds
                 changed = True
         if changed:
             self.save()

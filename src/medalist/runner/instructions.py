@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from medalist.agents import contract
-from medalist.metrics import get_metric
+from medalist.inside import contract
 from medalist.runner.models import RunLimits
 from medalist.tasks.spec import TaskSpec
 

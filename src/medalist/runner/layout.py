@@ -31,8 +31,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-from medalist.agents import contract
 from medalist.errors import MedalistError
+from medalist.inside import contract
 from medalist.metrics import get_metric
 from medalist.runner.instructions import render_instructions
 from medalist.runner.models import RunLimits
@@ -113,7 +113,7 @@ def task_info(pt: PreparedTask, limits: RunLimits, roles: ColumnRoles | None = N
 
 
 def _validate_script(python: str) -> str:
-    return f'#!/bin/sh\nexec "{python}" -m medalist.runner.validate_cli "$@"\n'
+    return f'#!/bin/sh\nexec "{python}" -m medalist.inside.validate "$@"\n'
 
 
 def stage_task(group_dir: Path, pt: PreparedTask, limits: RunLimits, python: str) -> Path:

@@ -6,11 +6,12 @@ Both are pydantic models written atomically after every state change, so a reade
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medalist.agents.spec import AgentSpec, RunLimits
+from medalist.clock import utc_now
 from medalist.grading.report import CompetitionReport
 from medalist.sandbox.gpu import GpuDevice
 from medalist.sandbox.gpu_usage import GpuUsage
@@ -27,25 +28,6 @@ METADATA_JSON = "metadata.json"
 GRADING_SUMMARY_JSON = "grading_summary.json"
 
 
-def utc_now() -> str:
-    """ISO-8601 UTC timestamp, seconds precision."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-class RunLimits(BaseModel):
-    """Limits applied to one run (resolved: CLI overrides on top of the task's defaults)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    time_limit_secs: float = Field(gt=0)
-    memory_gb: float | None = Field(None, gt=0)
-    cpus: float | None = Field(None, gt=0)
-    step_limit: int = Field(50, gt=0)
-    gpus: int = Field(0, ge=0)
-    disk_gb: float = Field(20.0, gt=0)
-    max_files: int = Field(100_000, gt=0)
-
-
 class LimitOverrides(BaseModel):
     """Limits given on the command line (None = use each task's own default)."""
 
@@ -56,17 +38,6 @@ class LimitOverrides(BaseModel):
     gpus: int | None = None
     disk_gb: float | None = None
     max_files: int | None = None
-
-
-class AgentSpec(BaseModel):
-    """How to rebuild an agent in a worker: its id, kind and (for configured agents) its config.
-
-    The config holds ``${VAR}`` references, never secret values: those are resolved at run time.
-    """
-
-    id: str
-    kind: Literal["builtin", "command"] = "builtin"
-    config: dict[str, Any] = Field(default_factory=dict)
 
 
 class RunSpec(BaseModel):
@@ -83,6 +54,8 @@ class RunSpec(BaseModel):
     sandbox: str = "auto"
     data_dir: str | None = None  # the prepared-task cache (MEDALIST_DATA_DIR of the launching process)
     tasks_dirs: list[str] = Field(default_factory=list)
+    task_sources: dict[str, str] = Field(default_factory=dict)
+    """MLE-bench/MLAgentBench folders, MEDALIST_TASKS_PATH, ... of the launching process (paths.task_sources)."""
 
 
 class Usage(BaseModel):
@@ -159,6 +132,8 @@ class RunEntry(BaseModel):
     seed: int
     dir: str
     status: RunStatus = "pending"
+    started_at: str | None = None
+    seconds: float | None = None
     score: float | None = None
     valid_submission: bool | None = None
 
@@ -185,6 +160,7 @@ class GroupMetadata(BaseModel):
     medalist_version: str
     data_dir: str | None = None
     tasks_dirs: list[str] = Field(default_factory=list)
+    task_sources: dict[str, str] = Field(default_factory=dict)
     resumed: int = 0
     graded_at: str | None = None
     runs: list[RunEntry] = Field(default_factory=list)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from medalist.runner.group import RunGroup
+from medalist.runner.models import RunEntry
 
 STYLE = {
     "pending": "dim", "running": "cyan", "completed": "green", "failed": "red",
@@ -26,11 +27,13 @@ class GroupView:
         self.started: dict[str, float] = {}
         self.t0 = time.monotonic()
 
-    def _elapsed(self, run_id: str, status: str) -> str:
-        if status == "running":
-            self.started.setdefault(run_id, time.monotonic())
-            return f"{time.monotonic() - self.started[run_id]:.0f}s"
-        return ""
+    def _elapsed(self, entry: RunEntry) -> str:
+        """A finished run's wall time; a running run's time so far (from its start, or since first seen)."""
+        if entry.status == "running":
+            if entry.started_at:
+                return f"{(datetime.now(timezone.utc) - datetime.fromisoformat(entry.started_at)).total_seconds():.0f}s"
+            return f"{time.monotonic() - self.started.setdefault(entry.run_id, time.monotonic()):.0f}s"
+        return "" if entry.seconds is None else f"{entry.seconds:.0f}s"
 
     def __rich__(self) -> RenderableType:
         meta = self.group.meta
@@ -41,8 +44,8 @@ class GroupView:
         rows = []
         for e in meta.runs:
             counts[e.status] = counts.get(e.status, 0) + 1
-            score = "" if e.score is None else f"{e.score:.5g}"
-            rows.append((e.run_id, Text(e.status, style=STYLE.get(e.status, "")), self._elapsed(e.run_id, e.status), score))
+            score = f"{e.score:.5g}" if e.score is not None else ("invalid" if e.valid_submission is False else "")
+            rows.append((e.run_id, Text(e.status, style=STYLE.get(e.status, "")), self._elapsed(e), score))
         # Show active runs first when the group is large.
         rows.sort(key=lambda r: (r[1].plain not in ("running",), 0))
         for r in rows[:MAX_ROWS]:
@@ -54,6 +57,3 @@ class GroupView:
         line = Text(f"{done}/{len(rows)} runs finished ({totals}) - {time.monotonic() - self.t0:.0f}s elapsed")
         return Group(table, line)
 
-
-def fmt_time(ts: str | None) -> str:
-    return datetime.fromisoformat(ts).strftime("%H:%M:%S") if ts else ""

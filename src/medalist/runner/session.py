@@ -6,10 +6,10 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 
-from medalist.grading import GradingSummary
+from medalist.grading import CompetitionReport, GradingSummary
 from medalist.runner.execute import prescan
 from medalist.runner.executors import Executor
-from medalist.runner.grade import grade_group
+from medalist.runner.grade import grade_group, grade_run
 from medalist.runner.group import RunGroup
 from medalist.runner.models import RunRecord
 from medalist.tasks.prepare import ensure_prepared
@@ -33,14 +33,20 @@ def execute_group(
     tasks = {t: registry.get(t) for t in group.meta.tasks}
     # prepare once here, so workers never race to prepare a task
     prepared = [ensure_prepared(spec) for spec in tasks.values()]
+    prepared_by_id = {spec.id: pt for spec, pt in zip(tasks.values(), prepared)}
     if group.meta.sandbox != "process":  # every run checks its own trees too; this scans once for all of them
         prescan(prepared, notify=notify)
     with group.lock():
         todo = group.reset_unfinished()
         specs = [group.run_spec(e, tasks[e.task_id]) for e in todo]
 
+        graded: dict[str, CompetitionReport] = {}
+
         def on_done(record: RunRecord) -> None:
             group.record_done(record)
+            if grade:  # as each run ends, so a live view shows its score
+                graded[record.run_id] = grade_run(group, group.meta.entry(record.run_id), registry, prepared_by_id)
+                group.save()
 
         with live() if live else nullcontext():  # type: ignore[attr-defined]
             try:
@@ -51,4 +57,4 @@ def execute_group(
         group.refresh()
         if not grade:
             return None
-        return grade_group(group, registry)
+        return grade_group(group, registry, graded)

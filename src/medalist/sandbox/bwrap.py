@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from medalist.errors import MedalistError
-from medalist.sandbox._supervise import GiB, DiskGuard, close_outputs, open_outputs, supervise
+from medalist.sandbox._supervise import DiskGuard, GiB, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
 from medalist.sandbox.cgroups import CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
 from medalist.sandbox.gpu_binds import sandbox_setup

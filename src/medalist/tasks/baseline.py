@@ -34,9 +34,13 @@ def read_baseline(private: Path) -> BaselineScore | None:
     return BaselineScore.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-def improvement(score: float, baseline: float, lower_is_better: bool) -> float | None:
-    """Relative improvement over the baseline (positive = better); None when the baseline is 0."""
+def improvement(score: float, baseline: float, is_lower_better: bool) -> float | None:
+    """Relative improvement over ``baseline`` in the metric's good direction (0.1 = 10% better).
+
+    (score - baseline) / |baseline| when higher is better, (baseline - score) / |baseline| when lower
+    is better; None when the baseline is 0 (relative change undefined).
+    """
     if baseline == 0:
         return None
-    gain = baseline - score if lower_is_better else score - baseline
-    return gain / abs(baseline)
+    delta = baseline - score if is_lower_better else score - baseline
+    return delta / abs(baseline)

@@ -30,6 +30,7 @@ import lzma
 import pickle
 import re
 import tarfile
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -157,8 +158,10 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None,
             return
     elif data[:6] == b"\x93NUMPY" or (data[:4] == b"PK\x03\x04" and lower.endswith(".npz")):
         try:
-            loaded = np.load(io.BytesIO(data), allow_pickle=False)
-            text = _frame_text(dict(loaded) if hasattr(loaded, "files") else loaded)
+            with warnings.catch_warnings():  # numpy's advice on old (Python 2) files of third-party packages
+                warnings.simplefilter("ignore", UserWarning)
+                loaded = np.load(io.BytesIO(data), allow_pickle=False)
+                text = _frame_text(dict(loaded) if hasattr(loaded, "files") else loaded)
         except Exception:  # noqa: BLE001
             return
     elif data[:4] in (b"PAR1", b"ARRO", b"FEA1"):

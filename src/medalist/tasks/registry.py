@@ -18,7 +18,8 @@ def _env_paths(name: str) -> list[Path]:
     return [Path(p) for p in os.environ.get(name, "").split(os.pathsep) if p]
 
 
-def _read_split(path: Path) -> list[str]:
+def read_split_file(path: Path) -> list[str]:
+    """Task ids of a split file: one a line, ``#`` starts a comment."""
     ids = []
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
@@ -92,7 +93,7 @@ class TaskRegistry:
             split_dir = root / "splits"
             if split_dir.is_dir():
                 for sf in sorted(split_dir.glob("*.txt")):
-                    splits.setdefault(sf.stem, []).extend(_read_split(sf))
+                    splits.setdefault(sf.stem, []).extend(read_split_file(sf))
                     split_files.setdefault(sf.stem, []).append(sf)
         unavailable: dict[str, UnavailableTask] = {}
         for specs, foreign_splits, broken in self._foreign():
@@ -169,7 +170,7 @@ class TaskRegistry:
         for sel in selectors:
             path = Path(sel)
             if sel.endswith(".txt") and path.is_file():
-                specs = self._available(_read_split(path))
+                specs = self._available(read_split_file(path))
             elif sel in self.tasks:
                 specs = [self.tasks[sel]]
             elif sel in self.splits or sel == "all":

@@ -17,8 +17,8 @@ import yaml
 from pydantic import BaseModel, Field
 
 from medalist.agents.gateway_agent import GatewayAgent
-from medalist.agents.options import AgentOptions
 from medalist.errors import MedalistError
+from medalist.inside.options import AgentOptions
 from medalist.sandbox.base import Mount
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ class AidemlAgent(_AdapterAgent):
     options_model = AidemlOptions
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
-        args = [ctx.python, "-m", "medalist.agents.adapters.aideml_run", f"--aide={self.venv / 'bin' / 'aide'}"]
+        args = [ctx.python, "-m", "medalist.inside.adapters.aideml_run", f"--aide={self.venv / 'bin' / 'aide'}"]
         for key in ("num_drafts", "debug_prob", "exec_timeout"):
             value = getattr(self.options, key)
             if value is not None:
@@ -209,7 +209,7 @@ class PlexeAgent(_AdapterAgent):
         return {"CONFIG_FILE": self.CONFIG_TARGET, "KERAS_BACKEND": "jax"}
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
-        return [ctx.python, "-m", "medalist.agents.adapters.plexe_run", f"--plexe={self.venv / 'bin' / 'plexe'}"]
+        return [ctx.python, "-m", "medalist.inside.adapters.plexe_run", f"--plexe={self.venv / 'bin' / 'plexe'}"]
 
 
 class OpenHandsAgent(_AdapterAgent):
@@ -233,7 +233,7 @@ class OpenHandsAgent(_AdapterAgent):
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         opts = self.options
         assert isinstance(opts, OpenHandsOptions)
-        args = [ctx.python, "-m", "medalist.agents.adapters.openhands_run", f"--python={self.venv / 'bin' / 'python'}",
+        args = [ctx.python, "-m", "medalist.inside.adapters.openhands_run", f"--python={self.venv / 'bin' / 'python'}",
                 f"--native-tool-calling={'true' if opts.native_tool_calling else 'false'}", f"--terminal={opts.terminal}"]
         if opts.llm_timeout is not None:
             args.append(f"--llm-timeout={opts.llm_timeout}")

@@ -7,13 +7,13 @@ model gateway; writes ``/home/logs/trace.json`` and ``/home/logs/snapshots/step_
 from __future__ import annotations
 
 from medalist.agents.gateway_agent import CodingAgent
-from medalist.agents.research.options import ResearchOptions
+from medalist.inside.research.options import ResearchOptions
 
 
 class ResearchAgent(CodingAgent):
     id = "research"
     description = "Tool-using research agent (MLAgentBench-style actions), trace and per-step snapshots."
-    module = "medalist.agents.research.main"
+    module = "medalist.inside.research.main"
     calls_per_step = 2  # the action, and a model call the action may make (edit, understand)
     options_model = ResearchOptions
 

@@ -4,15 +4,14 @@ An executor only moves plain data: it calls :func:`medalist.runner.execute.execu
 JSON-level :func:`~medalist.runner.execute.run_worker`) on each spec, wherever its workers live, and
 hands every resulting :class:`RunRecord` back to ``on_done`` in the calling process. Execution is
 idempotent per run dir, so an executor may retry a run safely. To add one (e.g. ``dask.py``):
-implement ``map_runs`` and register a factory with :func:`register_executor`.
+implement ``map_runs`` and register a factory with :func:`medalist.runner.executors.register_executor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from medalist.errors import MedalistError
 from medalist.runner.models import RunRecord, RunSpec
 
 OnDone = Callable[[RunRecord], None]
@@ -38,20 +37,3 @@ class Executor(Protocol):
 
 ExecutorFactory = Callable[..., Executor]
 """Called as ``factory(workers, **options)`` (options: executor-specific, e.g. dask's ``scheduler``)."""
-_EXECUTORS: dict[str, ExecutorFactory] = {}
-
-
-def register_executor(name: str, factory: ExecutorFactory) -> None:
-    """Make an executor available as ``--executor NAME`` (factory takes the worker count, and options)."""
-    _EXECUTORS[name] = factory
-
-
-def get_executor(name: str, workers: int, **options: Any) -> Executor:
-    if name not in _EXECUTORS and name == "dask":
-        try:
-            import medalist.runner.executors.dask  # noqa: F401  (registers itself)
-        except ImportError as exc:
-            raise MedalistError(f"the dask executor is not available ({exc})") from None
-    if name not in _EXECUTORS:
-        raise MedalistError(f"unknown executor {name!r} (known: {', '.join(sorted(_EXECUTORS))})")
-    return _EXECUTORS[name](workers, **options)

@@ -49,10 +49,11 @@ except ImportError as _exc:  # pragma: no cover - exercised through the CLI test
         f"dask[distributed] is not installed ({_exc}); install it with: pip install 'medalist[dask]'"
     ) from None
 
+from medalist.clock import utc_now
 from medalist.errors import MedalistError
 from medalist.runner.execute import new_record, run_worker
-from medalist.runner.executors.base import OnDone, OnTick, register_executor
-from medalist.runner.models import METADATA_JSON, RunRecord, RunSpec, utc_now
+from medalist.runner.executors.base import OnDone, OnTick
+from medalist.runner.models import METADATA_JSON, RunRecord, RunSpec
 
 log = logging.getLogger("medalist.runner.dask")
 
@@ -380,11 +381,5 @@ class DaskExecutor:
                 log.debug("closing the LocalCluster: %s", exc)
             self._cluster = None
 
-
-def _factory(workers: int, **options: Any) -> DaskExecutor:
-    return DaskExecutor(workers, **options)
-
-
-register_executor("dask", _factory)
 
 __all__ = ["DaskExecutor", "GroupDirNotVisible", "connect", "dask_run", "probe_worker", "run_resources"]

@@ -8,9 +8,10 @@ import signal
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from medalist.clock import utc_now
 from medalist.runner.execute import execute_run, new_record
-from medalist.runner.executors.base import OnDone, OnTick, register_executor
-from medalist.runner.models import RunRecord, RunSpec, utc_now
+from medalist.runner.executors.base import OnDone, OnTick
+from medalist.runner.models import RunRecord, RunSpec
 
 TICK_SECS = 0.5
 PR_SET_PDEATHSIG = 1
@@ -69,5 +70,3 @@ class LocalExecutor:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-
-register_executor("local", LocalExecutor)

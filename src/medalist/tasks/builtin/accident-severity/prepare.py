@@ -6,6 +6,7 @@ which are recorded outcomes that determine the severity class.
 
 from pathlib import Path
 
+from medalist.tasks.dataset_packages import import_dataset_package
 from medalist.tasks.splitting import keyed_split, write_competition
 
 TASK = "accident-severity"
@@ -13,7 +14,7 @@ LEAKY = ["INJURY_CRASH", "NO_INJ_I", "PRPTYDMG_CRASH", "FATALITIES"]
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
-    from dmba import load_data
+    load_data = import_dataset_package("dmba").load_data
 
     df = load_data("accidentsFull.csv.gz").drop(columns=LEAKY)
     df.columns = [c.lower() for c in df.columns]

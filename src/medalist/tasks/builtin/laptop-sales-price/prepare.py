@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from medalist.tasks.dataset_packages import import_dataset_package
 from medalist.tasks.splitting import keyed_split, snake_case, write_competition
 
 TASK = "laptop-sales-price"
@@ -9,7 +10,7 @@ ROWS = 100_000
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
-    from dmba import load_data
+    load_data = import_dataset_package("dmba").load_data
 
     df = load_data("LaptopSales.csv.gz")
     df.columns = [snake_case(c) for c in df.columns]

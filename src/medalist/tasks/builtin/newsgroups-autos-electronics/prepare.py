@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from medalist.tasks.dataset_packages import import_dataset_package
 from medalist.tasks.splitting import keyed_split, write_competition
 
 TASK = "newsgroups-autos-electronics"
@@ -21,7 +22,7 @@ def _strip_headers(raw_text: str) -> str:
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
-    import dmba
+    dmba = import_dataset_package("dmba")
 
     archive = Path(dmba.__file__).parent / "csvFiles" / "AutoAndElectronics.zip"
     rows = []

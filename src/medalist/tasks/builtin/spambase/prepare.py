@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from medalist.tasks.dataset_packages import import_dataset_package
 from medalist.tasks.splitting import keyed_split, snake_case, write_competition
 
 TASK = "spambase"
@@ -21,7 +22,7 @@ def _name(col: str) -> str:
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
-    from dmba import load_data
+    load_data = import_dataset_package("dmba").load_data
 
     df = load_data("Spambase.csv.gz")
     df.columns = [_name(c) for c in df.columns]
