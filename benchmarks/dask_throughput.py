@@ -67,10 +67,21 @@ class TestCluster:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.log = open(workdir / "cluster.log", "ab")  # noqa: SIM115
+        self.log = open(workdir / "cluster.log", "ab")
         sched_file = workdir / "scheduler.json"
-        self._spawn([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(sched_file)])
+        self._spawn(
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(sched_file),
+            ]
+        )
         deadline = time.monotonic() + 60
         while not sched_file.exists():
             if time.monotonic() > deadline:
@@ -87,8 +98,24 @@ class TestCluster:
 
         have = len(self.procs) - 1
         for i in range(n):
-            self._spawn([DASK, "worker", self.address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
-                         "--no-dashboard", "--name", f"w{have + i}", "--death-timeout", "60"])
+            self._spawn(
+                [
+                    DASK,
+                    "worker",
+                    self.address,
+                    "--host",
+                    "127.0.0.1",
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--name",
+                    f"w{have + i}",
+                    "--death-timeout",
+                    "60",
+                ]
+            )
         with distributed.Client(self.address, timeout=30, set_as_default=False) as client:
             client.wait_for_workers(have + n, timeout=120)
 
@@ -111,17 +138,27 @@ def make_agent(root: Path, sleep: float) -> Path:
     os.chmod(code, 0o755)
     os.chmod(code / "agent.sh", 0o755)
     path = root / "agents.yaml"
-    path.write_text("agents:\n  - id: sleepy\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                    "    mounts: [{source: sleepy_agent, target: /opt/agent}]\n")
+    path.write_text(
+        "agents:\n  - id: sleepy\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
+        "    mounts: [{source: sleepy_agent, target: /opt/agent}]\n"
+    )
     return path
 
 
-def run_group(root: Path, agents_file: Path, label: str, executor: object, workers: int, runs: int, sandbox: str) -> Result:
+def run_group(
+    root: Path, agents_file: Path, label: str, executor: object, workers: int, runs: int, sandbox: str
+) -> Result:
     specs = TaskRegistry.default().resolve([TASK])
     group = RunGroup.create(
-        root / "groups", agent=AgentRegistry(agents_file).spec("sleepy"), tasks=specs, seeds=list(range(runs)),
-        overrides=LimitOverrides(time_limit_secs=120), executor=ExecutorInfo(name=label.split()[0], workers=workers),
-        sandbox=sandbox, grade=False, data_dir=str(data_dir()),
+        root / "groups",
+        agent=AgentRegistry(agents_file).spec("sleepy"),
+        tasks=specs,
+        seeds=list(range(runs)),
+        overrides=LimitOverrides(time_limit_secs=120),
+        executor=ExecutorInfo(name=label.split()[0], workers=workers),
+        sandbox=sandbox,
+        grade=False,
+        data_dir=str(data_dir()),
     )
     start = time.monotonic()
     execute_group(group, executor, grade=False)  # type: ignore[arg-type]
@@ -154,23 +191,33 @@ def main() -> None:
         cluster = TestCluster(root)
         cluster.add_workers(1)
         startup_1 = time.monotonic() - t0
-        results.append(run_group(root, agents_file, "dask 1w", DaskExecutor(scheduler=cluster.address), 1, args.runs, sandbox))
+        results.append(
+            run_group(root, agents_file, "dask 1w", DaskExecutor(scheduler=cluster.address), 1, args.runs, sandbox)
+        )
         t0 = time.monotonic()
         cluster.add_workers(1)
         startup_add = time.monotonic() - t0
-        results.append(run_group(root, agents_file, "dask 2w", DaskExecutor(scheduler=cluster.address), 2, args.runs, sandbox))
+        results.append(
+            run_group(root, agents_file, "dask 2w", DaskExecutor(scheduler=cluster.address), 2, args.runs, sandbox)
+        )
     finally:
         if cluster is not None:
             cluster.close()
         shutil.rmtree(root, ignore_errors=True)
 
-    print(f"{args.runs} runs of a command agent sleeping {args.sleep:g} s on {TASK}, sandbox {sandbox}, "
-          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f})")
-    print(f"dask cluster start-up (not in the figures): scheduler + 1 worker {startup_1:.1f} s, +1 worker {startup_add:.1f} s")
+    print(
+        f"{args.runs} runs of a command agent sleeping {args.sleep:g} s on {TASK}, sandbox {sandbox}, "
+        f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"dask cluster start-up (not in the figures): scheduler + 1 worker {startup_1:.1f} s, +1 worker {startup_add:.1f} s"
+    )
     print(f"{'executor':<10} {'wall s':>7} {'runs/min':>9} {'overhead s/run':>15} {'in-worker s/run':>16}")
     for r in results:
-        print(f"{r.label:<10} {r.wall:7.1f} {r.per_minute():9.1f} {r.overhead(args.sleep):15.2f} "
-              f"{r.in_worker_overhead(args.sleep):16.2f}")
+        print(
+            f"{r.label:<10} {r.wall:7.1f} {r.per_minute():9.1f} {r.overhead(args.sleep):15.2f} "
+            f"{r.in_worker_overhead(args.sleep):16.2f}"
+        )
     by = {r.label: r for r in results}
     ideal = 2.0
     for ex in ("local", "dask"):

@@ -135,11 +135,19 @@ def upstream_times(root: Path, repeats: int) -> dict | None:
     if not checkout.is_dir():  # a worktree's sibling is not the shared folder: try the workspace's
         checkout = Path("/work/shared/upstream/mle-bench")
     if not python.is_file() or not (checkout / "mlebench").is_dir():
-        print(f"MLE-bench reference skipped: needs {python} (bash scripts/setup_test_tools.d/upstream_venv.sh) "
-              f"and the upstream checkout {checkout}", file=sys.stderr)
+        print(
+            f"MLE-bench reference skipped: needs {python} (bash scripts/setup_test_tools.d/upstream_venv.sh) "
+            f"and the upstream checkout {checkout}",
+            file=sys.stderr,
+        )
         return None
-    done = subprocess.run([str(python), "-c", UPSTREAM_TIMER, str(checkout), str(root), str(repeats)],
-                          capture_output=True, text=True, check=False, cwd=root)  # its diskcache writes to cwd
+    done = subprocess.run(
+        [str(python), "-c", UPSTREAM_TIMER, str(checkout), str(root), str(repeats)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )  # its diskcache writes to cwd
     if done.returncode != 0:
         print(f"MLE-bench reference failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
@@ -157,7 +165,9 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--budget", type=float, default=2.0, help="fail when the best time exceeds this (seconds)")
-    ap.add_argument("--min-ratio", type=float, default=3.0, help="fail when less than this many times faster than MLE-bench")
+    ap.add_argument(
+        "--min-ratio", type=float, default=3.0, help="fail when less than this many times faster than MLE-bench"
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="medalist-bench-") as tmp:
@@ -168,13 +178,19 @@ def main() -> int:
 
         t0 = time.perf_counter()
         task_dir, submission = build_task(root, args.rows)
-        (task_dir / "leaderboard.csv").write_text("teamName,score\n" + "".join(f"t{i},{0.9 - i / 100:.2f}\n" for i in range(20)))
-        (task_dir / "task.yaml").write_text((task_dir / "task.yaml").read_text().replace("leaderboard: null", "leaderboard: leaderboard.csv"))
+        (task_dir / "leaderboard.csv").write_text(
+            "teamName,score\n" + "".join(f"t{i},{0.9 - i / 100:.2f}\n" for i in range(20))
+        )
+        (task_dir / "task.yaml").write_text(
+            (task_dir / "task.yaml").read_text().replace("leaderboard: null", "leaderboard: leaderboard.csv")
+        )
         spec = load_task_spec(task_dir)
         pt = ensure_prepared(spec)
-        print(f"built {args.rows:,}-row task in {time.perf_counter() - t0:.1f}s "
-              f"(answers {pt.answers_path.stat().st_size / 1e6:.1f} MB, "
-              f"submission {submission.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"built {args.rows:,}-row task in {time.perf_counter() - t0:.1f}s "
+            f"(answers {pt.answers_path.stat().st_size / 1e6:.1f} MB, "
+            f"submission {submission.stat().st_size / 1e6:.1f} MB)"
+        )
 
         ours, in_order, ref, cpu = [], [], [], []
         from medalist.grading.grade import _ANSWERS
@@ -191,7 +207,7 @@ def main() -> int:
                 if not rep.valid_submission:
                     print(f"error: benchmark submission was rejected: {rep.error}", file=sys.stderr)
                     return 2
-                assert score != score or abs(rep.score - score) < 1e-12  # noqa: PLR0124 (NaN on first pass)
+                assert score != score or abs(rep.score - score) < 1e-12
                 score = rep.score
             t = time.perf_counter()
             ref_score = reference(pt.answers_path, submission)
@@ -201,22 +217,30 @@ def main() -> int:
     best, best_ref = min(ours), min(ref)
     cold, cold_cpu = ours[0], cpu[0]
     assert score is not None and abs(score - ref_score) < 1e-9, (score, ref_score)
-    print(f"medalist grade_submission, rows shuffled: {best:.3f} s best of {args.repeats} "
-          f"({args.rows / best:,.0f} rows/s; all: {', '.join(f'{x:.3f}' for x in ours)}; "
-          f"CPU {min(cpu):.3f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"medalist grade_submission, rows shuffled: {best:.3f} s best of {args.repeats} "
+        f"({args.rows / best:,.0f} rows/s; all: {', '.join(f'{x:.3f}' for x in ours)}; "
+        f"CPU {min(cpu):.3f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     print(f"medalist grade_submission, first call (answers parsed too): {cold:.3f} s, CPU {cold_cpu:.3f} s")
-    print(f"medalist grade_submission, rows in answer order: {min(in_order):.3f} s "
-          f"({args.rows / min(in_order):,.0f} rows/s)")
+    print(
+        f"medalist grade_submission, rows in answer order: {min(in_order):.3f} s "
+        f"({args.rows / min(in_order):,.0f} rows/s)"
+    )
     print(f"reference read_csv+merge+roc_auc_score: {best_ref:.3f} s ({args.rows / best_ref:,.0f} rows/s)")
     print(f"ratio medalist/reference: {best / best_ref:.2f}x   score {score:.6f} (reference {ref_score:.6f})")
     failed = False
     if upstream is not None:
         up_wall, up_cpu = min(upstream["wall"]), min(upstream["cpu"])
         assert abs(upstream["score"] - round(score, 5)) < 1e-9, (upstream["score"], score)
-        print(f"MLE-bench grade_csv (same files, upstream venv): {up_wall:.3f} s wall, {up_cpu:.3f} s CPU "
-              f"(all: {', '.join(f'{x:.3f}' for x in upstream['wall'])})")
-        print(f"speed-up over MLE-bench: {up_wall / best:.2f}x wall, {up_cpu / min(cpu):.2f}x CPU "
-              f"(first call: {up_wall / cold:.2f}x wall, {up_cpu / cold_cpu:.2f}x CPU)")
+        print(
+            f"MLE-bench grade_csv (same files, upstream venv): {up_wall:.3f} s wall, {up_cpu:.3f} s CPU "
+            f"(all: {', '.join(f'{x:.3f}' for x in upstream['wall'])})"
+        )
+        print(
+            f"speed-up over MLE-bench: {up_wall / best:.2f}x wall, {up_cpu / min(cpu):.2f}x CPU "
+            f"(first call: {up_wall / cold:.2f}x wall, {up_cpu / cold_cpu:.2f}x CPU)"
+        )
         if up_cpu / min(cpu) < args.min_ratio:
             print(f"too slow: {up_cpu / min(cpu):.2f}x < {args.min_ratio}x faster than MLE-bench", file=sys.stderr)
             failed = True

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from grading_speed import build_task  # noqa: E402
+from grading_speed import build_task
 
 TEAMS = 150
 
@@ -49,16 +49,26 @@ def main() -> int:
         members = [np.clip(0.3 * y + rng.random(len(y)) * (0.5 + i / TEAMS), 0, 1) for i in range(TEAMS)]
         scores = [roc_auc_score(y, p) for p in members]
         (task_dir / "leaderboard.csv").write_text("team,score\n" + "".join(f"t{i},{v}\n" for i, v in enumerate(scores)))
-        (task_dir / "task.yaml").write_text((task_dir / "task.yaml").read_text().replace("leaderboard: null", "leaderboard: leaderboard.csv"))
+        (task_dir / "task.yaml").write_text(
+            (task_dir / "task.yaml").read_text().replace("leaderboard: null", "leaderboard: leaderboard.csv")
+        )
         spec = load_task_spec(task_dir)
         pt = ensure_prepared(spec)
         t0 = time.process_time()
         th = resampled_thresholds("roc_auc", y, members, TEAMS, args.resamples, seed=1)
         build_secs = time.process_time() - t0
         boot = BootstrapThresholds(
-            task_id=spec.id, metric="roc_auc", is_lower_better=False, seed=1, resamples=args.resamples, test_rows=len(y),
-            answers_sha256=sha256_file(pt.answers_path), leaderboard_sha256=sha256_file(task_dir / "leaderboard.csv"),
-            gold=th[0].tolist(), silver=th[1].tolist(), bronze=th[2].tolist(),
+            task_id=spec.id,
+            metric="roc_auc",
+            is_lower_better=False,
+            seed=1,
+            resamples=args.resamples,
+            test_rows=len(y),
+            answers_sha256=sha256_file(pt.answers_path),
+            leaderboard_sha256=sha256_file(task_dir / "leaderboard.csv"),
+            gold=th[0].tolist(),
+            silver=th[1].tolist(),
+            bronze=th[2].tolist(),
         )
         boot_path = task_dir / BOOTSTRAP_FILE
         with_conf, without = [], []
@@ -74,8 +84,10 @@ def main() -> int:
             without.append(time.process_time() - t)
     assert conf is not None
     best, ref = min(with_conf), min(without)
-    print(f"{args.rows:,} rows, {args.resamples} resamples, {TEAMS} reference members "
-          f"(thresholds built in {build_secs:.2f} CPU s, load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"{args.rows:,} rows, {args.resamples} resamples, {TEAMS} reference members "
+        f"(thresholds built in {build_secs:.2f} CPU s, load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"grade_submission with medal confidence: {best:.3f} CPU s (confidence {conf})")
     print(f"grade_submission without (reference):   {ref:.3f} CPU s")
     print(f"ratio with/without: {best / ref:.2f}x  (+{(best - ref) * 1000:.0f} ms)")

@@ -66,7 +66,10 @@ def main() -> None:
     verdict = "MEETS" if b < target else "MISSES"
     print(f"target 1.5x + 30 ms = {target:.1f} ms -> {verdict}")
     load = os.getloadavg()[0]
-    print(f"load average {load:.2f} on {os.cpu_count()} cpus" + ("  (busy machine: figures inflated)" if load > (os.cpu_count() or 1) else ""))
+    print(
+        f"load average {load:.2f} on {os.cpu_count()} cpus"
+        + ("  (busy machine: figures inflated)" if load > (os.cpu_count() or 1) else "")
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,11 @@ def task_folder(root: Path) -> Path:
     folder = root / "task"
     folder.mkdir()
     (folder / "description.md").write_text("Large synthetic task.\n")
-    (folder / "prepare.py").write_text("def prepare(raw, public, private):\n    raise RuntimeError('prepared by the benchmark')\n")
-    (folder / "task.yaml").write_text(textwrap.dedent("""\
+    (folder / "prepare.py").write_text(
+        "def prepare(raw, public, private):\n    raise RuntimeError('prepared by the benchmark')\n"
+    )
+    (folder / "task.yaml").write_text(
+        textwrap.dedent("""\
         id: bench-10gb
         name: 10 GB public folder
         task_type: regression
@@ -55,11 +58,12 @@ def task_folder(root: Path) -> Path:
         target_columns: [y]
         leaderboard: null
         sample_submission: null
-        """))
+        """)
+    )
     return folder
 
 
-def build_prepared(cache: Path, spec) -> object:  # noqa: ANN001 (a TaskSpec; returns a PreparedTask)
+def build_prepared(cache: Path, spec) -> object:
     """The state ``medalist prepare`` leaves: prepared/{public,private}, manifest.json, fingerprint.json."""
     from medalist.fsutil import atomic_write_json, sha256_file
     from medalist.tasks import PrepareManifest, task_cache
@@ -81,8 +85,15 @@ def build_prepared(cache: Path, spec) -> object:  # noqa: ANN001 (a TaskSpec; re
     big, small = zeros_sha256(BIG_SIZE), zeros_sha256(SMALL_SIZE)
     public = {k: (big if k.endswith(".csv") else small) for k in public}
     (pt.answers_path).write_bytes(os.urandom(ANSWERS_SIZE))
-    manifest = PrepareManifest(task_id=spec.id, data_version="1", medalist_version="bench", prepared_at="now",
-                               seconds=0, public=public, private={spec.answers: sha256_file(pt.answers_path)})
+    manifest = PrepareManifest(
+        task_id=spec.id,
+        data_version="1",
+        medalist_version="bench",
+        prepared_at="now",
+        seconds=0,
+        public=public,
+        private={spec.answers: sha256_file(pt.answers_path)},
+    )
     atomic_write_json(pt.manifest_path, manifest)
     record_fingerprint(pt)
     return pt
@@ -113,8 +124,10 @@ def main() -> int:
         t0 = time.perf_counter()
         pt = build_prepared(root / "cache", spec)
         public_bytes = sum(p.stat().st_size for p in pt.public.rglob("*") if p.is_file())
-        print(f"built a prepared task: {public_bytes / GB:.1f} GB public in {BIG_FILES + SMALL_FILES:,} sparse files "
-              f"+ {ANSWERS_SIZE // MB} MB answers ({time.perf_counter() - t0:.1f}s)")
+        print(
+            f"built a prepared task: {public_bytes / GB:.1f} GB public in {BIG_FILES + SMALL_FILES:,} sparse files "
+            f"+ {ANSWERS_SIZE // MB} MB answers ({time.perf_counter() - t0:.1f}s)"
+        )
         runs = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
@@ -129,11 +142,15 @@ def main() -> int:
         hashed = time.perf_counter() - t0
         full_10gb = hashed * (public_bytes + ANSWERS_SIZE) / ref_bytes
 
-    print(f"per-run check (ensure_prepared: fingerprint of {BIG_FILES + SMALL_FILES:,} files + answers hashed): "
-          f"best {per_run:.3f}s, median {sorted(runs)[len(runs) // 2]:.3f}s of {args.repeats} "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    print(f"full SHA-256 hashing: measured {hashed:.2f}s for {ref_bytes / MB:.0f} MB of real data "
-          f"({ref_bytes / hashed / MB:.0f} MB/s); EXTRAPOLATED to {public_bytes / GB:.1f} GB: {full_10gb:.1f}s")
+    print(
+        f"per-run check (ensure_prepared: fingerprint of {BIG_FILES + SMALL_FILES:,} files + answers hashed): "
+        f"best {per_run:.3f}s, median {sorted(runs)[len(runs) // 2]:.3f}s of {args.repeats} "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
+    print(
+        f"full SHA-256 hashing: measured {hashed:.2f}s for {ref_bytes / MB:.0f} MB of real data "
+        f"({ref_bytes / hashed / MB:.0f} MB/s); EXTRAPOLATED to {public_bytes / GB:.1f} GB: {full_10gb:.1f}s"
+    )
     print(f"ratio: the per-run check is {full_10gb / per_run:,.0f}x cheaper than hashing the 10 GB folder")
     if per_run > args.budget:
         print(f"FAIL: per-run check {per_run:.3f}s exceeds the {args.budget:.1f}s budget", file=sys.stderr)

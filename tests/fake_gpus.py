@@ -106,12 +106,35 @@ def _mknod(path: Path, major: int, minor: int, mode: int = 0o666) -> None:
 
 def make_fake_gpus(root: Path, minors: list[int]) -> FakeGpus:
     """Create the fakes under ``root`` (must exist, world-searchable); needs root for mknod."""
-    fake = FakeGpus(root=root, minors=minors, uuids=[f"GPU-fake{i:04d}-0000-4000-8000-{minor:012d}" for i, minor in enumerate(minors)])
-    for sub in ("dev", "bin", "lib", "usage", "locks", "proc/gpus", "sys/module/nvidia", "sys/module/nvidia_uvm",
-                "sys/module/snd", "sys/bus/pci/devices", "sys/devices/pci0000:00", "sys/kernel"):
+    fake = FakeGpus(
+        root=root,
+        minors=minors,
+        uuids=[f"GPU-fake{i:04d}-0000-4000-8000-{minor:012d}" for i, minor in enumerate(minors)],
+    )
+    for sub in (
+        "dev",
+        "bin",
+        "lib",
+        "usage",
+        "locks",
+        "proc/gpus",
+        "sys/module/nvidia",
+        "sys/module/nvidia_uvm",
+        "sys/module/snd",
+        "sys/bus/pci/devices",
+        "sys/devices/pci0000:00",
+        "sys/kernel",
+    ):
         (root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(root / sub, 0o755)
-    for d in (root / "proc", root / "sys", root / "sys/module", root / "sys/bus", root / "sys/bus/pci", root / "sys/devices"):
+    for d in (
+        root / "proc",
+        root / "sys",
+        root / "sys/module",
+        root / "sys/bus",
+        root / "sys/bus/pci",
+        root / "sys/devices",
+    ):
         os.chmod(d, 0o755)
     (root / "sys/module/nvidia/version").write_text("550.54.14\n")
     (root / "sys/module/nvidia_uvm/initstate").write_text("live\n")

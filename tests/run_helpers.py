@@ -35,7 +35,9 @@ def skip_without_bwrap() -> None:
         pytest.skip(reason)
 
 
-def medalist_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def medalist_cli(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``medalist`` console script."""
     full_env = {**os.environ, **(env or {}), "COLUMNS": "200"}
     return subprocess.run([MEDALIST, *args], capture_output=True, text=True, timeout=timeout, env=full_env)
@@ -48,17 +50,33 @@ def only_group(runs_dir: Path) -> Path:
 
 
 @pytest.fixture
-def run_group(runs_dir: Path):  # noqa: ANN201
+def run_group(runs_dir: Path):
     """Run an experiment through the Python API (real executor, real sandbox, real grading)."""
     import medalist
     from medalist.runner.config import ExperimentLimits
 
-    def go(agent: str, tasks: list[str], *, seeds: int = 1, time_limit: float = 60, sandbox: str = "auto",
-           agents_file: Path | None = None, workers: int = 1, grade: bool = True,
-           limits: dict | None = None):  # noqa: ANN202
+    def go(
+        agent: str,
+        tasks: list[str],
+        *,
+        seeds: int = 1,
+        time_limit: float = 60,
+        sandbox: str = "auto",
+        agents_file: Path | None = None,
+        workers: int = 1,
+        grade: bool = True,
+        limits: dict | None = None,
+    ):
         config = medalist.ExperimentConfig(
-            agent=agent, tasks=tasks, seeds=seeds, sandbox=sandbox, agents_file=agents_file, workers=workers,
-            grade=grade, runs_dir=runs_dir, limits=ExperimentLimits(time_limit_secs=time_limit, **(limits or {})),
+            agent=agent,
+            tasks=tasks,
+            seeds=seeds,
+            sandbox=sandbox,
+            agents_file=agents_file,
+            workers=workers,
+            grade=grade,
+            runs_dir=runs_dir,
+            limits=ExperimentLimits(time_limit_secs=time_limit, **(limits or {})),
         )
         result = medalist.run(config)
         return result.group, result.summary
@@ -75,8 +93,10 @@ def write_shell_agent(root: Path, agent_id: str, script: str) -> Path:
     os.chmod(code, 0o755)
     os.chmod(code / "agent.sh", 0o755)
     path = root / "agents.yaml"
-    path.write_text(f"agents:\n  - id: {agent_id}\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                    f"    mounts: [{{source: {code.name}, target: /opt/agent}}]\n")
+    path.write_text(
+        f"agents:\n  - id: {agent_id}\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
+        f"    mounts: [{{source: {code.name}, target: /opt/agent}}]\n"
+    )
     return path
 
 

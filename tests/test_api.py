@@ -14,8 +14,14 @@ def test_run_compare_report_from_python(runs_dir: Path, tmp_path: Path) -> None:
     notes: list[str] = []
     started: list[Path] = []
     hooks = medalist.RunHooks(note=notes.append, started=lambda group: started.append(group.dir))
-    config = medalist.ExperimentConfig(agent="sample", tasks=["penguins-species", "wine-cultivar"], seeds=2,
-                                       sandbox="process", runs_dir=runs_dir, workers=2)
+    config = medalist.ExperimentConfig(
+        agent="sample",
+        tasks=["penguins-species", "wine-cultivar"],
+        seeds=2,
+        sandbox="process",
+        runs_dir=runs_dir,
+        workers=2,
+    )
     result = medalist.run(config, hooks)
     assert started == [result.group.dir] and result.harness_errors == []
     assert result.summary is not None and result.summary.total_runs == 4
@@ -38,11 +44,15 @@ def test_mistakes_raise_one_clear_error(runs_dir: Path) -> None:
     with pytest.raises(MedalistError, match="no-such-agent"):
         medalist.run(medalist.ExperimentConfig(agent="no-such-agent", tasks=["penguins-species"], runs_dir=runs_dir))
     with pytest.raises(MedalistError, match="no-such-task"):
-        medalist.run(medalist.ExperimentConfig(agent="sample", tasks=["no-such-task"], runs_dir=runs_dir,
-                                               sandbox="process"))
+        medalist.run(
+            medalist.ExperimentConfig(agent="sample", tasks=["no-such-task"], runs_dir=runs_dir, sandbox="process")
+        )
     with pytest.raises(MedalistError, match="apply to LLM agents"):
-        medalist.run(medalist.ExperimentConfig(agent="sample", tasks=["penguins-species"], model="openai/gpt-4o",
-                                               runs_dir=runs_dir))
+        medalist.run(
+            medalist.ExperimentConfig(
+                agent="sample", tasks=["penguins-species"], model="openai/gpt-4o", runs_dir=runs_dir
+            )
+        )
     assert list(runs_dir.iterdir()) == []  # a mistake costs no run group
 
 

@@ -78,8 +78,11 @@ def import_cycle(src: Path) -> list[str]:
     modules = {_module_name(src, p): p for p in _sources(src)}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        graph[name] = {m for _, m in _imports(path, top_level_only=True)
-                       if m in modules and m != name and not name.startswith(m + ".")}  # a package's __init__
+        graph[name] = {
+            m
+            for _, m in _imports(path, top_level_only=True)
+            if m in modules and m != name and not name.startswith(m + ".")
+        }  # a package's __init__
     try:
         tuple(TopologicalSorter(graph).static_order())
     except CycleError as exc:
@@ -109,21 +112,36 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 
 def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
     """Controls: without them the two tests above could pass because the checks see nothing."""
-    up = _tree(tmp_path / "up" / "medalist", {
-        "tasks/__init__.py": "", "runner/__init__.py": "", "runner/b.py": "",
-        "tasks/a.py": "def f():\n    from medalist.runner import b\n",
-    })
-    assert wrong_way_imports(up) == ["medalist/tasks/a.py:2 (tasks) imports medalist.runner (runner)",
-                                     "medalist/tasks/a.py:2 (tasks) imports medalist.runner.b (runner)"]
-    loop = _tree(tmp_path / "loop" / "medalist", {
-        "tasks/__init__.py": "", "tasks/a.py": "from medalist.tasks import b\n",
-        "tasks/b.py": "from medalist.tasks.a import x\n",
-    })
+    up = _tree(
+        tmp_path / "up" / "medalist",
+        {
+            "tasks/__init__.py": "",
+            "runner/__init__.py": "",
+            "runner/b.py": "",
+            "tasks/a.py": "def f():\n    from medalist.runner import b\n",
+        },
+    )
+    assert wrong_way_imports(up) == [
+        "medalist/tasks/a.py:2 (tasks) imports medalist.runner (runner)",
+        "medalist/tasks/a.py:2 (tasks) imports medalist.runner.b (runner)",
+    ]
+    loop = _tree(
+        tmp_path / "loop" / "medalist",
+        {
+            "tasks/__init__.py": "",
+            "tasks/a.py": "from medalist.tasks import b\n",
+            "tasks/b.py": "from medalist.tasks.a import x\n",
+        },
+    )
     assert set(import_cycle(loop)) == {"medalist.tasks.a", "medalist.tasks.b"}
-    lazy = _tree(tmp_path / "lazy" / "medalist", {
-        "tasks/__init__.py": "", "tasks/a.py": "from medalist.tasks import b\n",
-        "tasks/b.py": "def f():\n    from medalist.tasks.a import x\n",
-    })
+    lazy = _tree(
+        tmp_path / "lazy" / "medalist",
+        {
+            "tasks/__init__.py": "",
+            "tasks/a.py": "from medalist.tasks import b\n",
+            "tasks/b.py": "def f():\n    from medalist.tasks.a import x\n",
+        },
+    )
     assert import_cycle(lazy) == []
 
 

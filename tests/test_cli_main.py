@@ -43,24 +43,35 @@ def assert_one_line_error(code: int, err: str, *fragments: str) -> str:
     return lines[0]
 
 
-def write_task(root: Path, task_id: str, *, metric: str = "roc_auc", prepare_src: str | None = None,
-               leaderboard: str | None = "team,score\nx,1.0\ny,0.9\nz,0.8\nw,0.7\nv,0.6\n") -> Path:
+def write_task(
+    root: Path,
+    task_id: str,
+    *,
+    metric: str = "roc_auc",
+    prepare_src: str | None = None,
+    leaderboard: str | None = "team,score\nx,1.0\ny,0.9\nz,0.8\nw,0.7\nv,0.6\n",
+) -> Path:
     folder = root / task_id
     folder.mkdir(parents=True)
     (folder / "description.md").write_text(f"# {task_id}\n\nPredict the target.\n")
-    (folder / "task.yaml").write_text(textwrap.dedent(f"""\
+    (folder / "task.yaml").write_text(
+        textwrap.dedent(f"""\
         id: {task_id}
         name: CLI test task {task_id}
         task_type: binary-classification
         metric: {metric}
         target_columns: [target]
         rows: 5
-        """))
-    (folder / "prepare.py").write_text(prepare_src or textwrap.dedent(f"""\
+        """)
+    )
+    (folder / "prepare.py").write_text(
+        prepare_src
+        or textwrap.dedent(f"""\
         def prepare(raw, public, private):
             (private / "answers.csv").write_text({ANSWERS!r})
             (public / "sample_submission.csv").write_text({ANSWERS.replace(",1", ",0.5").replace(",0", ",0.5")!r})
-        """))
+        """)
+    )
     if leaderboard:
         (folder / "leaderboard.csv").write_text(leaderboard)
     return folder
@@ -97,9 +108,17 @@ def test_tasks_list_json_is_machine_readable(capsys, monkeypatch, tasks_root):
     code, out, _ = run(capsys, monkeypatch, "tasks", "list", "--json", "--tasks-dir", str(tasks_root))
     assert code == 0
     listing = {t["id"]: t for t in json.loads(out)}
-    assert listing["cli-auc"] == {"id": "cli-auc", "available": True, "kind": "binary-classification",
-                                  "metric": "roc_auc", "is_lower_better": False, "rows": 5, "splits": [],
-                                  "problem": None, "fix": None}
+    assert listing["cli-auc"] == {
+        "id": "cli-auc",
+        "available": True,
+        "kind": "binary-classification",
+        "metric": "roc_auc",
+        "is_lower_better": False,
+        "rows": 5,
+        "splits": [],
+        "problem": None,
+        "fix": None,
+    }
     assert "lite" in listing["titanic-passengers"]["splits"]
     code, out, _ = run(capsys, monkeypatch, "tasks", "list", "--json", "--split", "lite")
     assert code == 0 and len(json.loads(out)) == len(cli.registry().split("lite"))
@@ -117,7 +136,10 @@ def test_unknown_task_is_one_line(capsys, monkeypatch, tasks_root):
         (("rows: 5", "rows: five"), ["task.yaml: field 'rows': Input should be a valid integer"]),
         (("rows: 5", "rows: 5\ncolour: red"), ["task.yaml: field 'colour': unknown field"]),
         (("rows: 5", "rows: [5"), ["task.yaml: not valid YAML (line"]),
-        (("target_columns: [target]", "target_columns: [t, t]"), ["field 'target_columns': target columns must be unique"]),
+        (
+            ("target_columns: [target]", "target_columns: [t, t]"),
+            ["field 'target_columns': target columns must be unique"],
+        ),
         (("id: cli-bad", "id: 'cli bad'"), ["field 'id': String should match pattern"]),
         (("rows: 5", "rows: 5\nprepare: prepare.py"), ["field 'prepare': expected 'file.py:function'"]),
         (("rows: 5", "rows: 5\ndescription: missing.md"), ["field 'description': file", "missing.md does not exist"]),
@@ -175,7 +197,9 @@ def test_prepare_refuses_a_tampered_task(capsys, monkeypatch, tmp_path, medalist
 def test_grade_sample_valid_and_json(capsys, monkeypatch, tasks_root, tmp_path):
     sub = tmp_path / "submission.csv"
     sub.write_text(PERFECT)
-    code, out, _ = run(capsys, monkeypatch, "grade-sample", str(sub), "cli-auc", "--json", "--tasks-dir", str(tasks_root))
+    code, out, _ = run(
+        capsys, monkeypatch, "grade-sample", str(sub), "cli-auc", "--json", "--tasks-dir", str(tasks_root)
+    )
     assert code == 0
     rep = json.loads(out)
     assert rep["competition_id"] == "cli-auc" and rep["score"] == 1.0
@@ -198,13 +222,24 @@ def test_grade_jsonl(capsys, monkeypatch, tasks_root, tmp_path):
     (tmp_path / "s2.csv").write_text("id,target\na,0.5\n")
     jsonl = tmp_path / "subs.jsonl"
     jsonl.write_text(
-        json.dumps({"competition_id": "cli-auc", "submission_path": "s1.csv"}) + "\n"
-        + json.dumps({"task_id": "cli-auc", "submission_path": "s2.csv"}) + "\n"
+        json.dumps({"competition_id": "cli-auc", "submission_path": "s1.csv"})
+        + "\n"
+        + json.dumps({"task_id": "cli-auc", "submission_path": "s2.csv"})
+        + "\n"
     )
     out_dir = tmp_path / "out"
     monkeypatch.chdir(tmp_path)  # relative submission paths are relative to the working directory, as in mlebench
-    code, out, _ = run(capsys, monkeypatch, "grade", "--submission", str(jsonl), "--output-dir", str(out_dir),
-                       "--tasks-dir", str(tasks_root))
+    code, out, _ = run(
+        capsys,
+        monkeypatch,
+        "grade",
+        "--submission",
+        str(jsonl),
+        "--output-dir",
+        str(out_dir),
+        "--tasks-dir",
+        str(tasks_root),
+    )
     assert code == 0
     assert "2 runs, 1 valid, 1 medals (1 gold, 0 silver, 0 bronze), 1 above median" in " ".join(out.split())
     (summary,) = out_dir.glob("*_grading_report.json")
@@ -216,8 +251,17 @@ def test_grade_jsonl(capsys, monkeypatch, tasks_root, tmp_path):
 def test_grade_bad_jsonl_line_is_one_line(capsys, monkeypatch, tasks_root, tmp_path):
     jsonl = tmp_path / "subs.jsonl"
     jsonl.write_text(json.dumps({"competition_id": "cli-auc", "submission_path": "a.csv"}) + "\n{oops\n")
-    code, _, err = run(capsys, monkeypatch, "grade", "--submission", str(jsonl), "--output-dir", str(tmp_path / "o"),
-                       "--tasks-dir", str(tasks_root))
+    code, _, err = run(
+        capsys,
+        monkeypatch,
+        "grade",
+        "--submission",
+        str(jsonl),
+        "--output-dir",
+        str(tmp_path / "o"),
+        "--tasks-dir",
+        str(tasks_root),
+    )
     assert_one_line_error(code, err, f"{jsonl}:2: bad submission line")
 
 
@@ -231,7 +275,9 @@ def test_builtin_task_end_to_end(capsys, monkeypatch, tmp_path):
     answers.sample(frac=1, random_state=0).to_csv(perfect, index=False)
     code, out, _ = run(capsys, monkeypatch, "grade-sample", str(perfect), "penguins-species", "--json")
     assert code == 0 and json.loads(out)["score"] == 1.0
-    code, out, _ = run(capsys, monkeypatch, "grade-sample", str(pt.sample_submission_path), "penguins-species", "--json")
+    code, out, _ = run(
+        capsys, monkeypatch, "grade-sample", str(pt.sample_submission_path), "penguins-species", "--json"
+    )
     rep = json.loads(out)
     assert code == 0 and rep["valid_submission"]
     assert rep["score"] == pytest.approx((answers["species"] == "Adelie").mean())
@@ -242,8 +288,13 @@ def test_real_process_prints_one_line_and_exits_2(tmp_path):
     folder = write_task(tmp_path / "tasks", "cli-proc")
     (folder / "task.yaml").write_text((folder / "task.yaml").read_text().replace("roc_auc", "no_such_metric"))
     env = {**os.environ, "COLUMNS": "60"}  # a narrow terminal must not wrap the line either
-    proc = subprocess.run([str(MEDALIST), "tasks", "list", "--tasks-dir", str(tmp_path / "tasks")],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [str(MEDALIST), "tasks", "list", "--tasks-dir", str(tmp_path / "tasks")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
     assert "field 'metric': unknown metric 'no_such_metric'" in proc.stderr

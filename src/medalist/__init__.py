@@ -11,10 +11,31 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_API = ("ExperimentConfig", "RunHooks", "RunResult", "compare", "grade", "list_tasks", "prepare", "resume", "run",
-        "write_report")
-__all__ = ["ExperimentConfig", "RunHooks", "RunResult", "__version__", "compare", "grade", "list_tasks", "prepare",
-           "resume", "run", "write_report"]
+_API = (
+    "ExperimentConfig",
+    "RunHooks",
+    "RunResult",
+    "compare",
+    "grade",
+    "list_tasks",
+    "prepare",
+    "resume",
+    "run",
+    "write_report",
+)
+__all__ = [
+    "ExperimentConfig",
+    "RunHooks",
+    "RunResult",
+    "__version__",
+    "compare",
+    "grade",
+    "list_tasks",
+    "prepare",
+    "resume",
+    "run",
+    "write_report",
+]
 
 if TYPE_CHECKING:
     from medalist.api import (

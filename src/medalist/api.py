@@ -30,8 +30,18 @@ if TYPE_CHECKING:
     from medalist.runner.models import AgentSpec
     from medalist.tasks import PreparedTask, TaskRegistry, TaskSpec
 
-__all__ = ["ExperimentConfig", "RunHooks", "RunResult", "compare", "grade", "list_tasks", "prepare", "write_report",
-           "resume", "run"]
+__all__ = [
+    "ExperimentConfig",
+    "RunHooks",
+    "RunResult",
+    "compare",
+    "grade",
+    "list_tasks",
+    "prepare",
+    "write_report",
+    "resume",
+    "run",
+]
 
 
 def _ignore(_: str) -> None:
@@ -99,9 +109,15 @@ def grade(submission: Path | str, task_id: str, tasks_dirs: Sequence[Path | str]
     return grade_submission(Path(submission), _registry(tasks_dirs).get(task_id))
 
 
-def compare(run_groups: Sequence[Path | str], *, splits: Sequence[str] = (), pad_missing: bool = False,
-            num_seeds: int | None = None, current_leaderboards: bool = False,
-            tasks_dirs: Sequence[Path | str] = ()) -> Comparison:
+def compare(
+    run_groups: Sequence[Path | str],
+    *,
+    splits: Sequence[str] = (),
+    pad_missing: bool = False,
+    num_seeds: int | None = None,
+    current_leaderboards: bool = False,
+    tasks_dirs: Sequence[Path | str] = (),
+) -> Comparison:
     """Aggregate run groups per split and agent with MLE-bench's protocol (see ``medalist compare``).
 
     ``splits``: split names or split files (.txt, one task id a line) to show; raises MedalistError when
@@ -110,14 +126,20 @@ def compare(run_groups: Sequence[Path | str], *, splits: Sequence[str] = (), pad
     from medalist.report.build import build_comparison
     from medalist.report.selection import split_files, split_names
 
-    comparison, _ = build_comparison([Path(g) for g in run_groups], _registry(tasks_dirs), current_leaderboards,
-                                     pad_missing=pad_missing, num_seeds=num_seeds,
-                                     extra_splits=split_files(list(splits)))
+    comparison, _ = build_comparison(
+        [Path(g) for g in run_groups],
+        _registry(tasks_dirs),
+        current_leaderboards,
+        pad_missing=pad_missing,
+        num_seeds=num_seeds,
+        extra_splits=split_files(list(splits)),
+    )
     if splits:
         unknown = [s for s in split_names(list(splits)) if s not in comparison.splits]
         if unknown:
-            raise MedalistError(f"none of the runs is in split(s) {', '.join(unknown)} "
-                                f"(have: {', '.join(comparison.splits)})")
+            raise MedalistError(
+                f"none of the runs is in split(s) {', '.join(unknown)} (have: {', '.join(comparison.splits)})"
+            )
     return comparison
 
 
@@ -144,7 +166,9 @@ def _sandbox_name(name: str) -> str:
     return get_sandbox(name).name
 
 
-def _agent_spec(config: ExperimentConfig, protected: Callable[[], list[Path]], note: Callable[[str], None]) -> AgentSpec:
+def _agent_spec(
+    config: ExperimentConfig, protected: Callable[[], list[Path]], note: Callable[[str], None]
+) -> AgentSpec:
     """The agent of ``config`` with its model settings and options, validated (and preflighted) now."""
     from medalist.agents import AgentRegistry
     from medalist.agents.config import check_mounts
@@ -162,16 +186,25 @@ def _agent_spec(config: ExperimentConfig, protected: Callable[[], list[Path]], n
         check_mounts(command_config, protected(), where=f"{config.agents_file}: ")
     clash = sorted(k for k in config.agent_options if k in LLMConfig.config_keys() and k != "temperature")
     if clash:
-        raise MedalistError(f"--agent-option {clash[0]}: a model setting, not an agent option (use "
-                            f"--{clash[0].replace('_', '-')} or the experiment YAML's model fields)")
-    llm = dict(model=config.full_model(), feedback_model=config.feedback_model, api_base=config.api_base,
-               api_key_env=config.api_key_env, max_cost=config.budget.max_cost_usd,
-               max_tokens=config.budget.max_tokens, max_output_tokens=config.budget.max_output_tokens,
-               cache_dir=str(config.llm_cache.resolve()) if config.llm_cache else None)
+        raise MedalistError(
+            f"--agent-option {clash[0]}: a model setting, not an agent option (use "
+            f"--{clash[0].replace('_', '-')} or the experiment YAML's model fields)"
+        )
+    llm = dict(
+        model=config.full_model(),
+        feedback_model=config.feedback_model,
+        api_base=config.api_base,
+        api_key_env=config.api_key_env,
+        max_cost=config.budget.max_cost_usd,
+        max_tokens=config.budget.max_tokens,
+        max_output_tokens=config.budget.max_output_tokens,
+        cache_dir=str(config.llm_cache.resolve()) if config.llm_cache else None,
+    )
     if spec.kind == "command" or spec.id not in LLM_AGENTS:
         if any(v is not None for v in llm.values()):
-            raise MedalistError(f"--model and the other LLM options apply to LLM agents ({', '.join(LLM_AGENTS)}), "
-                                f"not {config.agent!r}")
+            raise MedalistError(
+                f"--model and the other LLM options apply to LLM agents ({', '.join(LLM_AGENTS)}), not {config.agent!r}"
+            )
         return with_agent_options(spec, dict(config.agent_options))
     spec.config = with_llm_options(spec.config, **llm, **config.agent_options)
     _preflight(spec, note)  # missing key, wrong endpoint or model, invalid options: fail now
@@ -199,14 +232,21 @@ def run(config: ExperimentConfig, hooks: RunHooks | None = None) -> RunResult:
     runner = get_executor(executor, workers, **executor_options)  # an unreachable scheduler fails before any group
     if not config.tasks:
         raise MedalistError("name an agent and tasks: medalist run --agent ID --tasks SPLIT|FILE|ID (or --resume DIR)")
-    agent = _agent_spec(config, lambda: protected_paths(runs_dir.resolve(), [p.resolve() for p in config.tasks_dir]),
-                        hooks.note)
+    agent = _agent_spec(
+        config, lambda: protected_paths(runs_dir.resolve(), [p.resolve() for p in config.tasks_dir]), hooks.note
+    )
     registry = _registry(config.tasks_dir)
     specs = registry.resolve(config.tasks)
     lim = config.limits
-    overrides = LimitOverrides(time_limit_secs=lim.time_limit_secs, memory_gb=lim.memory_gb, cpus=lim.cpus,
-                               step_limit=lim.step_limit, gpus=lim.gpus, disk_gb=lim.disk_gb,
-                               max_files=lim.max_files)
+    overrides = LimitOverrides(
+        time_limit_secs=lim.time_limit_secs,
+        memory_gb=lim.memory_gb,
+        cpus=lim.cpus,
+        step_limit=lim.step_limit,
+        gpus=lim.gpus,
+        disk_gb=lim.disk_gb,
+        max_files=lim.max_files,
+    )
     check_local_gpus(executor, gpus_needed(resolve_limits(t, overrides).gpus for t in specs))
     for u in registry.skipped.values():
         hooks.skipped(u.message)
@@ -217,15 +257,29 @@ def run(config: ExperimentConfig, hooks: RunHooks | None = None) -> RunResult:
         check_reachable(runs_dir)
     grade = config.grade is not False
     group = RunGroup.create(
-        runs_dir, agent=agent, tasks=specs, seeds=list(range(config.seeds or 1)), overrides=overrides,
-        executor=ExecutorInfo(name=executor, workers=workers), sandbox=backend, grade=grade,
-        data_dir=str(data_dir()), tasks_dirs=[str(p.resolve()) for p in config.tasks_dir],
+        runs_dir,
+        agent=agent,
+        tasks=specs,
+        seeds=list(range(config.seeds or 1)),
+        overrides=overrides,
+        executor=ExecutorInfo(name=executor, workers=workers),
+        sandbox=backend,
+        grade=grade,
+        data_dir=str(data_dir()),
+        tasks_dirs=[str(p.resolve()) for p in config.tasks_dir],
     )
     return _execute(group, runner, grade, hooks)
 
 
-def resume(group_dir: Path | str, *, executor: str = "local", workers: int = 1, scheduler: str | None = None,
-           grade: bool = True, hooks: RunHooks | None = None) -> RunResult:
+def resume(
+    group_dir: Path | str,
+    *,
+    executor: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    grade: bool = True,
+    hooks: RunHooks | None = None,
+) -> RunResult:
     """Finish an interrupted run group: runs without a final outcome are redone, finished ones kept; then
     grade every run (unless ``grade`` is false)."""
     from medalist.paths import use_task_sources
@@ -240,8 +294,9 @@ def resume(group_dir: Path | str, *, executor: str = "local", workers: int = 1, 
         os.environ.setdefault("MEDALIST_DATA_DIR", group.meta.data_dir)
     use_task_sources(group.meta.task_sources)  # the tasks the group was made with
     registry = _registry(group.meta.tasks_dirs)
-    check_local_gpus(executor, gpus_needed(resolve_limits(registry.get(t), group.meta.limits).gpus
-                                           for t in group.meta.tasks))
+    check_local_gpus(
+        executor, gpus_needed(resolve_limits(registry.get(t), group.meta.limits).gpus for t in group.meta.tasks)
+    )
     runner = get_executor(executor, workers, **_executor_options(executor, scheduler))
     group.meta.resumed += 1
     group.meta.executor = ExecutorInfo(name=executor, workers=workers)
@@ -261,6 +316,11 @@ def _execute(group: RunGroup, runner: object, grade: bool, hooks: RunHooks) -> R
     from medalist.runner.session import execute_group
 
     hooks.started(group)
-    summary = execute_group(group, runner, grade=grade, live=lambda: hooks.live(group),  # type: ignore[arg-type]
-                            notify=hooks.note)
+    summary = execute_group(
+        group,
+        runner,
+        grade=grade,
+        live=lambda: hooks.live(group),  # type: ignore[arg-type]
+        notify=hooks.note,
+    )
     return RunResult(group, summary, [e.run_id for e in group.meta.runs if e.status == "error"])

@@ -43,10 +43,25 @@ def paths(tmp_path: Path) -> AidePaths:
     return AidePaths(data=data, logs=tmp_path / "logs", code=tmp_path / "code", submission=tmp_path / "submission")
 
 
-def search(model: ScriptedChatModel, paths: AidePaths, journal: Journal | None = None, *, max_steps: int = 20,
-           time_limit: float | None = None, time_margin: float = 30.0, **options: object) -> AideSearch:
-    task = TaskContext(description="Predict target.", preview="test.csv: id, x", environment="- CPUs: 1",
-                       metric_name="accuracy", lower_is_better=False, targets=["target"], task_id="toy")
+def search(
+    model: ScriptedChatModel,
+    paths: AidePaths,
+    journal: Journal | None = None,
+    *,
+    max_steps: int = 20,
+    time_limit: float | None = None,
+    time_margin: float = 30.0,
+    **options: object,
+) -> AideSearch:
+    task = TaskContext(
+        description="Predict target.",
+        preview="test.csv: id, x",
+        environment="- CPUs: 1",
+        metric_name="accuracy",
+        lower_is_better=False,
+        targets=["target"],
+        task_id="toy",
+    )
     opts = AideOptions(**{"exec_timeout": 60, **options})  # type: ignore[arg-type]
     settings = AideSettings(max_steps=max_steps, time_limit=time_limit, time_margin=time_margin, options=opts)
     return AideSearch(model, task, paths, settings, journal=journal)
@@ -57,15 +72,25 @@ def prompt_of(call: dict) -> str:
 
 
 def test_aide_scripted_llm_draft_debug_improve_keeps_best(paths: AidePaths) -> None:
-    model = ScriptedChatModel([
-        BUGGY, review(True, None, "it raised"),                 # step 1: draft, buggy
-        answer(paths, 0.8), review(False, 0.8),                 # step 2: draft, works
-        answer(paths, 0.9), review(False, 0.9),                 # step 3: improve node 1 (debug_prob 0)
-        answer(paths, 0.7), review(False, 0.7),                 # step 4: improve node 2 again
-    ])
+    model = ScriptedChatModel(
+        [
+            BUGGY,
+            review(True, None, "it raised"),  # step 1: draft, buggy
+            answer(paths, 0.8),
+            review(False, 0.8),  # step 2: draft, works
+            answer(paths, 0.9),
+            review(False, 0.9),  # step 3: improve node 1 (debug_prob 0)
+            answer(paths, 0.7),
+            review(False, 0.7),  # step 4: improve node 2 again
+        ]
+    )
     journal = search(model, paths, max_steps=4, num_drafts=2, debug_prob=0.0).run()
-    assert [(n.stage, n.parent_id) for n in journal.nodes] == [("draft", None), ("draft", None), ("improve", 1),
-                                                               ("improve", 2)]
+    assert [(n.stage, n.parent_id) for n in journal.nodes] == [
+        ("draft", None),
+        ("draft", None),
+        ("improve", 1),
+        ("improve", 2),
+    ]
     assert [n.is_bug for n in journal.nodes] == [True, False, False, False]
     assert journal.nodes[0].exit_code == 1 and "boom" in journal.nodes[0].output
     assert journal.best_node_id == 2 and journal.stop_reason == "max_steps"
@@ -160,11 +185,29 @@ def test_aide_policy_improves_the_best_node_and_respects_debug_depth(paths: Aide
 def test_aide_prompts_carry_memory_of_every_good_node_status_and_real_limits(paths: AidePaths) -> None:
     journal = Journal(task_id="toy", metric_name="accuracy")
     for i in range(8):
-        journal.nodes.append(Node(id=i, step=i + 1, stage="draft", code="pass", is_bug=False, metric=0.5 + i / 100,
-                                  plan=f"design number {i}", summary=f"finding {i}"))
+        journal.nodes.append(
+            Node(
+                id=i,
+                step=i + 1,
+                stage="draft",
+                code="pass",
+                is_bug=False,
+                metric=0.5 + i / 100,
+                plan=f"design number {i}",
+                summary=f"finding {i}",
+            )
+        )
     now = [0.0]
-    s = search(ScriptedChatModel([]), paths, journal, max_steps=20, time_limit=300.0, time_margin=15.0,
-               num_drafts=12, exec_timeout=600)
+    s = search(
+        ScriptedChatModel([]),
+        paths,
+        journal,
+        max_steps=20,
+        time_limit=300.0,
+        time_margin=15.0,
+        num_drafts=12,
+        exec_timeout=600,
+    )
     s.clock, s.start = (lambda: now[0]), 0.0
     now[0] = 60.0
     text = s.messages("draft", None, 9)[-1]["content"]
@@ -177,8 +220,9 @@ def test_aide_prompts_carry_memory_of_every_good_node_status_and_real_limits(pat
 
 
 def test_aide_scripted_llm_metric_at_the_end_of_a_long_output_reaches_the_next_prompt(paths: AidePaths) -> None:
-    chatty = answer(paths, 0.8).replace('print("VALIDATION_METRIC=0.8")',
-                                        'print("epoch line\\n" * 20000)\nprint("VALIDATION_METRIC=0.8")')
+    chatty = answer(paths, 0.8).replace(
+        'print("VALIDATION_METRIC=0.8")', 'print("epoch line\\n" * 20000)\nprint("VALIDATION_METRIC=0.8")'
+    )
     model = ScriptedChatModel([chatty, review(False, None), answer(paths, 0.85), review(False, 0.85)])
     journal = search(model, paths, max_steps=2, num_drafts=1, debug_prob=0.0).run()
     assert journal.nodes[0].metric == 0.8 and journal.nodes[1].stage == "improve"
@@ -262,8 +306,9 @@ def test_printed_metric_takes_the_last_line() -> None:
 
 
 @pytest.mark.parametrize("agent", ["aide", "research"])
-def test_agent_exits_1_when_its_model_is_unreachable(agent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_agent_exits_1_when_its_model_is_unreachable(
+    agent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A run whose model endpoint is gone must end `failed` (exit 1), never `completed`."""
     import importlib
     import socket
@@ -271,8 +316,13 @@ def test_agent_exits_1_when_its_model_is_unreachable(agent: str, tmp_path: Path,
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    for name, sub in (("HOME_DATA", "data"), ("HOME_SUBMISSION", "submission"), ("HOME_CODE", "code"),
-                      ("HOME_LOGS", "logs"), ("OPT_MEDALIST", "harness")):
+    for name, sub in (
+        ("HOME_DATA", "data"),
+        ("HOME_SUBMISSION", "submission"),
+        ("HOME_CODE", "code"),
+        ("HOME_LOGS", "logs"),
+        ("OPT_MEDALIST", "harness"),
+    ):
         (tmp_path / sub).mkdir()
         monkeypatch.setenv(f"MEDALIST_MOUNT_{name}", str(tmp_path / sub))
     (tmp_path / "data" / "train.csv").write_text("id,x,y\n1,2,0\n")

@@ -10,7 +10,7 @@ from medalist.runner import read_record
 
 
 @pytest.mark.slow
-def test_automl_beats_sample_on_builtin_tasks(run_group) -> None:  # noqa: ANN001
+def test_automl_beats_sample_on_builtin_tasks(run_group) -> None:
     tasks = ["penguins-species", "breast-cancer-diagnosis"]
     auto_group, auto = run_group("automl", tasks, time_limit=120)
     _, sample = run_group("sample", tasks, time_limit=30)

@@ -12,7 +12,7 @@ import pytest
 
 from medalist.runner import read_record
 
-AGENT = r'''
+AGENT = r"""
 import hashlib, os, shutil, sys
 args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
 secret = os.environ["API_KEY"]
@@ -22,7 +22,7 @@ open("/home/logs/leak.txt", "w").write(secret)   # ...and to its logs
 ok = hashlib.sha256(secret.encode()).hexdigest() == args["expect_sha"] and os.environ["MODE"] == "fast"
 shutil.copyfile("/home/data/sample_submission.csv", "/home/submission/submission.csv")
 sys.exit(0 if ok and args["steps"] == "3" else 3)
-'''
+"""
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ agents:
     return path, secret
 
 
-def test_command_agent_secret_never_written(run_group, agents_file: tuple[Path, str], runs_dir: Path) -> None:  # noqa: ANN001
+def test_command_agent_secret_never_written(run_group, agents_file: tuple[Path, str], runs_dir: Path) -> None:
     path, secret = agents_file
     group, summary = run_group("leaky", ["penguins-species"], agents_file=path, time_limit=30)
     run_dir = group.run_dir(group.meta.runs[0])
@@ -66,14 +66,26 @@ def test_command_agent_secret_never_written(run_group, agents_file: tuple[Path, 
     assert summary is not None and summary.competition_reports[0].valid_submission
 
 
-def test_unset_secret_fails_before_any_run(agents_file: tuple[Path, str], runs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unset_secret_fails_before_any_run(
+    agents_file: tuple[Path, str], runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from run_helpers import medalist_cli  # type: ignore[import-not-found]
 
     path, _ = agents_file
     env = {k: v for k, v in os.environ.items() if k != "MEDALIST_TEST_SECRET"}
     monkeypatch.delenv("MEDALIST_TEST_SECRET")
-    proc = medalist_cli("run", "--agent", "leaky", "--tasks", "quick", "--agents-file", str(path),
-                        "--runs-dir", str(runs_dir / "r"), env=env)
+    proc = medalist_cli(
+        "run",
+        "--agent",
+        "leaky",
+        "--tasks",
+        "quick",
+        "--agents-file",
+        str(path),
+        "--runs-dir",
+        str(runs_dir / "r"),
+        env=env,
+    )
     assert proc.returncode == 2
     assert "${MEDALIST_TEST_SECRET}" in proc.stderr and "not set" in proc.stderr and "Traceback" not in proc.stderr
     assert not (runs_dir / "r").exists()

@@ -18,14 +18,17 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_valid_file_and_argv(tmp_path: Path) -> None:
     (tmp_path / "code").mkdir()
-    p = write(tmp_path, """
+    p = write(
+        tmp_path,
+        """
 agents:
   - id: my-agent
     command: python /opt/agent/main.py
     kwargs: {model: small, steps: 3, verbose: true}
     env: {API_KEY: "${MY_KEY}", MODE: "fast-${MY_KEY}"}
     mounts: [{source: code, target: /opt/agent}]
-""")
+""",
+    )
     [cfg] = load_agents_file(p)
     assert cfg.argv() == ["python", "/opt/agent/main.py", "--model=small", "--steps=3", "--verbose=true"]
     assert cfg.mounts[0].source == str((tmp_path / "code").resolve())

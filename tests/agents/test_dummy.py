@@ -10,7 +10,7 @@ from medalist.runner import read_record
 
 
 @pytest.mark.sandbox
-def test_dummy_passes_all_checks_under_bwrap(require_bwrap: str, run_group) -> None:  # noqa: ANN001
+def test_dummy_passes_all_checks_under_bwrap(require_bwrap: str, run_group) -> None:
     group, summary = run_group("dummy", ["penguins-species"], sandbox=require_bwrap)
     run_dir = group.run_dir(group.meta.runs[0])
     record = read_record(run_dir)
@@ -26,8 +26,18 @@ def test_dummy_passes_all_checks_under_bwrap(require_bwrap: str, run_group) -> N
     answers = str(group.meta.data_dir) + "/penguins-species/prepared/private/answers.csv"
     assert f"private_unreadable:{answers}" in names
     assert any(n.startswith("no_host_loopback:127.0.0.1:") for n in names)
-    for n in ("not_root", "data_read_only", "writable:/home/submission", "writable:/home/code", "writable:/home/logs",
-              "no_internet:1.1.1.1:53", "no_dns", "no_answers_file_reachable", "validate_submission", "contract_env"):
+    for n in (
+        "not_root",
+        "data_read_only",
+        "writable:/home/submission",
+        "writable:/home/code",
+        "writable:/home/logs",
+        "no_internet:1.1.1.1:53",
+        "no_dns",
+        "no_answers_file_reachable",
+        "validate_submission",
+        "contract_env",
+    ):
         assert n in names
     assert checks["identity"]["uid"] != 0
     assert "uid=" in stdout and "interpreter:" in stdout
@@ -35,7 +45,7 @@ def test_dummy_passes_all_checks_under_bwrap(require_bwrap: str, run_group) -> N
     assert summary is not None and summary.competition_reports[0].valid_submission
 
 
-def test_dummy_checks_fail_without_isolation(run_group) -> None:  # noqa: ANN001
+def test_dummy_checks_fail_without_isolation(run_group) -> None:
     """Under the non-isolating process backend the dummy must notice and fail (its checks can fail)."""
     group, _ = run_group("dummy", ["penguins-species"], sandbox="process", grade=False)
     run_dir = group.run_dir(group.meta.runs[0])

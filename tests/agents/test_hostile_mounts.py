@@ -16,8 +16,10 @@ from medalist.errors import ConfigError
 
 def agents_yaml(folder: Path, source: Path, *, writable: bool = False, target: str = "/opt/x") -> Path:
     path = folder / "agents.yaml"
-    path.write_text(f"agents:\n  - id: sneaky\n    command: [python, /opt/x/a.py]\n"
-                    f"    mounts: [{{source: {source}, target: {target}, writable: {str(writable).lower()}}}]\n")
+    path.write_text(
+        f"agents:\n  - id: sneaky\n    command: [python, /opt/x/a.py]\n"
+        f"    mounts: [{{source: {source}, target: {target}, writable: {str(writable).lower()}}}]\n"
+    )
     return path
 
 
@@ -39,8 +41,19 @@ def hostile_sources(data_cache: Path) -> dict[str, tuple[Path, bool, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["builtin_task", "tasks_parent", "raw_dataset", "raw_dataset_package", "data_cache",
-                                  "cache_parent", "source_writable", "venv_writable"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "builtin_task",
+        "tasks_parent",
+        "raw_dataset",
+        "raw_dataset_package",
+        "data_cache",
+        "cache_parent",
+        "source_writable",
+        "venv_writable",
+    ],
+)
 def test_hostile_mount_is_refused_naming_it(case: str, tmp_path: Path, medalist_data_dir: Path) -> None:
     source, writable, why = hostile_sources(medalist_data_dir)[case]
     path = agents_yaml(tmp_path, source, writable=writable)
@@ -57,7 +70,7 @@ def test_read_only_mount_of_the_venv_tools_is_fine(tmp_path: Path) -> None:
 
 
 @pytest.mark.sandbox
-def test_another_run_group_cannot_be_mounted(runs_dir: Path, require_bwrap: str) -> None:  # noqa: ARG001
+def test_another_run_group_cannot_be_mounted(runs_dir: Path, require_bwrap: str) -> None:
     from run_helpers import medalist_cli  # type: ignore[import-not-found]
 
     other = runs_dir / "2026-01-01T00-00-00Z_gold"
@@ -65,8 +78,17 @@ def test_another_run_group_cannot_be_mounted(runs_dir: Path, require_bwrap: str)
     (other / "metadata.json").write_text("{}")
     for writable in (True, False):
         path = agents_yaml(runs_dir, other, writable=writable)
-        done = medalist_cli("run", "--agent", "sneaky", "--agents-file", str(path), "--tasks", "penguins-species",
-                            "--runs-dir", str(runs_dir))
+        done = medalist_cli(
+            "run",
+            "--agent",
+            "sneaky",
+            "--agents-file",
+            str(path),
+            "--tasks",
+            "penguins-species",
+            "--runs-dir",
+            str(runs_dir),
+        )
         assert done.returncode != 0
         assert f"refusing {'writable mount' if writable else 'mount'} {other}" in done.stderr, done.stderr
         assert "inside a run group" in done.stderr and "Traceback" not in done.stderr
@@ -74,7 +96,7 @@ def test_another_run_group_cannot_be_mounted(runs_dir: Path, require_bwrap: str)
 
 
 @pytest.mark.sandbox
-def test_writable_host_folder_is_never_chowned(run_group, runs_dir: Path, box: Path) -> None:  # noqa: ANN001
+def test_writable_host_folder_is_never_chowned(run_group, runs_dir: Path, box: Path) -> None:
     shared = box / "shared"
     shared.mkdir()
     shared.chmod(0o777)
@@ -93,8 +115,10 @@ def test_writable_host_folder_is_never_chowned(run_group, runs_dir: Path, box: P
     for p in (code, code / "a.py"):
         p.chmod(0o755)
     path = runs_dir / "agents.yaml"
-    path.write_text("agents:\n  - id: sharer\n    command: [python, /opt/x/a.py]\n"
-                    f"    mounts: [{{source: agent_code, target: /opt/x}}, {{source: {shared}, target: /opt/shared, writable: true}}]\n")
+    path.write_text(
+        "agents:\n  - id: sharer\n    command: [python, /opt/x/a.py]\n"
+        f"    mounts: [{{source: agent_code, target: /opt/x}}, {{source: {shared}, target: /opt/shared, writable: true}}]\n"
+    )
     before = {p.name: (p.stat().st_uid, p.stat().st_gid, p.stat().st_mode) for p in (shared, keep)}
     group, summary = run_group("sharer", ["penguins-species"], agents_file=path, time_limit=60)
     record = group.records()[0]

@@ -17,8 +17,10 @@ from medalist.report.traces import parse_steps
 
 
 def act(action: str, **inputs: object) -> str:
-    return (f"Reflection: fine\nResearch Plan and Status: 1. baseline\nFact Check: none\n"
-            f"Thought: next\nAction: {action}\nAction Input: {json.dumps(inputs)}")
+    return (
+        f"Reflection: fine\nResearch Plan and Status: 1. baseline\nFact Check: none\n"
+        f"Thought: next\nAction: {action}\nAction Input: {json.dumps(inputs)}"
+    )
 
 
 @pytest.fixture
@@ -30,8 +32,15 @@ def paths(tmp_path: Path) -> ResearchPaths:
     return ResearchPaths(work=tmp_path / "work", data=data, logs=tmp_path / "logs", submission=tmp_path / "sub")
 
 
-def loop(model: ScriptedChatModel, paths: ResearchPaths, *, max_steps: int = 30, trace: Trace | None = None,
-         validate=None, **options: object) -> ResearchLoop:  # noqa: ANN001
+def loop(
+    model: ScriptedChatModel,
+    paths: ResearchPaths,
+    *,
+    max_steps: int = 30,
+    trace: Trace | None = None,
+    validate=None,
+    **options: object,
+) -> ResearchLoop:
     settings = ResearchSettings(max_steps=max_steps, options=ResearchOptions(**{"exec_timeout": 60, **options}))  # type: ignore[arg-type]
     return ResearchLoop(model, "Predict y.", paths, settings, task_id="toy", trace=trace, validate=validate)
 
@@ -44,28 +53,41 @@ def test_research_scripted_llm_uses_every_action_and_records_trace_and_snapshots
     sub = paths.submission / "submission.csv"
     script = f"import csv\nrows=list(csv.DictReader(open('data/test.csv')))\nopen('{sub}','w').write('id,y\\n'+''.join(r['id']+',1\\n' for r in rows))\nprint('done', len(rows))\n"
     edited = script.replace("print('done', len(rows))", "print('edited', len(rows))")
-    model = ScriptedChatModel([
-        act("List Files", dir_path="."),
-        act("Understand File", file_name="data/train.csv", things_to_look_for="columns"),
-        "the columns are id, x, y",                                   # the Understand File assistant
-        act("Write File", file_name="train.py", content=script),
-        act("Execute Script", script_name="train.py"),
-        act("Inspect Script Lines", script_name="train.py", start_line_number=2, end_line_number=3),
-        act("Edit Script (AI)", script_name="train.py", edit_instruction="print edited", save_name="train.py"),
-        f"```python\n{edited}```",                                    # the edit assistant
-        act("Execute Script", script_name="train.py"),
-        act("Undo Edit Script", script_name="train.py"),
-        act("Copy File", source="train.py", destination="backup/train_v1.py"),
-        act("Read File", file_name="backup/train_v1.py"),
-        act("Reflection", things_to_reflect_on="what next?"),
-        "a baseline exists; tune it next",                            # the reflection assistant
-        act("Final Answer", final_answer="baseline submitted"),
-    ])
+    model = ScriptedChatModel(
+        [
+            act("List Files", dir_path="."),
+            act("Understand File", file_name="data/train.csv", things_to_look_for="columns"),
+            "the columns are id, x, y",  # the Understand File assistant
+            act("Write File", file_name="train.py", content=script),
+            act("Execute Script", script_name="train.py"),
+            act("Inspect Script Lines", script_name="train.py", start_line_number=2, end_line_number=3),
+            act("Edit Script (AI)", script_name="train.py", edit_instruction="print edited", save_name="train.py"),
+            f"```python\n{edited}```",  # the edit assistant
+            act("Execute Script", script_name="train.py"),
+            act("Undo Edit Script", script_name="train.py"),
+            act("Copy File", source="train.py", destination="backup/train_v1.py"),
+            act("Read File", file_name="backup/train_v1.py"),
+            act("Reflection", things_to_reflect_on="what next?"),
+            "a baseline exists; tune it next",  # the reflection assistant
+            act("Final Answer", final_answer="baseline submitted"),
+        ]
+    )
     trace = loop(model, paths, max_steps=20).run()
     actions = [s.action for s in trace.steps]
-    assert actions == ["List Files", "Understand File", "Write File", "Execute Script", "Inspect Script Lines",
-                       "Edit Script (AI)", "Execute Script", "Undo Edit Script", "Copy File", "Read File",
-                       "Reflection", "Final Answer"]
+    assert actions == [
+        "List Files",
+        "Understand File",
+        "Write File",
+        "Execute Script",
+        "Inspect Script Lines",
+        "Edit Script (AI)",
+        "Execute Script",
+        "Undo Edit Script",
+        "Copy File",
+        "Read File",
+        "Reflection",
+        "Final Answer",
+    ]
     assert set(actions) == set(ACTION_NAMES)
     obs = {i: s.observation for i, s in enumerate(trace.steps)}
     assert "data/" in obs[0] and "id, x, y" in obs[1]
@@ -87,14 +109,16 @@ def test_research_scripted_llm_uses_every_action_and_records_trace_and_snapshots
 
 
 def test_research_scripted_llm_parse_errors_and_refused_paths_become_observations(paths: ResearchPaths) -> None:
-    model = ScriptedChatModel([
-        "I think I should look at the data.",
-        act("Fly Away"),
-        act("Read File", file_name="../../etc/passwd"),
-        act("Write File", file_name="data/evil.csv", content="x"),
-        "Action: Read File\nAction Input: not json",
-        act("Read File", file_name="data/train.csv"),
-    ])
+    model = ScriptedChatModel(
+        [
+            "I think I should look at the data.",
+            act("Fly Away"),
+            act("Read File", file_name="../../etc/passwd"),
+            act("Write File", file_name="data/evil.csv", content="x"),
+            "Action: Read File\nAction Input: not json",
+            act("Read File", file_name="data/train.csv"),
+        ]
+    )
     trace = loop(model, paths, max_steps=6, max_retries=0).run()
     errors = [s.error or "" for s in trace.steps]
     assert "no 'Action:' line" in errors[0] and "Your answer could not be parsed" in trace.steps[0].observation
@@ -113,22 +137,27 @@ def test_research_scripted_llm_parse_errors_and_refused_paths_become_observation
 
 
 def test_research_scripted_llm_step_budget_and_workspace_submission(paths: ResearchPaths) -> None:
-    model = ScriptedChatModel([act("Write File", file_name="submission.csv", content="id,y\n3,0\n4,1\n")] * 5,
-                              max_steps=1)
+    model = ScriptedChatModel(
+        [act("Write File", file_name="submission.csv", content="id,y\n3,0\n4,1\n")] * 5, max_steps=1
+    )
     trace = loop(model, paths, max_steps=5).run()
     assert len(trace.steps) == 1 and trace.stop_reason == "max_steps"
     assert (paths.submission / "submission.csv").read_text() == "id,y\n3,0\n4,1\n"  # collected from the workspace
 
 
 def test_research_scripted_llm_script_timeout(paths: ResearchPaths) -> None:
-    model = ScriptedChatModel([act("Write File", file_name="slow.py", content="import time\ntime.sleep(30)\n"),
-                               act("Execute Script", script_name="slow.py")])
+    model = ScriptedChatModel(
+        [
+            act("Write File", file_name="slow.py", content="import time\ntime.sleep(30)\n"),
+            act("Execute Script", script_name="slow.py"),
+        ]
+    )
     trace = loop(model, paths, max_steps=2, exec_timeout=1).run()
     assert "timed out" in trace.steps[1].observation
 
 
 def test_parser_is_lenient_about_markup() -> None:
-    text = "**Thought:** list\n**Action:** `list files`\n**Action Input:**\n```json\n{\"dir_path\": \".\"}\n```"
+    text = '**Thought:** list\n**Action:** `list files`\n**Action Input:**\n```json\n{"dir_path": "."}\n```'
     parsed = parse_response(text, ACTION_NAMES)
     assert parsed.action == "List Files" and parsed.action_input == {"dir_path": "."}
     with pytest.raises(ParseError, match="Action Input"):
@@ -136,8 +165,9 @@ def test_parser_is_lenient_about_markup() -> None:
 
 
 def test_research_scripted_llm_malformed_reply_is_asked_again_within_the_step(paths: ResearchPaths) -> None:
-    model = ScriptedChatModel(["Let me think first.", "Action: List Files\nAction Input: {oops",
-                               act("List Files", dir_path="data")])
+    model = ScriptedChatModel(
+        ["Let me think first.", "Action: List Files\nAction Input: {oops", act("List Files", dir_path="data")]
+    )
     trace = loop(model, paths, max_steps=1).run()
     (step,) = trace.steps
     assert step.action == "List Files" and step.error is None and "train.csv" in step.observation
@@ -146,10 +176,16 @@ def test_research_scripted_llm_malformed_reply_is_asked_again_within_the_step(pa
 
 
 def test_research_scripted_llm_metric_at_the_end_of_a_long_output_reaches_the_next_prompt(paths: ResearchPaths) -> None:
-    script = "for i in range(20000):\n    print('epoch', i, 'loss', 1.0 / (i + 1))\nprint('VALIDATION accuracy=0.8765')\n"
-    model = ScriptedChatModel([act("Write File", file_name="train.py", content=script),
-                               act("Execute Script", script_name="train.py"),
-                               act("List Files", dir_path=".")])
+    script = (
+        "for i in range(20000):\n    print('epoch', i, 'loss', 1.0 / (i + 1))\nprint('VALIDATION accuracy=0.8765')\n"
+    )
+    model = ScriptedChatModel(
+        [
+            act("Write File", file_name="train.py", content=script),
+            act("Execute Script", script_name="train.py"),
+            act("List Files", dir_path="."),
+        ]
+    )
     trace = loop(model, paths, max_steps=3).run()
     assert len((paths.work / ".runs" / "train.out").read_text()) > 300_000  # the full output is kept
     assert trace.steps[1].observation.endswith("VALIDATION accuracy=0.8765\n")
@@ -160,12 +196,14 @@ def test_research_scripted_llm_metric_at_the_end_of_a_long_output_reaches_the_ne
 
 def test_research_scripted_llm_final_answer_needs_a_valid_submission(paths: ResearchPaths) -> None:
     sub = paths.submission / "submission.csv"
-    model = ScriptedChatModel([
-        act("Final Answer", final_answer="done"),
-        act("Write File", file_name="submission.csv", content="id,y\n3,bad\n"),
-        act("Final Answer", final_answer="done now"),
-        act("Final Answer", final_answer="really done"),
-    ])
+    model = ScriptedChatModel(
+        [
+            act("Final Answer", final_answer="done"),
+            act("Write File", file_name="submission.csv", content="id,y\n3,bad\n"),
+            act("Final Answer", final_answer="done now"),
+            act("Final Answer", final_answer="really done"),
+        ]
+    )
 
     def validate(path: Path) -> tuple[bool, str]:
         ok = path.read_text() == "id,y\n3,0\n4,1\n"
@@ -173,8 +211,10 @@ def test_research_scripted_llm_final_answer_needs_a_valid_submission(paths: Rese
 
     trace = loop(model, paths, max_steps=6, validate=validate).run()
     assert [s.error for s in trace.steps[:3]] == [
-        f"final answer refused: there is no submission at {sub}", None,
-        f"final answer refused: {sub} is invalid: invalid submission: y must be 0 or 1"]
+        f"final answer refused: there is no submission at {sub}",
+        None,
+        f"final answer refused: {sub} is invalid: invalid submission: y must be 0 or 1",
+    ]
     # refused twice at most: the third Final Answer ends the run, saying what is wrong
     assert trace.stop_reason == "final_answer" and "accepted without a valid submission" in trace.final_answer
 
@@ -186,9 +226,16 @@ def test_research_scripted_llm_understand_file_reads_every_piece_and_merges(path
     pieces = chunk_lines(big, 10_000)
     assert len(pieces) == 4 and pieces[0][0] == 1 and pieces[-1][1] == 350
     assert "".join(p[2] for p in pieces) == big
-    model = ScriptedChatModel([act("Understand File", file_name="notes.txt", things_to_look_for="the last row"),
-                               "piece 1: rows 0-98", "piece 2", "piece 3", "piece 4: the last row is row 349",
-                               "The file has rows 0 to 349; the last is row 349."])
+    model = ScriptedChatModel(
+        [
+            act("Understand File", file_name="notes.txt", things_to_look_for="the last row"),
+            "piece 1: rows 0-98",
+            "piece 2",
+            "piece 3",
+            "piece 4: the last row is row 349",
+            "The file has rows 0 to 349; the last is row 349.",
+        ]
+    )
     trace = loop(model, paths, max_steps=1).run()
     assert trace.steps[0].observation == "The file has rows 0 to 349; the last is row 349."
     merge_prompt = model.calls[-1]["messages"][0]["content"]
@@ -205,8 +252,9 @@ def test_research_prompt_keeps_the_discipline_facts_and_status(paths: ResearchPa
 
 
 def test_research_scripted_llm_resumes_from_its_trace(paths: ResearchPaths) -> None:
-    first = ScriptedChatModel([act("Write File", file_name="a.py", content="print(1)\n"),
-                               act("List Files", dir_path=".")])
+    first = ScriptedChatModel(
+        [act("Write File", file_name="a.py", content="print(1)\n"), act("List Files", dir_path=".")]
+    )
     loop(first, paths, max_steps=2).run()
     saved = Trace.model_validate_json((paths.logs / "trace.json").read_text())
     second = ScriptedChatModel([act("Execute Script", script_name="a.py")])

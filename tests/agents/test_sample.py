@@ -9,7 +9,7 @@ from medalist.runner import GroupMetadata, read_record
 from medalist.tasks import TaskRegistry, ensure_prepared
 
 
-def test_sample_agent_run_and_grading(run_group) -> None:  # noqa: ANN001
+def test_sample_agent_run_and_grading(run_group) -> None:
     group, summary = run_group("sample", ["penguins-species", "breast-cancer-diagnosis"], time_limit=30)
     assert summary is not None and summary.total_runs == len(group.meta.runs) >= 2
     reg = TaskRegistry.default()

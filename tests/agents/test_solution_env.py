@@ -59,8 +59,9 @@ def test_resolve_falls_back_to_the_harness_python_with_a_note(tmp_path: Path, mo
 
 @pytest.mark.sandbox
 @pytest.mark.slow
-def test_solution_script_in_the_sandbox_imports_torch_xgboost_catboost(solution_venv: Path, require_bwrap: str,
-                                                                       box: Path) -> None:
+def test_solution_script_in_the_sandbox_imports_torch_xgboost_catboost(
+    solution_venv: Path, require_bwrap: str, box: Path
+) -> None:
     from medalist.sandbox import BwrapSandbox
 
     env = resolve("auto", "/usr/bin/python3")
@@ -71,10 +72,21 @@ def test_solution_script_in_the_sandbox_imports_torch_xgboost_catboost(solution_
     out.chmod(0o777)
     (box / "solution.py").write_text(SOLUTION)
     (box / "solution.py").chmod(0o644)
-    result = BwrapSandbox.create().run(SandboxRequest(
-        argv=[env.python, "/home/solution.py"], env={"OMP_NUM_THREADS": "1"}, cwd="/home",
-        mounts=[*env.mounts, Mount(box / "solution.py", "/home/solution.py"), Mount(out, "/home/out", writable=True)],
-        limits=Limits(timeout_secs=300, memory_gb=4), stdout=box / "stdout.log", stderr=box / "stderr.log"))
+    result = BwrapSandbox.create().run(
+        SandboxRequest(
+            argv=[env.python, "/home/solution.py"],
+            env={"OMP_NUM_THREADS": "1"},
+            cwd="/home",
+            mounts=[
+                *env.mounts,
+                Mount(box / "solution.py", "/home/solution.py"),
+                Mount(out, "/home/out", writable=True),
+            ],
+            limits=Limits(timeout_secs=300, memory_gb=4),
+            stdout=box / "stdout.log",
+            stderr=box / "stderr.log",
+        )
+    )
     assert result.ok, (box / "stderr.log").read_text()[-3000:]
     got = json.loads((out / "result.json").read_text())
     assert got["torch"].startswith("2.") and got["xgboost"] and got["catboost"] and got["torch_grad"]

@@ -12,13 +12,15 @@ from medalist.baselines.features import MISSING
 def _frame() -> pd.DataFrame:
     n = 40
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "num": rng.normal(size=n),
-        "flag": [True, False] * (n // 2),
-        "colour": ["red", "green", None, "blue"] * (n // 4),
-        "review": [f"this is review number {i} and it is long" for i in range(n)],
-        "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-    })
+    return pd.DataFrame(
+        {
+            "num": rng.normal(size=n),
+            "flag": [True, False] * (n // 2),
+            "colour": ["red", "green", None, "blue"] * (n // 4),
+            "review": [f"this is review number {i} and it is long" for i in range(n)],
+            "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        }
+    )
 
 
 def test_detect_feature_types_groups_each_column() -> None:

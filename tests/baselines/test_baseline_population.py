@@ -49,8 +49,11 @@ def test_text_crowd_has_vectorizer_members() -> None:
 
 def test_log_target_only_for_regression_when_asked() -> None:
     assert not any("log_target" in m.params for _, m in crowd_population(REG, TAB, naive=5, single=35, seed=0))
-    logged = [m for _, m in crowd_population(REG, TAB, naive=5, single=35, seed=0, log_target=True)
-              if m.params.get("log_target")]
+    logged = [
+        m
+        for _, m in crowd_population(REG, TAB, naive=5, single=35, seed=0, log_target=True)
+        if m.params.get("log_target")
+    ]
     assert len(logged) >= 5
 
 
@@ -60,8 +63,9 @@ def test_too_small_population_is_rejected() -> None:
 
 
 def test_model_config_validates_and_names() -> None:
-    cfg = ModelConfig("lightgbm", {"n_estimators": 10, "learning_rate": 0.5}, features="subset:0.5", train_fraction=0.25,
-                      seed=4)
+    cfg = ModelConfig(
+        "lightgbm", {"n_estimators": 10, "learning_rate": 0.5}, features="subset:0.5", train_fraction=0.25, seed=4
+    )
     assert cfg.name == "lightgbm(learning_rate=0.5,n_estimators=10)|subset:0.5|f=0.25|s=4"
     assert cfg.to_dict()["params"] == {"n_estimators": 10, "learning_rate": 0.5}
     with pytest.raises(MedalistError, match="unknown model family"):
@@ -75,7 +79,10 @@ def test_model_config_validates_and_names() -> None:
 def test_imbalanced_label_tasks_get_more_class_weighting() -> None:
     plain = crowd_population(CLS, TAB, naive=10, single=50, seed=0)
     rare = crowd_population(CLS, TAB, naive=10, single=50, seed=0, imbalanced=True)
-    count = lambda pop: sum(m.params.get("class_weight") == "balanced" for _, m in pop)  # noqa: E731
+
+    def count(pop: list) -> int:
+        return sum(m.params.get("class_weight") == "balanced" for _, m in pop)
+
     assert count(rare) > count(plain) + 5
 
 
@@ -101,6 +108,9 @@ def test_single_members_are_what_practitioners_try_for_the_data() -> None:
             assert m.params["n_estimators"] * m.params["learning_rate"] >= 6
     big = [m for t, m in crowd_population(CLS, TAB, naive=10, single=90, seed=0, rows=80_000) if t == "single"]
     assert "svm" not in {m.family for m in big}  # kernel SVMs scale quadratically with rows
-    pixels = [m.family for t, m in crowd_population(CLS, TAB, naive=10, single=90, seed=0, pixels=True, rows=2000)
-              if t == "single"]
+    pixels = [
+        m.family
+        for t, m in crowd_population(CLS, TAB, naive=10, single=90, seed=0, pixels=True, rows=2000)
+        if t == "single"
+    ]
     assert pixels.count("svm") + pixels.count("knn") + pixels.count("mlp") > len(pixels) / 2

@@ -38,14 +38,18 @@ def test_load_public_splits_features_labels_and_ids(reg: TaskRegistry) -> None:
     assert isinstance(bd.y_train, pd.DataFrame) and list(bd.y_train.columns) == ["casual", "registered"]
 
 
-@pytest.mark.parametrize("task", ["penguins-species", "wine-cultivar", "breast-cancer-diagnosis", "diabetes-progression"])
+@pytest.mark.parametrize(
+    "task", ["penguins-species", "wine-cultivar", "breast-cancer-diagnosis", "diabetes-progression"]
+)
 def test_strong_model_beats_constant(reg: TaskRegistry, task: str) -> None:
     pt = ensure_prepared(reg.get(task))
     data = load_public(pt.public, pt.spec)
     answers = read_answers(pt)
     higher = not pt.spec.metric.startswith(("rmse", "multiclass_log_loss"))
     const = "mean" if task == "diabetes-progression" else "prior"
-    s_const = score_submission_like_grader(pt, fit_predict(ModelConfig("constant", {"strategy": const}), data, pt.spec), answers)
+    s_const = score_submission_like_grader(
+        pt, fit_predict(ModelConfig("constant", {"strategy": const}), data, pt.spec), answers
+    )
     model = ModelConfig("linear", {"C": 1.0} if task != "diabetes-progression" else {"alpha": 1.0})
     sub = fit_predict(model, data, pt.spec)
     assert list(sub.columns) == [pt.spec.id_column, *pt.spec.target_columns]
@@ -63,7 +67,9 @@ def test_text_task_with_tfidf_and_naive_bayes(reg: TaskRegistry) -> None:
 def test_fit_predict_is_deterministic(reg: TaskRegistry) -> None:
     pt = ensure_prepared(reg.get("breast-cancer-diagnosis"))
     data = load_public(pt.public, pt.spec)
-    cfg = ModelConfig("lightgbm", {"n_estimators": 30, "subsample": 0.7}, features="subset:0.5", train_fraction=0.5, seed=9)
+    cfg = ModelConfig(
+        "lightgbm", {"n_estimators": 30, "subsample": 0.7}, features="subset:0.5", train_fraction=0.5, seed=9
+    )
     a, b = fit_predict(cfg, data, pt.spec), fit_predict(cfg, data, pt.spec)
     pd.testing.assert_frame_equal(a, b)
 

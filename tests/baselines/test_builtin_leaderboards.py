@@ -29,9 +29,14 @@ MIN_ENTRIES = 150  # a benchmark task's field (Kaggle's 100-249 band); smoke tas
 BENCHMARK_IDS = read_split_file(BUILTIN_DIR / "splits" / "all.txt")
 # Leaderboards not yet rebuilt from the reference population (issue 14): stale (built on an earlier
 # preparation) or provisional (the first 60-entry generator); empty once every task is regenerated.
-NOT_REGENERATED: frozenset[str] = frozenset({
-    "diamonds-price", "laptop-sales-price", "letter-recognition", "magic-gamma-telescope",
-})
+NOT_REGENERATED: frozenset[str] = frozenset(
+    {
+        "diamonds-price",
+        "laptop-sales-price",
+        "letter-recognition",
+        "magic-gamma-telescope",
+    }
+)
 CURRENT_IDS = [t for t in BUILTIN_IDS if t not in NOT_REGENERATED]
 
 
@@ -76,8 +81,9 @@ def test_bootstrap_thresholds_belong_to_the_answers_and_leaderboard(task_id: str
     pt = ensure_prepared(spec)
     boot = load_bootstrap(spec)
     assert boot is not None, f"{task_id}: no leaderboard_bootstrap.json"
-    assert boot.matches(pt.manifest().private[spec.answers], sha256_file(spec.leaderboard_path),
-                        len(pd.read_csv(pt.answers_path)))
+    assert boot.matches(
+        pt.manifest().private[spec.answers], sha256_file(spec.leaderboard_path), len(pd.read_csv(pt.answers_path))
+    )
     assert len(boot.gold) == len(boot.silver) == len(boot.bronze) == boot.resamples
 
 
@@ -93,8 +99,10 @@ def test_per_task_calibration_targets_hold_in_the_committed_files() -> None:
     assert target_problems(per_task) == []  # sample below the median and no medal, best entry gold
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 open: automl medals on most regenerated tasks of 'all' "
-                   "(docs/suite.md, calibration table)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 open: automl medals on most regenerated tasks of 'all' (docs/suite.md, calibration table)",
+)
 def test_automl_medal_and_gold_shares_meet_the_targets() -> None:
     rows = _calibrations()
     benchmark = [rows[t] for t in BENCHMARK_IDS if t in rows]

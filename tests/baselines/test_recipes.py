@@ -27,15 +27,30 @@ from medalist.metrics import get_metric
 from medalist.tasks.spec import TaskSpec
 
 
-def _task(metric: str, X: pd.DataFrame, y: np.ndarray, task_type: str = "binary-classification", Xt: pd.DataFrame | None = None) -> TaskData:
+def _task(
+    metric: str,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    task_type: str = "binary-classification",
+    Xt: pd.DataFrame | None = None,
+) -> TaskData:
     spec = TaskSpec(id="synthetic", name="synthetic", task_type=task_type, metric=metric, target_columns=["y"])
     Xt = X.head(50) if Xt is None else Xt
     cols = list(X.columns)
     problem = problem_for(spec, ["id", *cols, "y"], ["id", *cols])
-    classes, codes = np.unique(y, return_inverse=True) if problem.is_classification else (np.array([]), y.reshape(-1, 1))
-    return TaskData(spec=spec, problem=problem, public=PublicData(X, pd.Series(y, name="y"), Xt, pd.Series(range(len(Xt)))),
-                    types=detect_feature_types(X), y=codes, classes=classes,
-                    folds=make_folds(codes, problem.is_classification), metric=get_metric(metric))
+    classes, codes = (
+        np.unique(y, return_inverse=True) if problem.is_classification else (np.array([]), y.reshape(-1, 1))
+    )
+    return TaskData(
+        spec=spec,
+        problem=problem,
+        public=PublicData(X, pd.Series(y, name="y"), Xt, pd.Series(range(len(Xt)))),
+        types=detect_feature_types(X),
+        y=codes,
+        classes=classes,
+        folds=make_folds(codes, problem.is_classification),
+        metric=get_metric(metric),
+    )
 
 
 def _imbalanced(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -79,7 +94,9 @@ def test_ordinal_cut_points_raise_quadratic_kappa() -> None:
     preds = fit_function(r.family)(r, build_view(r.view, task), task)
     tuned = decide(task, preds, "tuned")
     assert tuned.rule == "ordinal" and len(tuned.params) == 2
-    assert oof_score(task, tuned.apply(task, preds.oof)) > oof_score(task, decide(task, preds, "default").apply(task, preds.oof))
+    assert oof_score(task, tuned.apply(task, preds.oof)) > oof_score(
+        task, decide(task, preds, "default").apply(task, preds.oof)
+    )
 
 
 def test_ensemble_selection_is_no_worse_than_its_best_member_and_weights_sum_to_one() -> None:

@@ -60,7 +60,9 @@ def write_task(
         )
     )
     if leaderboard is not None:
-        (folder / "leaderboard.csv").write_text("team,score\n" + "".join(f"t{i},{s}\n" for i, s in enumerate(leaderboard)))
+        (folder / "leaderboard.csv").write_text(
+            "team,score\n" + "".join(f"t{i},{s}\n" for i, s in enumerate(leaderboard))
+        )
     return folder
 
 

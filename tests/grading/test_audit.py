@@ -41,7 +41,7 @@ def trees() -> list[Path]:
 CROWDED_TOP = {
     "trump-tweets-device": "16 of 160 entries within noise of gold",
     "minneapolis-police-stops": "13 of 160 entries within noise (0.001 AUC) of gold 0.9085: LightGBM and "
-                                "HistGradientBoosting singles near 0.908; the best stack reaches 0.9125",
+    "HistGradientBoosting singles near 0.908; the best stack reaches 0.9125",
     "tv16-vote": "19 of 160 entries within noise of gold: LightGBM singles and blends converge near 0.256 log loss",
 }
 
@@ -51,8 +51,14 @@ CROWDED_TOP = {
 def test_every_builtin_task_passes_the_audit(task_id: str, trees: list[Path]) -> None:
     pt = ensure_prepared(REGISTRY.get(task_id))
     report = audit_task(pt, trees=trees)
-    assert {c.name for c in report.checks} == {"reach", "id_leak", "adversarial", "duplicates", "single_column",
-                                                "headroom"}
+    assert {c.name for c in report.checks} == {
+        "reach",
+        "id_leak",
+        "adversarial",
+        "duplicates",
+        "single_column",
+        "headroom",
+    }
     stale = leaderboard_is_stale(pt)
     failing = [c for c in report.checks if not c.ok]
     if stale and [c.name for c in failing] == ["headroom"]:
@@ -66,7 +72,9 @@ def test_every_builtin_task_passes_the_audit(task_id: str, trees: list[Path]) ->
 
 def test_cli_reports_json_and_exit_code(tmp_path: Path) -> None:
     out = tmp_path / "audit.json"
-    ok = medalist_cli("audit", "penguins-species", "--check", "duplicates", "--check", "adversarial", "--json", str(out))
+    ok = medalist_cli(
+        "audit", "penguins-species", "--check", "duplicates", "--check", "adversarial", "--json", str(out)
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     reports = json.loads(out.read_text())["reports"]
     assert [r["task_id"] for r in reports] == ["penguins-species"]

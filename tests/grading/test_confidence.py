@@ -74,7 +74,9 @@ def test_tier_per_resample_respects_direction_and_ties() -> None:
     gold, silver, bronze = np.array([0.9, 0.9]), np.array([0.8, 0.8]), np.array([0.7, 0.7])
     assert tiers(np.array([0.9, 0.75]), gold, silver, bronze, lower=False).tolist() == [3, 1]
     assert tiers(np.array([0.69, 0.8]), gold, silver, bronze, lower=False).tolist() == [0, 2]
-    assert tiers(np.array([0.1, 0.3]), np.array([0.1, 0.1]), np.array([0.2, 0.2]), np.array([0.3, 0.3]), lower=True).tolist() == [3, 1]
+    assert tiers(
+        np.array([0.1, 0.3]), np.array([0.1, 0.1]), np.array([0.2, 0.2]), np.array([0.3, 0.3]), lower=True
+    ).tolist() == [3, 1]
 
 
 # A constructed leaderboard whose tier probabilities are known exactly. The first ONES labels are 1,
@@ -90,12 +92,20 @@ def _member_predictions() -> list[np.ndarray]:
     return [np.r_[np.ones(ONES - 2 * i, dtype=int), np.zeros(2 * i + ZEROS, dtype=int)] for i in range(TEAMS)]
 
 
-def _write_bootstrap(spec, pt, resamples: int = 400) -> BootstrapThresholds:  # noqa: ANN001
+def _write_bootstrap(spec, pt, resamples: int = 400) -> BootstrapThresholds:
     th = resampled_thresholds("accuracy", TRUTH, _member_predictions(), TEAMS, resamples, seed=11)
     boot = BootstrapThresholds(
-        task_id=spec.id, metric="accuracy", is_lower_better=False, seed=11, resamples=resamples, test_rows=ROWS,
-        answers_sha256=sha256_file(pt.answers_path), leaderboard_sha256=sha256_file(spec.leaderboard_path),
-        gold=th[0].tolist(), silver=th[1].tolist(), bronze=th[2].tolist(),
+        task_id=spec.id,
+        metric="accuracy",
+        is_lower_better=False,
+        seed=11,
+        resamples=resamples,
+        test_rows=ROWS,
+        answers_sha256=sha256_file(pt.answers_path),
+        leaderboard_sha256=sha256_file(spec.leaderboard_path),
+        gold=th[0].tolist(),
+        silver=th[1].tolist(),
+        bronze=th[2].tolist(),
     )
     atomic_write_json(spec.leaderboard_path.parent / BOOTSTRAP_FILE, boot)
     return boot
@@ -106,13 +116,13 @@ def _csv(values: np.ndarray) -> str:
 
 
 @pytest.fixture
-def constructed(make_task):  # noqa: ANN001, ANN201
+def constructed(make_task):
     scores = [float((p == TRUTH).mean()) for p in _member_predictions()]
     spec, pt = make_task(task_id="nested", metric="accuracy", answers=_csv(TRUTH), leaderboard=scores)
     return spec, pt, _write_bootstrap(spec, pt)
 
 
-def test_medal_confidence_matches_the_exact_tier_probability(constructed, tmp_path: Path) -> None:  # noqa: ANN001
+def test_medal_confidence_matches_the_exact_tier_probability(constructed, tmp_path: Path) -> None:
     spec, pt, boot = constructed
     # One row short of the gold member: silver, and gold on exactly the resamples that miss row 381.
     sub = tmp_path / "silver.csv"
@@ -132,7 +142,7 @@ def test_medal_confidence_matches_the_exact_tier_probability(constructed, tmp_pa
     assert not rep0.any_medal and rep0.medal_confidence == 1.0
 
 
-def test_medal_confidence_midway_between_members_is_a_coin_toss(constructed) -> None:  # noqa: ANN001
+def test_medal_confidence_midway_between_members_is_a_coin_toss(constructed) -> None:
     spec, _, boot = constructed
     y = TRUTH
     # right on rows [0, 341) plus row 399: ties member 29's count (silver) when row 341 is not drawn
@@ -146,7 +156,7 @@ def test_medal_confidence_midway_between_members_is_a_coin_toss(constructed) -> 
     assert 0.2 < got < 0.95
 
 
-def test_no_confidence_without_a_matching_bootstrap_file(constructed, tmp_path: Path) -> None:  # noqa: ANN001
+def test_no_confidence_without_a_matching_bootstrap_file(constructed, tmp_path: Path) -> None:
     spec, pt, _ = constructed
     sub = tmp_path / "s.csv"
     sub.write_text(_csv(TRUTH))

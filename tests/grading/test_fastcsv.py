@@ -40,15 +40,28 @@ def test_same_frame_as_pandas(seed: int) -> None:
     np.testing.assert_array_equal(got.attrs[ID_ARRAY].astype(str), np.array(ids))
 
 
-@pytest.mark.parametrize("data", [
-    b'id,y\n"a",1\n', b"id,y\r\na,1\r\n", "id,y\né,1\n".encode(), b"\xef\xbb\xbfid,y\na,1\n", b"id,y\na,1\n\nb,2\n",
-    b"id,y\na,1,2\n", b"id,y\n,1\n", b"id,y\n" + b"a" * 100 + b",1\n", b"id,y\n", b"y,z\n1,2\n", b"id,y\na\x00,1\n",
-], ids=["quote", "crlf", "utf8", "bom", "blank", "ragged", "empty_id", "long_id", "no_rows", "no_id", "nul"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'id,y\n"a",1\n',
+        b"id,y\r\na,1\r\n",
+        "id,y\né,1\n".encode(),
+        b"\xef\xbb\xbfid,y\na,1\n",
+        b"id,y\na,1\n\nb,2\n",
+        b"id,y\na,1,2\n",
+        b"id,y\n,1\n",
+        b"id,y\n" + b"a" * 100 + b",1\n",
+        b"id,y\n",
+        b"y,z\n1,2\n",
+        b"id,y\na\x00,1\n",
+    ],
+    ids=["quote", "crlf", "utf8", "bom", "blank", "ragged", "empty_id", "long_id", "no_rows", "no_id", "nul"],
+)
 def test_other_layouts_step_aside(data: bytes) -> None:
     assert fast(data) is None
 
 
-def test_read_csv_file_is_the_same_either_way(tmp_path) -> None:  # noqa: ANN001
+def test_read_csv_file_is_the_same_either_way(tmp_path) -> None:
     simple = tmp_path / "simple.csv"
     simple.write_text("id,target\n007,0.5\nNA,1e-3\nx y,NaN\n")
     quoted = tmp_path / "quoted.csv"
@@ -62,7 +75,9 @@ def test_read_csv_file_is_the_same_either_way(tmp_path) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("width", [3, 8, 9, 20])
 def test_fixed_id_positions_match_pandas(width: int) -> None:
     rng = np.random.default_rng(width)
-    tmpl = np.unique(np.array([bytes(rng.integers(97, 100, width).astype(np.uint8)) for _ in range(3000)], dtype=f"S{width}"))
+    tmpl = np.unique(
+        np.array([bytes(rng.integers(97, 100, width).astype(np.uint8)) for _ in range(3000)], dtype=f"S{width}")
+    )
     sub = np.concatenate([rng.permutation(tmpl)[:2000], np.array([b"zz"] * 5, dtype="S2")])
     pos = positions_of_fixed_ids(tmpl, sub)
     expected = pd.Index(tmpl.astype(str)).get_indexer(sub.astype(str))

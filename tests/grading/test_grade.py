@@ -13,14 +13,34 @@ from medalist.grading import CompetitionReport, GradingSummary, grade_jsonl, gra
 from medalist.tasks import TaskRegistry
 
 MLEBENCH_FIELDS = {
-    "competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold",
-    "any_medal", "gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
-    "valid_submission", "is_lower_better", "created_at", "submission_path",
+    "competition_id",
+    "score",
+    "gold_threshold",
+    "silver_threshold",
+    "bronze_threshold",
+    "median_threshold",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "submission_exists",
+    "valid_submission",
+    "is_lower_better",
+    "created_at",
+    "submission_path",
 }
 # The keys of MLE-bench's summary (mlebench/grade.py aggregate_reports).
 MLEBENCH_SUMMARY_KEYS = (
-    "total_runs", "total_runs_with_submissions", "total_valid_submissions", "total_medals", "total_gold_medals",
-    "total_silver_medals", "total_bronze_medals", "total_above_median", "competition_reports",
+    "total_runs",
+    "total_runs_with_submissions",
+    "total_valid_submissions",
+    "total_medals",
+    "total_gold_medals",
+    "total_silver_medals",
+    "total_bronze_medals",
+    "total_above_median",
+    "competition_reports",
 )
 ANSWERS = "id,target\na,1\nb,0\nc,1\nd,0\ne,1\n"
 LEADERBOARD = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]  # gold 1.0, silver 0.9, bronze 0.7, median 0.55
@@ -49,8 +69,14 @@ def registry(tmp_path, task_writer) -> TaskRegistry:
     root = tmp_path / "tasks"
     # ids are unique per test module: grade_jsonl prepares into the session's shared data dir
     task_writer(root / "jl-auc", task_id="jl-auc", metric="roc_auc", answers=ANSWERS, leaderboard=LEADERBOARD)
-    task_writer(root / "jl-rmse", task_id="jl-rmse", metric="rmse", task_type="regression",
-                answers="id,target\n1,1.0\n2,2.0\n", leaderboard=[0.1, 0.2, 0.3, 0.4, 0.5])
+    task_writer(
+        root / "jl-rmse",
+        task_id="jl-rmse",
+        metric="rmse",
+        task_type="regression",
+        answers="id,target\n1,1.0\n2,2.0\n",
+        leaderboard=[0.1, 0.2, 0.3, 0.4, 0.5],
+    )
     return TaskRegistry(roots=[root])
 
 
@@ -67,17 +93,23 @@ def test_grade_jsonl_writes_reports_and_summary(tmp_path, registry, monkeypatch)
     _write(subs / "r3" / "submission.csv", COIN)
     _write(subs / "r4" / "submission.csv", "id,target\n1,1.0\n2,2.0\n")  # rmse 0 -> gold (lower is better)
     bad = _write(tmp_path / "elsewhere" / "bad.csv", "id,target\na,2\n")
-    jsonl = _write(subs / "submissions.jsonl", "\n".join([
-        json.dumps({"competition_id": "jl-auc", "submission_path": "r1/submission.csv"}),  # relative to the cwd
-        "  # a comment, as mlebench grade allows",
-        json.dumps({"task_id": "jl-auc", "submission_path": "r2/submission.csv", "run_id": "run-2", "seed": 7}),
-        "",
-        "// " + json.dumps({"competition_id": "jl-auc", "submission_path": "commented-out.csv"}),
-        json.dumps({"competition_id": "jl-auc", "submission_path": "r3/submission.csv"}),
-        json.dumps({"competition_id": "jl-rmse", "submission_path": "r4/submission.csv"}),
-        json.dumps({"competition_id": "jl-auc", "submission_path": str(bad)}),  # absolute path
-        json.dumps({"competition_id": "jl-auc", "submission_path": "r9/missing.csv"}),
-    ]) + "\n")
+    jsonl = _write(
+        subs / "submissions.jsonl",
+        "\n".join(
+            [
+                json.dumps({"competition_id": "jl-auc", "submission_path": "r1/submission.csv"}),  # relative to the cwd
+                "  # a comment, as mlebench grade allows",
+                json.dumps({"task_id": "jl-auc", "submission_path": "r2/submission.csv", "run_id": "run-2", "seed": 7}),
+                "",
+                "// " + json.dumps({"competition_id": "jl-auc", "submission_path": "commented-out.csv"}),
+                json.dumps({"competition_id": "jl-auc", "submission_path": "r3/submission.csv"}),
+                json.dumps({"competition_id": "jl-rmse", "submission_path": "r4/submission.csv"}),
+                json.dumps({"competition_id": "jl-auc", "submission_path": str(bad)}),  # absolute path
+                json.dumps({"competition_id": "jl-auc", "submission_path": "r9/missing.csv"}),
+            ]
+        )
+        + "\n",
+    )
     monkeypatch.chdir(subs)  # as `mlebench grade`: relative paths are relative to the working directory
     out = tmp_path / "graded"
     summary = grade_jsonl(jsonl, out, registry)
@@ -124,14 +156,19 @@ def test_summary_of_nothing():
     ],
 )
 def test_bad_jsonl_lines_name_file_and_line(tmp_path, line, message):
-    jsonl = _write(tmp_path / "subs.jsonl", json.dumps({"competition_id": "jl-auc", "submission_path": "a.csv"}) + "\n" + line + "\n")
+    jsonl = _write(
+        tmp_path / "subs.jsonl",
+        json.dumps({"competition_id": "jl-auc", "submission_path": "a.csv"}) + "\n" + line + "\n",
+    )
     with pytest.raises(ConfigError, match=message) as info:
         read_submission_jsonl(jsonl)
     assert str(info.value).startswith(str(jsonl) + ":2:")
 
 
 def test_unknown_task_in_jsonl_names_the_line(tmp_path, registry):
-    jsonl = _write(tmp_path / "subs.jsonl", "\n" + json.dumps({"competition_id": "jl-aucc", "submission_path": "a.csv"}) + "\n")
+    jsonl = _write(
+        tmp_path / "subs.jsonl", "\n" + json.dumps({"competition_id": "jl-aucc", "submission_path": "a.csv"}) + "\n"
+    )
     with pytest.raises(ConfigError, match=r"subs\.jsonl:2: unknown task 'jl-aucc' \(did you mean: jl-auc"):
         grade_jsonl(jsonl, tmp_path / "out", registry)
     assert not (tmp_path / "out").exists(), "nothing is graded or written when a line is bad"

@@ -24,8 +24,13 @@ def binary(make_task):
 @pytest.fixture
 def labels(make_task):
     answers = "id,species\n" + "".join(f"{i},{('Adelie', 'Gentoo', 'Chinstrap')[i % 3]}\n" for i in range(300))
-    return make_task(task_id="hostile-lab", metric="f1_macro", task_type="multiclass-classification",
-                     answers=answers, targets=("species",))
+    return make_task(
+        task_id="hostile-lab",
+        metric="f1_macro",
+        task_type="multiclass-classification",
+        answers=answers,
+        targets=("species",),
+    )
 
 
 def assert_invalid(rep, pattern: str) -> str:
@@ -53,8 +58,9 @@ def test_sparse_32mb_submission_is_refused_before_reading(tmp_path: Path, binary
 
 
 def test_size_cap_is_configurable_and_counts_real_bytes(tmp_path: Path, make_task) -> None:
-    spec, pt = make_task(task_id="capped", metric="roc_auc", answers=ANSWERS,
-                         extra_yaml="grading_limits: {max_submission_mb: 0.001}\n")
+    spec, pt = make_task(
+        task_id="capped", metric="roc_auc", answers=ANSWERS, extra_yaml="grading_limits: {max_submission_mb: 0.001}\n"
+    )
     sub = tmp_path / "submission.csv"
     sub.write_text("id,target\n" + "".join(f"r{i},0.{i:09d}\n" for i in range(200)))  # ~4.4 KB > 1 KB
     assert_invalid(grade_submission(sub, spec, pt), r"over this task's limit of 0\.0 MB")
@@ -69,8 +75,10 @@ def test_absurd_label_set_is_invalid_not_a_memory_error(tmp_path: Path, labels) 
     spec, pt = labels
     sub = tmp_path / "submission.csv"
     sub.write_text("id,species\n" + "".join(f"{i},{MARKER}{i}\n" for i in range(300)))
-    assert_invalid(grade_submission(sub, spec, pt),
-                   r"300 value\(s\) that are not labels of this task, first at row 1 \(the answers use 3 label")
+    assert_invalid(
+        grade_submission(sub, spec, pt),
+        r"300 value\(s\) that are not labels of this task, first at row 1 \(the answers use 3 label",
+    )
     good = tmp_path / "good.csv"
     good.write_text("id,species\n" + "".join(f"{i},Adelie\n" for i in range(300)))
     assert grade_submission(good, spec, pt).valid_submission
@@ -93,16 +101,21 @@ def test_submission_text_is_never_quoted(tmp_path: Path, binary, labels) -> None
         assert_invalid(grade_submission(path, spec, pt), ".")
 
 
-def _grader_task(make_task, name: str, body: str, limits: str):  # noqa: ANN202
-    spec, pt = make_task(task_id=name, metric="custom", answers=ANSWERS,
-                         extra_yaml=f"grader: grader.py:grade\nlower_is_better: false\ngrading_limits: {limits}\n")
+def _grader_task(make_task, name: str, body: str, limits: str):
+    spec, pt = make_task(
+        task_id=name,
+        metric="custom",
+        answers=ANSWERS,
+        extra_yaml=f"grader: grader.py:grade\nlower_is_better: false\ngrading_limits: {limits}\n",
+    )
     (spec.directory / "grader.py").write_text(f"def grade(submission, answers):\n{body}\n")
     return spec, pt
 
 
 def test_memory_bomb_in_grading_is_contained(tmp_path: Path, make_task) -> None:
-    spec, pt = _grader_task(make_task, "membomb", "    hog = [bytearray(64 << 20) for _ in range(64)]\n    return 1.0",
-                            "{memory_gb: 0.5}")
+    spec, pt = _grader_task(
+        make_task, "membomb", "    hog = [bytearray(64 << 20) for _ in range(64)]\n    return 1.0", "{memory_gb: 0.5}"
+    )
     rep = grade_submission(pt.sample_submission_path, spec, pt)
     assert_invalid(rep, r"grading ran out of memory \(limit 0\.5 GB\)")
     hog = bytearray(256 << 20)  # the grading process itself is unharmed and unlimited
@@ -110,8 +123,9 @@ def test_memory_bomb_in_grading_is_contained(tmp_path: Path, make_task) -> None:
 
 
 def test_slow_grading_is_stopped(tmp_path: Path, make_task) -> None:
-    spec, pt = _grader_task(make_task, "sleepy", "    import time\n    time.sleep(60)\n    return 1.0",
-                            "{timeout_secs: 1}")
+    spec, pt = _grader_task(
+        make_task, "sleepy", "    import time\n    time.sleep(60)\n    return 1.0", "{timeout_secs: 1}"
+    )
     started = time.monotonic()
     rep = grade_submission(pt.sample_submission_path, spec, pt)
     assert time.monotonic() - started < 10
@@ -119,18 +133,27 @@ def test_slow_grading_is_stopped(tmp_path: Path, make_task) -> None:
 
 
 def test_grading_process_that_dies_is_an_invalid_submission(tmp_path: Path, make_task) -> None:
-    spec, pt = _grader_task(make_task, "suicide", "    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)", "{}")
+    spec, pt = _grader_task(
+        make_task, "suicide", "    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)", "{}"
+    )
     assert_invalid(grade_submission(pt.sample_submission_path, spec, pt), r"grading process was killed by signal 9")
     spec, pt = _grader_task(make_task, "exits", "    raise SystemExit(3)", "{}")
-    assert_invalid(grade_submission(pt.sample_submission_path, spec, pt), r"grading failed on this submission \(SystemExit\)")
+    assert_invalid(
+        grade_submission(pt.sample_submission_path, spec, pt), r"grading failed on this submission \(SystemExit\)"
+    )
 
 
-def test_a_broken_task_still_leaves_every_line_graded(tmp_path: Path, make_task, binary,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_task_still_leaves_every_line_graded(
+    tmp_path: Path, make_task, binary, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from medalist.tasks import TaskRegistry
 
-    spec, pt = _grader_task(make_task, "broken", "    from medalist.errors import MedalistError\n"
-                            "    raise MedalistError('the task is broken')", "{}")
+    spec, pt = _grader_task(
+        make_task,
+        "broken",
+        "    from medalist.errors import MedalistError\n    raise MedalistError('the task is broken')",
+        "{}",
+    )
     with pytest.raises(MedalistError, match="the task is broken"):  # alone: a one-line error
         grade_submission(pt.sample_submission_path, spec, pt)
     good = tmp_path / "good.csv"

@@ -155,7 +155,11 @@ def test_boundary_sizes_exact_thresholds_and_just_outside(n, spec):
     def worse(x: float) -> float:
         return x + 0.5 if lower else x - 0.5
 
-    for place, tier, next_tier in ((r.gold, "gold", "silver"), (r.silver, "silver", "bronze"), (r.bronze, "bronze", "none")):
+    for place, tier, next_tier in (
+        (r.gold, "gold", "silver"),
+        (r.silver, "silver", "bronze"),
+        (r.bronze, "bronze", "none"),
+    ):
         rep = _report(spec, scores, at_place(place))
         assert _medal(rep) == tier, (n, place)
         assert rep.leaderboard_rank == place
@@ -209,7 +213,9 @@ def test_load_leaderboard(tmp_path):
 def test_load_leaderboard_errors_name_the_file(tmp_path):
     bad = tmp_path / "leaderboard.csv"
     bad.write_text("team,points\na,1\n")
-    with pytest.raises(ConfigError, match=r"leaderboard\.csv: leaderboard needs a 'score' column \(has: team, points\)"):
+    with pytest.raises(
+        ConfigError, match=r"leaderboard\.csv: leaderboard needs a 'score' column \(has: team, points\)"
+    ):
         load_leaderboard(bad, False)
     bad.write_text("")
     with pytest.raises(ConfigError, match=r"leaderboard\.csv: cannot read leaderboard"):

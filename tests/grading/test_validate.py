@@ -78,7 +78,10 @@ def test_column_order_does_not_matter(tmp_path, binary):
 def test_ids_are_compared_as_text(tmp_path, make_task):
     task = make_task(task_id="zeros", metric="rmse", task_type="regression", answers="id,target\n007,1\n010,2\n")
     assert grade(tmp_path, task, "id,target\n010,2\n007,1\n").score == 0.0
-    invalid(grade(tmp_path, task, "id,target\n7,1\n10,2\n"), r"2 missing id\(s\): '007', '010'; 2 unexpected id\(s\), first at row 1")
+    invalid(
+        grade(tmp_path, task, "id,target\n7,1\n10,2\n"),
+        r"2 missing id\(s\): '007', '010'; 2 unexpected id\(s\), first at row 1",
+    )
 
 
 def test_text_labels_score(tmp_path, labels):
@@ -88,7 +91,10 @@ def test_text_labels_score(tmp_path, labels):
 
 def test_multi_column_targets_are_aligned_by_id(tmp_path, make_task):
     task = make_task(
-        task_id="multi", metric="mcrmse", task_type="regression", targets=("y1", "y2"),
+        task_id="multi",
+        metric="mcrmse",
+        task_type="regression",
+        targets=("y1", "y2"),
         answers="id,y1,y2\n1,1,10\n2,2,20\n",
     )
     # rows swapped, columns swapped: column RMSEs sqrt(1/2) and sqrt(9/2) -> mean sqrt(2)
@@ -158,8 +164,14 @@ def test_broken_quoting_is_not_a_csv(tmp_path, binary):
 
 
 def test_ragged_rows_are_not_a_csv(tmp_path, binary):
-    invalid(grade(tmp_path, binary, "id,target\na,0.5,1,2\n"), r"is not a readable CSV file: some rows have more fields than the header")
-    invalid(grade(tmp_path, binary, "id,target\na,0.5\nb,0.5,1\n"), r"is not a readable CSV file: .*Expected 2 fields in line 3")
+    invalid(
+        grade(tmp_path, binary, "id,target\na,0.5,1,2\n"),
+        r"is not a readable CSV file: some rows have more fields than the header",
+    )
+    invalid(
+        grade(tmp_path, binary, "id,target\na,0.5\nb,0.5,1\n"),
+        r"is not a readable CSV file: .*Expected 2 fields in line 3",
+    )
 
 
 def test_trailing_delimiters_do_not_shift_columns(tmp_path, binary):
@@ -271,15 +283,19 @@ def test_infinite_prediction(tmp_path, make_task, inf):
 
 
 def test_text_in_numeric_column(tmp_path, binary):
-    err = invalid(grade(tmp_path, binary, GOOD_BINARY.replace("b,0.2", "b,high")),
-                  r"column 'target' must be numeric; 1 non-numeric value\(s\), first at row 2")
+    err = invalid(
+        grade(tmp_path, binary, GOOD_BINARY.replace("b,0.2", "b,high")),
+        r"column 'target' must be numeric; 1 non-numeric value\(s\), first at row 2",
+    )
     assert "np." not in err
 
 
 @pytest.mark.parametrize(("value", "shown"), [("1.5", "1.5"), ("-0.1", "-0.1")])
 def test_probability_out_of_range(tmp_path, binary, value, shown):
-    err = invalid(grade(tmp_path, binary, GOOD_BINARY.replace("b,0.2", f"b,{value}")),
-                  r"column 'target' holds probabilities and must lie in \[0, 1\]; 1 value\(s\) outside")
+    err = invalid(
+        grade(tmp_path, binary, GOOD_BINARY.replace("b,0.2", f"b,{value}")),
+        r"column 'target' holds probabilities and must lie in \[0, 1\]; 1 value\(s\) outside",
+    )
     assert f"e.g. {shown}" in err
 
 
@@ -293,28 +309,42 @@ def test_regression_allows_any_finite_number(tmp_path, make_task):
 
 
 def test_numbers_for_text_labels_is_a_type_mismatch(tmp_path, labels):
-    invalid(grade(tmp_path, labels, "id,species\n1,0\n2,1\n3,2\n4,0\n"),
-            r"column 'species' must hold class labels like 'Adelie', 'Gentoo', 'Chinstrap'; got numbers: 0, 1, 2")
+    invalid(
+        grade(tmp_path, labels, "id,species\n1,0\n2,1\n3,2\n4,0\n"),
+        r"column 'species' must hold class labels like 'Adelie', 'Gentoo', 'Chinstrap'; got numbers: 0, 1, 2",
+    )
 
 
 def test_text_for_numeric_labels_is_a_type_mismatch(tmp_path, make_task):
-    task = make_task(task_id="numlab", metric="accuracy", task_type="multiclass-classification",
-                     answers="id,target\n1,0\n2,1\n3,2\n")
-    invalid(grade(tmp_path, task, "id,target\n1,zero\n2,1\n3,2\n"),
-            r"column 'target' must hold numeric class labels; 1 non-numeric value\(s\), first at row 1")
+    task = make_task(
+        task_id="numlab", metric="accuracy", task_type="multiclass-classification", answers="id,target\n1,0\n2,1\n3,2\n"
+    )
+    invalid(
+        grade(tmp_path, task, "id,target\n1,zero\n2,1\n3,2\n"),
+        r"column 'target' must hold numeric class labels; 1 non-numeric value\(s\), first at row 1",
+    )
     # 1.0 is the same label as 1
     assert grade(tmp_path, task, "id,target\n1,0.0\n2,1.0\n3,1.0\n").score == pytest.approx(2 / 3)
 
 
 def test_missing_label(tmp_path, labels):
-    invalid(grade(tmp_path, labels, "id,species\n1,Adelie\n2,\n3,Gentoo\n4,Adelie\n"), r"column 'species' has 1 missing value")
+    invalid(
+        grade(tmp_path, labels, "id,species\n1,Adelie\n2,\n3,Gentoo\n4,Adelie\n"),
+        r"column 'species' has 1 missing value",
+    )
 
 
 def test_fractional_labels_for_kappa(tmp_path, make_task):
-    task = make_task(task_id="qwk", metric="quadratic_weighted_kappa", task_type="multiclass-classification",
-                     answers="id,target\n1,0\n2,1\n3,2\n")
-    invalid(grade(tmp_path, task, "id,target\n1,0\n2,1.5\n3,2\n"),
-            r"column 'target' has 1 value\(s\) that are not labels of this task, first at row 2 \(the answers use 3 label")
+    task = make_task(
+        task_id="qwk",
+        metric="quadratic_weighted_kappa",
+        task_type="multiclass-classification",
+        answers="id,target\n1,0\n2,1\n3,2\n",
+    )
+    invalid(
+        grade(tmp_path, task, "id,target\n1,0\n2,1.5\n3,2\n"),
+        r"column 'target' has 1 value\(s\) that are not labels of this task, first at row 2 \(the answers use 3 label",
+    )
 
 
 def test_unscorable_answers_give_an_error_not_a_crash(tmp_path, make_task):
@@ -357,8 +387,9 @@ def test_quoted_fields_are_fine(tmp_path, binary):
 
 
 def test_ids_that_look_like_missing_values_stay_text(tmp_path, make_task):
-    task = make_task(task_id="na-ids", metric="rmse", task_type="regression",
-                     answers="id,target\nNA,1\nNone,2\nnull,3\nnan,4\n")
+    task = make_task(
+        task_id="na-ids", metric="rmse", task_type="regression", answers="id,target\nNA,1\nNone,2\nnull,3\nnan,4\n"
+    )
     rep = grade(tmp_path, task, "id,target\nnull,3\nNA,1\nnan,4\nNone,2\n")
     assert rep.score == 0.0, rep.error
     # ... while an empty id is still missing, and 'NA' in a numeric column is still a missing value

@@ -37,7 +37,11 @@ def test_builtin_tasks_keep_the_layout_their_task_json_states(tmp_path: Path, mo
             (data / name).write_text("id\n")
         layout = resolve_layout(info, data)
         assert layout.source == "task" and layout.log_target is False, spec.id
-        assert (layout.train, layout.test, layout.sample) == (data / "train.csv", data / "test.csv", data / spec.sample_submission)
+        assert (layout.train, layout.test, layout.sample) == (
+            data / "train.csv",
+            data / "test.csv",
+            data / spec.sample_submission,
+        )
         assert layout.info(info) == info, spec.id  # the modelling code sees the task.json it saw before
         monkeypatch.setenv("MEDALIST_MEMORY_GB", str(spec.limits.memory_gb))
         assert (spec.rows or 0) * 2000 < max_table_bytes(), f"{spec.id}: its training table would be truncated"
@@ -45,8 +49,17 @@ def test_builtin_tasks_keep_the_layout_their_task_json_states(tmp_path: Path, mo
 
 def _mlebench_info(metric: str, id_col: str, targets: list[str], sample: str = "sample_submission.csv") -> dict:
     """task.json as the harness writes it for an MLE-bench competition (roles inferred, no prediction kind)."""
-    return {"id": "comp", "task_type": "other", "metric": metric, "metric_args": {}, "prediction": None,
-            "id_column": id_col, "target_columns": targets, "column_roles": "inferred", "sample_submission": sample}
+    return {
+        "id": "comp",
+        "task_type": "other",
+        "metric": metric,
+        "metric_args": {},
+        "prediction": None,
+        "id_column": id_col,
+        "target_columns": targets,
+        "column_roles": "inferred",
+        "sample_submission": sample,
+    }
 
 
 def _write(folder: Path, **frames: pd.DataFrame) -> Path:
@@ -75,8 +88,12 @@ def test_training_table_with_another_name_string_ids_and_utc_dates(tmp_path: Pat
     df["pickup_datetime"] = when.strftime("%Y-%m-%d %H:%M:%S UTC")
     df["fare_amount"] = 5 + 3 * df.x1.abs() + (when.hour >= 20)
     train, test = df.iloc[:300], df.iloc[300:]
-    data = _write(tmp_path, labels=train, test=test.drop(columns="fare_amount"),
-                  sample_submission=test[["key"]].assign(fare_amount=11.35))
+    data = _write(
+        tmp_path,
+        labels=train,
+        test=test.drop(columns="fare_amount"),
+        sample_submission=test[["key"]].assign(fare_amount=11.35),
+    )
     sub, summary = _solve(_mlebench_info("root-mean-squared-error", "key", ["fare_amount"]), data)
     assert summary["layout"] == "inferred" and summary["problem"]["output"] == "numeric"
     assert list(sub.key) == list(test.key) and sub.fare_amount.nunique() > 10
@@ -90,8 +107,12 @@ def test_boolean_labels_with_string_ids(tmp_path: Path) -> None:
     df.insert(0, "PassengerId", [f"{i:04d}_01" for i in range(n)])
     df["Transported"] = df.x1 + (df.kind == "a") > 0.3
     train, test = df.iloc[:300], df.iloc[300:]
-    data = _write(tmp_path, train=train, test=test.drop(columns="Transported"),
-                  sample_submission=test[["PassengerId"]].assign(Transported=False))
+    data = _write(
+        tmp_path,
+        train=train,
+        test=test.drop(columns="Transported"),
+        sample_submission=test[["PassengerId"]].assign(Transported=False),
+    )
     sub, summary = _solve(_mlebench_info("accuracy", "PassengerId", ["Transported"]), data)
     assert summary["problem"]["output"] == "label"
     assert list(sub.PassengerId) == list(test.PassengerId) and set(sub.Transported) <= {True, False}
@@ -120,8 +141,12 @@ def test_probability_from_the_grader_name_and_two_log_targets(tmp_path: Path) ->
     df.insert(0, "id", np.arange(n))
     df["target"] = (df.x1 > 0).astype(int)
     train, test = df.iloc[:300], df.iloc[300:]
-    data = _write(tmp_path / "auc", train=train, test=test.drop(columns="target"),
-                  sample_submission=test[["id"]].assign(target=0.5))
+    data = _write(
+        tmp_path / "auc",
+        train=train,
+        test=test.drop(columns="target"),
+        sample_submission=test[["id"]].assign(target=0.5),
+    )
     sub, summary = _solve(_mlebench_info("auc-roc", "id", ["target"]), data)
     assert summary["problem"]["output"] == "binary_proba" and sub.target.between(0, 1).all()
 
@@ -131,8 +156,12 @@ def test_probability_from_the_grader_name_and_two_log_targets(tmp_path: Path) ->
     df["bandgap_energy_ev"] = 2 + df.x2.abs()
     targets = ["formation_energy_ev_natom", "bandgap_energy_ev"]
     train, test = df.iloc[:300], df.iloc[300:]
-    data = _write(tmp_path / "rmsle", train=train, test=test.drop(columns=targets),
-                  sample_submission=test[["id"]].assign(formation_energy_ev_natom=0.1779, bandgap_energy_ev=1.8892))
+    data = _write(
+        tmp_path / "rmsle",
+        train=train,
+        test=test.drop(columns=targets),
+        sample_submission=test[["id"]].assign(formation_energy_ev_natom=0.1779, bandgap_energy_ev=1.8892),
+    )
     sub, summary = _solve(_mlebench_info("mean-column-wise-rmsle", "id", targets), data)
     assert summary["problem"]["output"] == "numeric" and summary["problem"]["log_target"] is True
     assert list(sub.columns) == ["id", *targets] and (sub[targets] >= 0).all().all()
@@ -146,8 +175,9 @@ def test_integer_labels_without_a_metric_hint_and_a_class_too_rare_for_every_fol
     df["Cover_Type"] = np.digitize(df.x1, [-0.5, 0.5]) + 1
     df.loc[5, "Cover_Type"] = 5
     train, test = df.iloc[:400], df.iloc[400:]
-    data = _write(tmp_path, train=train, test=test.drop(columns="Cover_Type"),
-                  sample_submission=test[["Id"]].assign(Cover_Type=2))
+    data = _write(
+        tmp_path, train=train, test=test.drop(columns="Cover_Type"), sample_submission=test[["Id"]].assign(Cover_Type=2)
+    )
     sub, summary = _solve(_mlebench_info("custom-score", "Id", ["Cover_Type"]), data)
     assert summary["problem"]["output"] == "label" and set(sub.Cover_Type) <= {1, 2, 3, 5}
     assert (sub.Cover_Type.to_numpy() == test.Cover_Type.to_numpy()).mean() > 0.8
@@ -169,13 +199,17 @@ def _images_task(folder: Path) -> Path:
     for i in range(12):
         (folder / "train" / f"{i}.jpg").write_bytes(b"\xff\xd8\xff")
     pd.DataFrame({"id": [f"{i}.jpg" for i in range(8)], "has_cactus": 1}).to_csv(folder / "train.csv", index=False)
-    pd.DataFrame({"id": [f"{i}.jpg" for i in range(8, 12)], "has_cactus": 0.5}).to_csv(folder / "sample_submission.csv", index=False)
+    pd.DataFrame({"id": [f"{i}.jpg" for i in range(8, 12)], "has_cactus": 0.5}).to_csv(
+        folder / "sample_submission.csv", index=False
+    )
     return folder
 
 
 def test_non_tabular_data_is_named_as_such(tmp_path: Path) -> None:
     data = _images_task(tmp_path / "images")
-    with pytest.raises(NotTabular, match=r"no test table with the id column 'id' \(public files: 12 \.jpg, 2 \.csv, 1 folder"):
+    with pytest.raises(
+        NotTabular, match=r"no test table with the id column 'id' \(public files: 12 \.jpg, 2 \.csv, 1 folder"
+    ):
         resolve_layout(_mlebench_info("auc-roc", "id", ["has_cactus"]), data)
     pd.DataFrame({"id": [f"{i}.jpg" for i in range(8, 12)]}).to_csv(data / "test.csv", index=False)
     with pytest.raises(NotTabular, match=r"test.csv holds only the ids \(id\); the inputs are other files"):
@@ -192,10 +226,16 @@ def _run_main(tmp_path: Path, data: Path, info: dict) -> tuple[subprocess.Comple
     for p in home.values():
         p.mkdir()
     (tmp_path / "task.json").write_text(json.dumps(info))
-    env = {**os.environ, "MEDALIST_MOUNT_HOME_DATA": str(data), "MEDALIST_TASK_INFO": str(tmp_path / "task.json"),
-           "TIME_LIMIT_SECS": "60", **{f"MEDALIST_MOUNT_HOME_{k.upper()}": str(v) for k, v in home.items()}}
-    proc = subprocess.run([sys.executable, "-m", "medalist.inside.automl"], capture_output=True, text=True,
-                          env=env, timeout=300)
+    env = {
+        **os.environ,
+        "MEDALIST_MOUNT_HOME_DATA": str(data),
+        "MEDALIST_TASK_INFO": str(tmp_path / "task.json"),
+        "TIME_LIMIT_SECS": "60",
+        **{f"MEDALIST_MOUNT_HOME_{k.upper()}": str(v) for k, v in home.items()},
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "medalist.inside.automl"], capture_output=True, text=True, env=env, timeout=300
+    )
     return proc, tmp_path
 
 
@@ -214,7 +254,12 @@ def test_main_names_an_unexpected_failure_in_one_line(tmp_path: Path) -> None:
     df = _frame(60)
     df.insert(0, "id", np.arange(60))
     df["y"] = np.nan  # nothing to learn from
-    _write(data, train=df.iloc[:40], test=df.iloc[40:].drop(columns="y"), sample_submission=df.iloc[40:][["id"]].assign(y=0.0))
+    _write(
+        data,
+        train=df.iloc[:40],
+        test=df.iloc[40:].drop(columns="y"),
+        sample_submission=df.iloc[40:][["id"]].assign(y=0.0),
+    )
     proc, home = _run_main(tmp_path, data, _mlebench_info("root-mean-squared-error", "id", ["y"]))
     assert proc.returncode == 1
     report = json.loads((home / "logs" / "agent_report.json").read_text())

@@ -10,9 +10,14 @@ import sys
 import pytest
 
 ENTRY_POINTS = [
-    "medalist.inside.dummy", "medalist.inside.automl", "medalist.inside.aide.main", "medalist.inside.research.main",
-    "medalist.inside.adapters.aideml_run", "medalist.inside.adapters.plexe_run",
-    "medalist.inside.adapters.openhands_run", "medalist.inside.forwarder",
+    "medalist.inside.dummy",
+    "medalist.inside.automl",
+    "medalist.inside.aide.main",
+    "medalist.inside.research.main",
+    "medalist.inside.adapters.aideml_run",
+    "medalist.inside.adapters.plexe_run",
+    "medalist.inside.adapters.openhands_run",
+    "medalist.inside.forwarder",
 ]
 BASE = {"medalist", "medalist.errors", "medalist.fsutil", "medalist.configfile"}
 """The bottom layer: standard-library helpers (errors, atomic writes, YAML option parsing)."""
@@ -20,8 +25,10 @@ HARNESS = ("agents", "runner", "sandbox", "llm", "report", "cli", "api", "baseli
 
 
 def _loaded(module: str) -> list[str]:
-    code = ("import importlib, json, sys; importlib.import_module(sys.argv[1]); "
-            "print(json.dumps(sorted(m for m in sys.modules if m == 'medalist' or m.startswith('medalist.'))))")
+    code = (
+        "import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+        "print(json.dumps(sorted(m for m in sys.modules if m == 'medalist' or m.startswith('medalist.'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, timeout=120, check=True)
     return json.loads(out.stdout.splitlines()[-1])
 

@@ -14,10 +14,20 @@ from medalist.inside.validate import main
 def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     data.mkdir()
-    (data / "sample_submission.csv").write_text("PassengerId,Transported\n0001_01,False\n0002_01,False\n0003_01,False\n")
-    spec = {"id": "spaceship-titanic", "name": "x", "task_type": "other", "metric": "accuracy",
-            "grader": "medalist.tasks.mlebench:grade_competition", "lower_is_better": False,
-            "id_column": "PassengerId", "target_columns": ["Transported"], "answers": "test.csv"}
+    (data / "sample_submission.csv").write_text(
+        "PassengerId,Transported\n0001_01,False\n0002_01,False\n0003_01,False\n"
+    )
+    spec = {
+        "id": "spaceship-titanic",
+        "name": "x",
+        "task_type": "other",
+        "metric": "accuracy",
+        "grader": "medalist.tasks.mlebench:grade_competition",
+        "lower_is_better": False,
+        "id_column": "PassengerId",
+        "target_columns": ["Transported"],
+        "answers": "test.csv",
+    }
     info = {"id_column": "PassengerId", "target_columns": ["Transported"], "column_roles": "inferred", "spec": spec}
     (tmp_path / "task.json").write_text(json.dumps(info))
     monkeypatch.setenv("MEDALIST_TASK_INFO", str(tmp_path / "task.json"))
@@ -29,17 +39,27 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ("text", "message"),
     [
         ("PassengerId,Transported\n0003_01,True\n0001_01,False\n0002_01,True\n", "valid submission format"),
-        ("PassengerId,Prediction\n0001_01,True\n0002_01,True\n0003_01,True\n",
-         "invalid submission: columns differ from the sample submission's; missing: Transported; unexpected: Prediction"),
-        ("PassengerId,Transported\n0001_01,True\n0002_01,True\n",
-         "invalid submission: ids differ from the sample submission's: 1 missing, 0 unexpected"),
-        ("PassengerId,Transported\n0001_01,True\n0001_01,True\n0002_01,True\n0003_01,True\n",
-         "invalid submission: 1 duplicate id(s)"),
-        ("PassengerId,Transported\n1_01,True\n0002_01,True\n0003_01,True\n",
-         "invalid submission: ids differ from the sample submission's: 1 missing, 1 unexpected"),
+        (
+            "PassengerId,Prediction\n0001_01,True\n0002_01,True\n0003_01,True\n",
+            "invalid submission: columns differ from the sample submission's; missing: Transported; unexpected: Prediction",
+        ),
+        (
+            "PassengerId,Transported\n0001_01,True\n0002_01,True\n",
+            "invalid submission: ids differ from the sample submission's: 1 missing, 0 unexpected",
+        ),
+        (
+            "PassengerId,Transported\n0001_01,True\n0001_01,True\n0002_01,True\n0003_01,True\n",
+            "invalid submission: 1 duplicate id(s)",
+        ),
+        (
+            "PassengerId,Transported\n1_01,True\n0002_01,True\n0003_01,True\n",
+            "invalid submission: ids differ from the sample submission's: 1 missing, 1 unexpected",
+        ),
     ],
 )
-def test_format_check_against_the_sample(harness: Path, capsys: pytest.CaptureFixture[str], text: str, message: str) -> None:
+def test_format_check_against_the_sample(
+    harness: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
     sub = harness / "submission.csv"
     sub.write_text(text)
     code = main([str(sub)])

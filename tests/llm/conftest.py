@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before any test imports litellm
 
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import FakeOpenAI
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture(scope="session")
-def bwrap():  # noqa: ANN201
+def bwrap():
     """The real bwrap backend (or a skip saying why it cannot run here)."""
     from medalist.sandbox import BwrapSandbox
     from run_helpers import skip_without_bwrap

@@ -12,9 +12,15 @@ from typing import Any
 class FakeOpenAI:
     """Serves /v1/chat/completions from a list of answers; ``fail_first`` requests get ``fail_status``."""
 
-    def __init__(self, answers: list[str] | Callable[[dict[str, Any]], str | dict[str, Any]] | None = None, *,
-                 prompt_tokens: int = 11, completion_tokens: int = 7, fail_first: int = 0,
-                 fail_status: int = 500) -> None:
+    def __init__(
+        self,
+        answers: list[str] | Callable[[dict[str, Any]], str | dict[str, Any]] | None = None,
+        *,
+        prompt_tokens: int = 11,
+        completion_tokens: int = 7,
+        fail_first: int = 0,
+        fail_status: int = 500,
+    ) -> None:
         self.answers = answers if answers is not None else ["hello"]
         self.prompt_tokens, self.completion_tokens = prompt_tokens, completion_tokens
         self.fail_first, self.fail_status = fail_first, fail_status
@@ -26,7 +32,7 @@ class FakeOpenAI:
             def log_message(self, *a: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
                 fake.headers.append(dict(self.headers))
@@ -38,14 +44,27 @@ class FakeOpenAI:
                 else:
                     i = min(len(fake.requests) - fake.fail_first - 1, len(fake.answers) - 1)
                     text = fake.answers[i]
-                self._send(200, {
-                    "id": f"chatcmpl-{len(fake.requests)}", "object": "chat.completion", "created": 0,
-                    "model": body.get("model", "fake"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": text if isinstance(text, dict) else {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": fake.prompt_tokens, "completion_tokens": fake.completion_tokens,
-                              "total_tokens": fake.prompt_tokens + fake.completion_tokens},
-                })
+                self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{len(fake.requests)}",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body.get("model", "fake"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": text if isinstance(text, dict) else {"role": "assistant", "content": text},
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": fake.prompt_tokens,
+                            "completion_tokens": fake.completion_tokens,
+                            "total_tokens": fake.prompt_tokens + fake.completion_tokens,
+                        },
+                    },
+                )
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
@@ -78,8 +97,9 @@ class FakeOpenAI:
         self.server.server_close()
 
 
-def unix_request(socket_path: str, method: str, path: str, payload: dict[str, Any] | None = None,
-                 token: str | None = None) -> tuple[int, dict[str, Any]]:
+def unix_request(
+    socket_path: str, method: str, path: str, payload: dict[str, Any] | None = None, token: str | None = None
+) -> tuple[int, dict[str, Any]]:
     """One HTTP request over a unix socket (what the forwarder relays), returning (status, JSON)."""
     import http.client
     import socket

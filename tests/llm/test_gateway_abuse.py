@@ -15,14 +15,14 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.agents.llm_launch import gateway_launch  # noqa: E402
-from medalist.llm import Budget, LLMConfig  # noqa: E402
-from medalist.runner.models import RunLimits  # noqa: E402
-from medalist.sandbox.base import Limits, Mount, SandboxRequest  # noqa: E402
+from medalist.agents.llm_launch import gateway_launch
+from medalist.llm import Budget, LLMConfig
+from medalist.runner.models import RunLimits
+from medalist.sandbox.base import Limits, Mount, SandboxRequest
 
 pytestmark = pytest.mark.sandbox
 
-HOSTILE = r'''
+HOSTILE = r"""
 import http.client, json, os, sys, threading
 from urllib.parse import urlparse
 url = urlparse(os.environ["OPENAI_BASE_URL"])
@@ -74,11 +74,19 @@ elif attack == "n64":
 elif attack == "log_flood":
     got["statuses"] = [chat("y" * (200 << 10))[0] for _ in range(40)]
 open("/home/out/result.json", "w").write(json.dumps(got))
-'''
+"""
 
 
-def attack(bwrap, box: Path, name: str, *, budget: Budget | None = None, step_limit: int = 50,  # noqa: ANN001
-           disk_gb: float = 20.0, fake: FakeOpenAI) -> tuple[dict, dict]:
+def attack(
+    bwrap,
+    box: Path,
+    name: str,
+    *,
+    budget: Budget | None = None,
+    step_limit: int = 50,
+    disk_gb: float = 20.0,
+    fake: FakeOpenAI,
+) -> tuple[dict, dict]:
     """Run the hostile agent's ``name`` attack in bwrap behind a fresh gateway; (its results, run usage)."""
     run_dir = box / name
     out = run_dir / "out"
@@ -88,20 +96,29 @@ def attack(bwrap, box: Path, name: str, *, budget: Budget | None = None, step_li
     script = box / "hostile.py"
     script.write_text(HOSTILE)
     script.chmod(0o644)
-    ctx = SimpleNamespace(run_dir=run_dir, python=sys.executable,
-                          limits=RunLimits(time_limit_secs=120, step_limit=step_limit, disk_gb=disk_gb))
+    ctx = SimpleNamespace(
+        run_dir=run_dir,
+        python=sys.executable,
+        limits=RunLimits(time_limit_secs=120, step_limit=step_limit, disk_gb=disk_gb),
+    )
     config = LLMConfig(model="openai/fake", api_base=fake.url, budget=budget or Budget(), retries=0)
     with gateway_launch(ctx, config, [sys.executable, "/home/hostile.py", name]) as launch:  # type: ignore[arg-type]
-        result = bwrap.run(SandboxRequest(
-            argv=launch.argv, env=launch.env, cwd="/home",
-            mounts=[*launch.mounts, Mount(script, "/home/hostile.py"), Mount(out, "/home/out", writable=True)],
-            limits=Limits(timeout_secs=120, memory_gb=2), stdout=run_dir / "stdout.log", stderr=run_dir / "stderr.log",
-        ))
+        result = bwrap.run(
+            SandboxRequest(
+                argv=launch.argv,
+                env=launch.env,
+                cwd="/home",
+                mounts=[*launch.mounts, Mount(script, "/home/hostile.py"), Mount(out, "/home/out", writable=True)],
+                limits=Limits(timeout_secs=120, memory_gb=2),
+                stdout=run_dir / "stdout.log",
+                stderr=run_dir / "stderr.log",
+            )
+        )
     assert result.ok, (result, (run_dir / "stderr.log").read_text()[-2000:])
     return json.loads((out / "result.json").read_text()), json.loads((run_dir / "llm_usage.json").read_text())
 
 
-def test_step_count_cannot_be_reset(bwrap, box: Path) -> None:  # noqa: ANN001
+def test_step_count_cannot_be_reset(bwrap, box: Path) -> None:
     with FakeOpenAI(["ok"]) as fake:
         got, usage = attack(bwrap, box, "step_reset", step_limit=2, fake=fake)
     assert got["chats"].count(200) == 2 and len(fake.requests) == 2, got
@@ -109,7 +126,7 @@ def test_step_count_cannot_be_reset(bwrap, box: Path) -> None:  # noqa: ANN001
     assert usage["steps"] == usage["calls"] == 2 and usage["stop_reason"] == "max_steps"
 
 
-def test_concurrent_calls_overshoot_the_token_budget_by_at_most_one_call(bwrap, box: Path) -> None:  # noqa: ANN001
+def test_concurrent_calls_overshoot_the_token_budget_by_at_most_one_call(bwrap, box: Path) -> None:
     with FakeOpenAI(["ok"]) as fake:  # 11 + 7 = 18 tokens a call, whatever max_tokens says
         got, usage = attack(bwrap, box, "race", budget=Budget(max_tokens=100), fake=fake)
     assert usage["input_tokens"] + usage["output_tokens"] <= 100 + 18, usage
@@ -119,7 +136,7 @@ def test_concurrent_calls_overshoot_the_token_budget_by_at_most_one_call(bwrap, 
     assert usage["stop_reason"] == "max_tokens"
 
 
-def test_huge_parallel_requests_are_refused_without_host_memory(bwrap, box: Path) -> None:  # noqa: ANN001
+def test_huge_parallel_requests_are_refused_without_host_memory(bwrap, box: Path) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with FakeOpenAI(["ok"]) as fake:
         got, usage = attack(bwrap, box, "huge", fake=fake)
@@ -129,14 +146,14 @@ def test_huge_parallel_requests_are_refused_without_host_memory(bwrap, box: Path
     assert grown_mb < 200, f"the gateway's process grew by {grown_mb:.0f} MB"
 
 
-def test_n_is_forced_to_one(bwrap, box: Path) -> None:  # noqa: ANN001
+def test_n_is_forced_to_one(bwrap, box: Path) -> None:
     with FakeOpenAI(["ok"]) as fake:
         got, usage = attack(bwrap, box, "n64", fake=fake)
     assert got == {"status": 200, "choices": 1}
     assert len(fake.requests) == 1 and fake.requests[0].get("n", 1) == 1 and "best_of" not in fake.requests[0]
 
 
-def test_call_log_is_bounded_by_the_disk_limit(bwrap, box: Path) -> None:  # noqa: ANN001
+def test_call_log_is_bounded_by_the_disk_limit(bwrap, box: Path) -> None:
     limit = 1 << 20
     with FakeOpenAI(["ok"]) as fake:
         got, usage = attack(bwrap, box, "log_flood", disk_gb=limit / (1 << 30), fake=fake)

@@ -12,10 +12,10 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.agents.llm_launch import gateway_launch  # noqa: E402
-from medalist.llm import LLMConfig  # noqa: E402
-from medalist.runner.models import RunLimits  # noqa: E402
-from medalist.sandbox.base import Limits, Mount, SandboxRequest  # noqa: E402
+from medalist.agents.llm_launch import gateway_launch
+from medalist.llm import LLMConfig
+from medalist.runner.models import RunLimits
+from medalist.sandbox.base import Limits, Mount, SandboxRequest
 
 PROBE = """
 import json, os, socket
@@ -40,8 +40,11 @@ open("/home/out/probe.json", "w").write(json.dumps(out))
 
 
 @pytest.mark.sandbox
-def test_sandboxed_agent_reaches_gateway_without_real_key_or_network(bwrap, box: Path,  # noqa: ANN001
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sandboxed_agent_reaches_gateway_without_real_key_or_network(
+    bwrap,
+    box: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-real-host-secret")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-host-secret")
     out = box / "out"
@@ -53,12 +56,21 @@ def test_sandboxed_agent_reaches_gateway_without_real_key_or_network(bwrap, box:
     with FakeOpenAI(["pong"]) as fake:
         config = LLMConfig(model="openai/fake", api_base=fake.url)
         with gateway_launch(ctx, config, [sys.executable, "/home/probe.py"]) as launch:  # type: ignore[arg-type]
-            result = bwrap.run(SandboxRequest(
-                argv=launch.argv, env=launch.env, cwd="/home",
-                mounts=[*launch.mounts, Mount(box / "probe.py", "/home/probe.py"),
-                        Mount(out, "/home/out", writable=True)],
-                limits=Limits(timeout_secs=60, memory_gb=2), stdout=box / "stdout.log", stderr=box / "stderr.log",
-            ))
+            result = bwrap.run(
+                SandboxRequest(
+                    argv=launch.argv,
+                    env=launch.env,
+                    cwd="/home",
+                    mounts=[
+                        *launch.mounts,
+                        Mount(box / "probe.py", "/home/probe.py"),
+                        Mount(out, "/home/out", writable=True),
+                    ],
+                    limits=Limits(timeout_secs=60, memory_gb=2),
+                    stdout=box / "stdout.log",
+                    stderr=box / "stderr.log",
+                )
+            )
             token = launch.env["OPENAI_API_KEY"]
     assert result.ok, (box / "stderr.log").read_text()[-2000:]
     probe = json.loads((out / "probe.json").read_text())

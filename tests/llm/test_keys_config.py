@@ -8,12 +8,15 @@ from medalist.errors import ConfigError, MedalistError
 from medalist.llm import Budget, LLMConfig, MissingApiKeyError, check_api_keys
 
 
-@pytest.mark.parametrize(("model", "var"), [
-    ("openai/gpt-4o-mini", "OPENAI_API_KEY"),
-    ("anthropic/claude-3-5-sonnet-20240620", "ANTHROPIC_API_KEY"),
-    ("openrouter/meta-llama/llama-3-8b-instruct", "OPENROUTER_API_KEY"),
-    ("gemini/gemini-1.5-pro", "GEMINI_API_KEY"),
-])
+@pytest.mark.parametrize(
+    ("model", "var"),
+    [
+        ("openai/gpt-4o-mini", "OPENAI_API_KEY"),
+        ("anthropic/claude-3-5-sonnet-20240620", "ANTHROPIC_API_KEY"),
+        ("openrouter/meta-llama/llama-3-8b-instruct", "OPENROUTER_API_KEY"),
+        ("gemini/gemini-1.5-pro", "GEMINI_API_KEY"),
+    ],
+)
 def test_missing_key_is_one_line_error_naming_the_variable(model: str, var: str) -> None:
     with pytest.raises(MissingApiKeyError) as err:
         check_api_keys([model], environ={})
@@ -43,8 +46,15 @@ def test_keyless_local_providers() -> None:
 
 
 def test_config_from_agent_options() -> None:
-    cfg = LLMConfig.from_agent_config({"model": "openai/gpt-4o", "feedback_model": "openai/gpt-4o-mini",
-                                       "max_cost": 1.5, "max_tokens": 1000, "other": "ignored"})
+    cfg = LLMConfig.from_agent_config(
+        {
+            "model": "openai/gpt-4o",
+            "feedback_model": "openai/gpt-4o-mini",
+            "max_cost": 1.5,
+            "max_tokens": 1000,
+            "other": "ignored",
+        }
+    )
     assert cfg.role_model("code") == "openai/gpt-4o"
     assert cfg.role_model("feedback") == "openai/gpt-4o-mini"
     assert cfg.models() == ["openai/gpt-4o", "openai/gpt-4o-mini"]
@@ -52,11 +62,14 @@ def test_config_from_agent_options() -> None:
     assert LLMConfig(model="openai/x").role_model("feedback") == "openai/x"
 
 
-@pytest.mark.parametrize(("config", "match"), [
-    ({}, "needs a model"),
-    ({"model": "gpt-4o"}, "provider/model"),
-    ({"model": "openai/x", "max_cost": -1}, "max_cost_usd"),
-])
+@pytest.mark.parametrize(
+    ("config", "match"),
+    [
+        ({}, "needs a model"),
+        ({"model": "gpt-4o"}, "provider/model"),
+        ({"model": "openai/x", "max_cost": -1}, "max_cost_usd"),
+    ],
+)
 def test_config_errors_are_one_line(config: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match) as err:
         LLMConfig.from_agent_config(config)

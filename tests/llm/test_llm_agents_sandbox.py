@@ -42,8 +42,15 @@ def aide_answer(body: dict) -> str:
 
 
 def experiment(path: Path, fake: FakeOpenAI, runs_dir: Path, step_limit: int = 2, **extra: object) -> Path:
-    cfg = {"agent": "aide", "model": "openai/scripted", "api_base": fake.url, "tasks": [TASK],
-           "limits": {"time_limit_secs": 240, "step_limit": step_limit}, "runs_dir": str(runs_dir), **extra}
+    cfg = {
+        "agent": "aide",
+        "model": "openai/scripted",
+        "api_base": fake.url,
+        "tasks": [TASK],
+        "limits": {"time_limit_secs": 240, "step_limit": step_limit},
+        "runs_dir": str(runs_dir),
+        **extra,
+    }
     path.write_text(yaml.safe_dump(cfg))
     return path
 
@@ -56,10 +63,16 @@ def journal_of(group: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_aide_scripted_upstream_options_reach_the_agent_and_a_cached_rerun_makes_no_upstream_call(
-        require_bwrap: str, runs_dir: Path, box: Path) -> None:
+    require_bwrap: str, runs_dir: Path, box: Path
+) -> None:
     with FakeOpenAI(aide_answer) as fake:
-        cfg = experiment(box / "experiment.yaml", fake, runs_dir, llm_cache=str(box / "cache"),
-                         agent_options={"num_drafts": 1, "debug_prob": 0.25})
+        cfg = experiment(
+            box / "experiment.yaml",
+            fake,
+            runs_dir,
+            llm_cache=str(box / "cache"),
+            agent_options={"num_drafts": 1, "debug_prob": 0.25},
+        )
         args = ["run", "--config", str(cfg), "--agent-option", "num_drafts=2", "--agent-option", "max_retries=1"]
         first = medalist_cli(*args, timeout=600)
         assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
@@ -67,8 +80,11 @@ def test_aide_scripted_upstream_options_reach_the_agent_and_a_cached_rerun_makes
         assert upstream == 1 + 2 * 2  # the preflight, then two steps of code + review
         group = only_group(runs_dir)
         meta = json.loads((group / "metadata.json").read_text())
-        assert {k: meta["agent"]["config"][k] for k in ("num_drafts", "debug_prob", "max_retries")} == \
-            {"num_drafts": 2, "debug_prob": 0.25, "max_retries": 1}  # the flag wins over the YAML per key
+        assert {k: meta["agent"]["config"][k] for k in ("num_drafts", "debug_prob", "max_retries")} == {
+            "num_drafts": 2,
+            "debug_prob": 0.25,
+            "max_retries": 1,
+        }  # the flag wins over the YAML per key
         journal = journal_of(group)
         assert (journal["settings"]["num_drafts"], journal["settings"]["debug_prob"]) == (2, 0.25)
         assert [n["stage"] for n in journal["nodes"]] == ["draft", "draft"]  # two drafts: num_drafts=2 was used
@@ -84,15 +100,17 @@ def test_aide_scripted_upstream_options_reach_the_agent_and_a_cached_rerun_makes
         usage = json.loads((replay / f"{TASK}_s0" / "run.json").read_text())["usage"]
         assert usage["cache_hits"] == usage["calls"] == 4
         again = journal_of(replay)
-        assert [(n["code"], n["metric"], n["is_bug"]) for n in again["nodes"]] == \
-            [(n["code"], n["metric"], n["is_bug"]) for n in journal["nodes"]]
+        assert [(n["code"], n["metric"], n["is_bug"]) for n in again["nodes"]] == [
+            (n["code"], n["metric"], n["is_bug"]) for n in journal["nodes"]
+        ]
 
 
 @pytest.mark.sandbox
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_killed_aide_run_scripted_upstream_resumes_from_its_journal(require_bwrap: str, runs_dir: Path,
-                                                                     box: Path) -> None:
+def test_killed_aide_run_scripted_upstream_resumes_from_its_journal(
+    require_bwrap: str, runs_dir: Path, box: Path
+) -> None:
     gate = threading.Event()
     code_calls = [0]
 
@@ -106,8 +124,13 @@ def test_killed_aide_run_scripted_upstream_resumes_from_its_journal(require_bwra
 
     with FakeOpenAI(answer) as fake:
         cfg = experiment(box / "experiment.yaml", fake, runs_dir, step_limit=3)
-        proc = subprocess.Popen([MEDALIST, "run", "--config", str(cfg)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "COLUMNS": "200"})
+        proc = subprocess.Popen(
+            [MEDALIST, "run", "--config", str(cfg)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
         try:
             deadline = time.monotonic() + 300
             while code_calls[0] < 2:
@@ -136,33 +159,57 @@ def test_killed_aide_run_scripted_upstream_resumes_from_its_journal(require_bwra
     assert usage["steps"] == usage["calls"] == 6, usage
 
 
-RESEARCH_SCRIPT = ("import shutil, torch, xgboost, catboost\\n"
-                   "shutil.copyfile('data/sample_submission.csv', '/home/submission/submission.csv')\\n"
-                   "print('torch', torch.__version__, 'xgboost', xgboost.__version__)\\n")
+RESEARCH_SCRIPT = (
+    "import shutil, torch, xgboost, catboost\\n"
+    "shutil.copyfile('data/sample_submission.csv', '/home/submission/submission.csv')\\n"
+    "print('torch', torch.__version__, 'xgboost', xgboost.__version__)\\n"
+)
 
 
 def research_step(action: str, inputs: str) -> str:
-    return (f"Reflection: none yet\nResearch Plan and Status: 1. baseline\nFact Check: none\nThought: go\n"
-            f"Action: {action}\nAction Input: {inputs}")
+    return (
+        f"Reflection: none yet\nResearch Plan and Status: 1. baseline\nFact Check: none\nThought: go\n"
+        f"Action: {action}\nAction Input: {inputs}"
+    )
 
 
 @pytest.mark.sandbox
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_research_scripted_upstream_runs_scripts_with_the_solution_environment(require_bwrap: str,
-                                                                               runs_dir: Path) -> None:
+def test_research_scripted_upstream_runs_scripts_with_the_solution_environment(
+    require_bwrap: str, runs_dir: Path
+) -> None:
     from medalist.agents.solution_env import default_venv, venv_python
 
     if not venv_python(default_venv()).is_file():
         pytest.skip("no solution environment (bash scripts/setup_solution_env.sh)")
-    answers = ["OK",
-               research_step("Write File", json.dumps({"file_name": "train.py", "content": RESEARCH_SCRIPT.replace("\\n", "\n")})),
-               research_step("Execute Script", '{"script_name": "train.py"}'),
-               research_step("Final Answer", '{"final_answer": "baseline submitted"}')]
+    answers = [
+        "OK",
+        research_step(
+            "Write File", json.dumps({"file_name": "train.py", "content": RESEARCH_SCRIPT.replace("\\n", "\n")})
+        ),
+        research_step("Execute Script", '{"script_name": "train.py"}'),
+        research_step("Final Answer", '{"final_answer": "baseline submitted"}'),
+    ]
     with FakeOpenAI(answers) as fake:
-        done = medalist_cli("run", "--agent", "research", "--model", "openai/scripted", "--api-base", fake.url,
-                            "--tasks", TASK, "--time-limit", "240", "--step-limit", "5", "--runs-dir", str(runs_dir),
-                            timeout=600)
+        done = medalist_cli(
+            "run",
+            "--agent",
+            "research",
+            "--model",
+            "openai/scripted",
+            "--api-base",
+            fake.url,
+            "--tasks",
+            TASK,
+            "--time-limit",
+            "240",
+            "--step-limit",
+            "5",
+            "--runs-dir",
+            str(runs_dir),
+            timeout=600,
+        )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     run_dir = only_group(runs_dir) / f"{TASK}_s0"
     trace = json.loads((run_dir / "workspace/logs/trace.json").read_text())

@@ -15,8 +15,8 @@ from run_helpers import medalist_cli, only_group
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.agents.adapters import OpenHandsAgent  # noqa: E402
-from medalist.errors import MedalistError  # noqa: E402
+from medalist.agents.adapters import OpenHandsAgent
+from medalist.errors import MedalistError
 
 TRAIN = """import json
 import pandas as pd
@@ -43,15 +43,22 @@ SOLVE = [
 
 
 def tool_call(n: int, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    return {"role": "assistant", "content": f"Step {n}: {name}.", "tool_calls": [
-        {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+    return {
+        "role": "assistant",
+        "content": f"Step {n}: {name}.",
+        "tool_calls": [
+            {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+        ],
+    }
 
 
 def replay(calls: list[tuple[str, dict[str, Any]]]) -> Any:
     """Answers the n-th request (n = assistant turns so far) with the n-th tool call (the last repeats)."""
+
     def answer(body: dict[str, Any]) -> dict[str, Any]:
         n = sum(1 for m in body["messages"] if m["role"] == "assistant")
         return tool_call(n, *calls[min(n, len(calls) - 1)])
+
     return answer
 
 
@@ -65,17 +72,33 @@ def tool_results(body: dict[str, Any]) -> list[str]:
 
 
 def _run(runs_dir: Path, fake: FakeOpenAI, *extra: str) -> Path:
-    done = medalist_cli("run", "--agent", "openhands", "--tasks", "penguins-species", "--model", "openai/scripted",
-                        "--api-base", fake.url, "--api-key-env", "MEDALIST_TEST_UPSTREAM_KEY",
-                        "--runs-dir", str(runs_dir), *extra, timeout=600,
-                        env={"MEDALIST_TEST_UPSTREAM_KEY": "sk-real-upstream-key"})
+    done = medalist_cli(
+        "run",
+        "--agent",
+        "openhands",
+        "--tasks",
+        "penguins-species",
+        "--model",
+        "openai/scripted",
+        "--api-base",
+        fake.url,
+        "--api-key-env",
+        "MEDALIST_TEST_UPSTREAM_KEY",
+        "--runs-dir",
+        str(runs_dir),
+        *extra,
+        timeout=600,
+        env={"MEDALIST_TEST_UPSTREAM_KEY": "sk-real-upstream-key"},
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (run,) = [p.parent for p in only_group(runs_dir).glob("*/run.json")]
     return run
 
 
 def _log(run: Path) -> str:
-    return "".join((run / f).read_text()[-3000:] for f in ("agent_stdout.log", "agent_stderr.log") if (run / f).is_file())
+    return "".join(
+        (run / f).read_text()[-3000:] for f in ("agent_stdout.log", "agent_stderr.log") if (run / f).is_file()
+    )
 
 
 def test_missing_openhands_venv_is_a_one_line_error(tmp_path: Path) -> None:

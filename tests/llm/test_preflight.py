@@ -11,9 +11,9 @@ from fake_openai import FakeOpenAI
 
 pytest.importorskip("litellm", reason="the llm extra is not installed (pip install -e '.[llm]')")
 
-from medalist.llm import LLMConfig  # noqa: E402
-from medalist.llm.config import Budget  # noqa: E402
-from medalist.llm.preflight import PreflightError, check_endpoint  # noqa: E402
+from medalist.llm import LLMConfig
+from medalist.llm.config import Budget
+from medalist.llm.preflight import PreflightError, check_endpoint
 
 
 def closed_port() -> int:
@@ -43,11 +43,14 @@ def test_preflight_scripted_upstream_refusals_name_the_fix(status: int, hint: st
 
 def test_preflight_scripted_upstream_checks_every_model_and_notes_unknown_prices(tmp_path: Path) -> None:
     with FakeOpenAI(["OK"]) as fake:
-        config = LLMConfig(model="openai/fake-code", feedback_model="openai/fake-review", api_base=fake.url,
-                           cache_dir=str(tmp_path))
+        config = LLMConfig(
+            model="openai/fake-code", feedback_model="openai/fake-review", api_base=fake.url, cache_dir=str(tmp_path)
+        )
         notes = check_endpoint(config)
         assert [r["model"] for r in fake.requests] == ["fake-code", "fake-review"]
-        assert notes == [f"no price is known for openai/fake-{m}: its cost will show as unknown" for m in ("code", "review")]
+        assert notes == [
+            f"no price is known for openai/fake-{m}: its cost will show as unknown" for m in ("code", "review")
+        ]
         check_endpoint(config)  # a cached rerun: no upstream call
         assert len(fake.requests) == 2
         with pytest.raises(PreflightError, match="--max-cost cannot be enforced"):

@@ -72,8 +72,16 @@ def test_budget_is_checked_before_each_call(fake_openai: FakeOpenAI) -> None:
 def test_known_model_gets_a_price_from_litellm_tables() -> None:
     meter = UsageMeter()
     provider = Provider(LLMConfig(model="openai/gpt-4o-mini"), meter)
-    cost, note = provider._cost("openai/gpt-4o-mini", {"model": "gpt-4o-mini", "usage": {
-        "prompt_tokens": 1000, "completion_tokens": 1000, "total_tokens": 2000}, "choices": []}, 1000, 1000)
+    cost, note = provider._cost(
+        "openai/gpt-4o-mini",
+        {
+            "model": "gpt-4o-mini",
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 1000, "total_tokens": 2000},
+            "choices": [],
+        },
+        1000,
+        1000,
+    )
     assert note is None and cost == pytest.approx(0.00075)
 
 

@@ -39,11 +39,14 @@ def test_a_resumed_attempt_carries_the_usage_over(tmp_path: Path) -> None:
         again.check()
 
 
-@pytest.mark.parametrize(("budget", "reason"), [
-    (Budget(max_cost_usd=0.02), "max_cost"),
-    (Budget(max_tokens=30), "max_tokens"),
-    (Budget(max_steps=2), "max_steps"),
-])
+@pytest.mark.parametrize(
+    ("budget", "reason"),
+    [
+        (Budget(max_cost_usd=0.02), "max_cost"),
+        (Budget(max_tokens=30), "max_tokens"),
+        (Budget(max_steps=2), "max_steps"),
+    ],
+)
 def test_budget_stops_and_records_reason(tmp_path: Path, budget: Budget, reason: str) -> None:
     meter = UsageMeter(budget, path=tmp_path / "u.json")
     meter.check()

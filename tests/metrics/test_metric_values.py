@@ -124,9 +124,7 @@ def test_multiclass_log_loss_rescales_rows():
     # row sums 0.8 -> rescaled to [0.5, 0.25, 0.25]: true class 0 costs -ln 0.5
     assert score("multiclass_log_loss", [[1, 0, 0]], [[0.4, 0.2, 0.2]]) == pytest.approx(math.log(2))
     # a class never present in the answers still needs its column (3 columns, only class 2 appears)
-    assert score("multiclass_log_loss", [[0, 0, 1], [0, 0, 1]], [[0.25, 0.25, 0.5]] * 2) == pytest.approx(
-        math.log(2)
-    )
+    assert score("multiclass_log_loss", [[0, 0, 1], [0, 0, 1]], [[0.25, 0.25, 0.5]] * 2) == pytest.approx(math.log(2))
 
 
 # --- regression -------------------------------------------------------------------------------------
@@ -215,8 +213,20 @@ def test_map_at_k_over_rows():
 # --- registry and directions ------------------------------------------------------------------------
 
 HIGHER = {
-    "accuracy", "balanced_accuracy", "roc_auc", "mean_column_roc_auc", "f1", "f1_macro", "f1_micro", "mcc",
-    "quadratic_weighted_kappa", "r2", "map_at_k", "spearman", "pearson", "gini",
+    "accuracy",
+    "balanced_accuracy",
+    "roc_auc",
+    "mean_column_roc_auc",
+    "f1",
+    "f1_macro",
+    "f1_micro",
+    "mcc",
+    "quadratic_weighted_kappa",
+    "r2",
+    "map_at_k",
+    "spearman",
+    "pearson",
+    "gini",
 }
 LOWER = {"log_loss", "multiclass_log_loss", "rmse", "rmsle", "mae", "smape", "mcrmse", "mse"}
 

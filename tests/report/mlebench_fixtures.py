@@ -27,10 +27,20 @@ def competition_report(rng: random.Random, comp: str, skill: float, group: str, 
     lower = rng.random() < 0.3
     score = round(rng.uniform(0.1, 0.9), 5) if valid else None
     return {
-        "competition_id": comp, "score": score,
-        "gold_threshold": 0.95, "silver_threshold": 0.9, "bronze_threshold": 0.85, "median_threshold": 0.6,
-        "any_medal": gold or silver or bronze, "gold_medal": gold, "silver_medal": silver, "bronze_medal": bronze,
-        "above_median": above, "submission_exists": exists, "valid_submission": valid, "is_lower_better": lower,
+        "competition_id": comp,
+        "score": score,
+        "gold_threshold": 0.95,
+        "silver_threshold": 0.9,
+        "bronze_threshold": 0.85,
+        "median_threshold": 0.6,
+        "any_medal": gold or silver or bronze,
+        "gold_medal": gold,
+        "silver_medal": silver,
+        "bronze_medal": bronze,
+        "above_median": above,
+        "submission_exists": exists,
+        "valid_submission": valid,
+        "is_lower_better": lower,
         "created_at": "2024-09-19T20:07:15.123456",
         "submission_path": f"runs/{group}/{comp}_{run:04d}/submission/submission.csv",
     }
@@ -52,13 +62,21 @@ def write_run_group(runs_dir: Path, name: str, entries: list[dict]) -> Path:
         "competition_reports": entries,
     }
     (group / "2024-09-19T20-07-15-GMT_grading_report.json").write_text(json.dumps(report, indent=2))
-    (group / "metadata.json").write_text(json.dumps({"run_group": name, "created_at": "2024-09-06T18-25-55-UTC",
-                                                     "runs": {}}))
+    (group / "metadata.json").write_text(
+        json.dumps({"run_group": name, "created_at": "2024-09-06T18-25-55-UTC", "runs": {}})
+    )
     return group
 
 
-def make_group(rng: random.Random, runs_dir: Path, name: str, comps: list[str], seeds: int = 1,
-               drop: float = 0.0, repeat: dict[str, int] | None = None) -> Path:
+def make_group(
+    rng: random.Random,
+    runs_dir: Path,
+    name: str,
+    comps: list[str],
+    seeds: int = 1,
+    drop: float = 0.0,
+    repeat: dict[str, int] | None = None,
+) -> Path:
     """A run group of ``seeds`` runs per competition (seed-major order, as run_agent.py queues them);
     each run is missing with probability ``drop``; ``repeat`` adds extra runs of some competitions."""
     entries = []

@@ -8,24 +8,24 @@ from report_fixtures import RUNS, SPLITS, TASKS, rep, run
 from medalist.report.aggregate import TASKS_RUN, compare, dedupe_runs, pass_at_k_table, run_metrics
 
 T1 = 12.706205  # t(0.975, 1)
-T2 = 4.302653   # t(0.975, 2)
+T2 = 4.302653  # t(0.975, 2)
 
 
 @pytest.fixture(scope="module")
-def comparison():  # noqa: ANN201
+def comparison():
     return compare(RUNS, TASKS, SPLITS)
 
 
 def test_run_metrics_per_run() -> None:
     m = run_metrics(RUNS[0], TASKS["alpha"])
     assert m.rates["gold_medal"] == 1 and m.rates["any_medal"] == 1 and m.rates["silver_medal"] == 0
-    assert m.improvement == pytest.approx(0.6)        # (0.8 - 0.5) / 0.5
+    assert m.improvement == pytest.approx(0.6)  # (0.8 - 0.5) / 0.5
     assert m.normalized_score == pytest.approx(0.75)  # (0.8 - 0.5) / (0.9 - 0.5)
     assert m.rates["success"] == 1
     small = run_metrics(RUNS[1], TASKS["alpha"])
     assert small.improvement == pytest.approx(0.08) and small.rates["success"] == 0  # 8% is not > 10%
     beta = run_metrics(RUNS[2], TASKS["beta"])
-    assert beta.improvement == pytest.approx(0.25)      # starter baseline 8 -> 6, lower is better
+    assert beta.improvement == pytest.approx(0.25)  # starter baseline 8 -> 6, lower is better
     assert beta.normalized_score == pytest.approx(0.5)  # (6 - 10) / (2 - 10)
     invalid = run_metrics(RUNS[3], TASKS["beta"])
     assert invalid.improvement == 0 and invalid.normalized_score == 0 and invalid.rates["valid_submission"] == 0
@@ -38,7 +38,7 @@ def test_run_metrics_without_task_info() -> None:
     assert m.improvement is None and m.normalized_score is None and "success" not in m.rates
 
 
-def test_agent_a_tasks_run_split(comparison) -> None:  # noqa: ANN001
+def test_agent_a_tasks_run_split(comparison) -> None:
     a = comparison.aggregate("A", TASKS_RUN)
     assert a.tasks == ["alpha", "beta"] and a.n_seeds == 2 and a.n_runs == 4 and a.split_size == 2
     assert a.status == "complete" and a.padded_runs == 0 and a.unused_runs == 0 and a.coverage == "2 of 2 tasks"
@@ -74,7 +74,7 @@ def test_agent_a_tasks_run_split(comparison) -> None:  # noqa: ANN001
     assert a.total_cost_usd == pytest.approx(0.75) and a.total_wall_seconds == pytest.approx(40.0)
 
 
-def test_agent_b_three_seeds(comparison) -> None:  # noqa: ANN001
+def test_agent_b_three_seeds(comparison) -> None:
     # B ran alpha only: on tasks-run (alpha, beta) it is partial, its numbers cover alpha alone
     b = comparison.aggregate("B", TASKS_RUN)
     assert b.n_seeds == 3 and b.tasks == ["alpha"] and b.missing_tasks == ["beta"] and b.tasks_per_seed == 1
@@ -93,7 +93,7 @@ def test_agent_b_three_seeds(comparison) -> None:  # noqa: ANN001
     assert b.total_cost_usd is None
 
 
-def test_split_restricts_tasks(comparison) -> None:  # noqa: ANN001
+def test_split_restricts_tasks(comparison) -> None:
     a = comparison.aggregate("A", "lite")
     assert a.tasks == ["alpha"] and a.n_runs == 2 and a.split_size == 1
     assert a.metrics["valid_submission"].mean == pytest.approx(100.0) and a.metrics["valid_submission"].sem == 0
@@ -106,7 +106,7 @@ def test_split_restricts_tasks(comparison) -> None:  # noqa: ANN001
     assert b.status == "complete" and b.n_seeds == 3 and b.metrics["any_medal"].values == [100.0, 0.0, 0.0]
 
 
-def test_medal_matrix_cells(comparison) -> None:  # noqa: ANN001
+def test_medal_matrix_cells(comparison) -> None:
     c = comparison.cell("alpha", "A")
     assert c.best_medal == "gold" and c.gold == 1 and c.valid == 2 and c.scores == [0.8, 0.54]
     assert c.mean_score == pytest.approx(0.67) and c.mean_normalized_score == pytest.approx(0.425)
@@ -148,7 +148,7 @@ def test_unknown_task_warns() -> None:
     assert "improvement" not in c.aggregate("A", TASKS_RUN).metrics
 
 
-def test_comparison_round_trips_json(comparison) -> None:  # noqa: ANN001
+def test_comparison_round_trips_json(comparison) -> None:
     from medalist.report.models import Comparison
 
     again = Comparison.model_validate_json(comparison.model_dump_json())

@@ -17,8 +17,14 @@ from medalist.report.html import render_report, write_report
 from medalist.report.traces import parse_journal, read_trace
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +39,16 @@ def test_report_has_every_section(report_path: Path) -> None:
     html = report_path.read_text()
     for anchor in ('id="leaderboard"', 'id="matrix"', 'id="plots"', 'id="runs"', 'id="traces"'):
         assert anchor in html
-    assert html.count('class="lbplot"') == 2                       # one plot per task
-    assert html.count('<details class="run"') == 6                  # one section per run
+    assert html.count('class="lbplot"') == 2  # one plot per task
+    assert html.count('<details class="run"') == 6  # one section per run
     assert "aide (gpt-x)" in html and "automl" in html
     assert "Solution tree (3 nodes, journal.json)" in html and "&#9733; best" in html
     assert "Steps (3, trace.json)" in html and "list_files" in html
     assert "No trace recorded for this run." in html
     assert "Not plotted (no valid score): aide (gpt-x) seed 1" in html
-    assert "$0.3200" in html                                        # aide's total cost on 'tasks-run'
+    assert "$0.3200" in html  # aide's total cost on 'tasks-run'
     assert "Protocol <b>mlebench</b>" in html and "2 of 2 tasks" in html and ">complete<" in html
-    assert "&plusmn;1.96&middot;SEM [-48.0, 148.0]" in html          # MLE-bench's interval beside the t CI
+    assert "&plusmn;1.96&middot;SEM [-48.0, 148.0]" in html  # MLE-bench's interval beside the t CI
 
 
 def test_agent_text_is_escaped(report_path: Path) -> None:
@@ -111,8 +117,12 @@ def test_report_cli(tmp_path: Path) -> None:
     groups = write_two_groups(tmp_path / "runs")
     out = tmp_path / "r.html"
     medalist = str(Path(sys.executable).parent / "medalist")
-    proc = subprocess.run([medalist, "report", *map(str, groups), "-o", str(out), "--tasks-dir", str(TASKS_DIR)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [medalist, "report", *map(str, groups), "-o", str(out), "--tasks-dir", str(TASKS_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.is_file() and "report written to" in proc.stdout
 
@@ -131,8 +141,7 @@ def test_report_renders_in_headless_chromium(report_path: Path, tmp_path: Path) 
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda r: requests.append(r.url))
             page.goto(report_path.as_uri())
-            for sel in ("header h1", "#leaderboard table.lb", "table.matrix", "svg.lbplot", "#runtable",
-                        "details.run"):
+            for sel in ("header h1", "#leaderboard table.lb", "table.matrix", "svg.lbplot", "#runtable", "details.run"):
                 el = page.locator(sel).first
                 assert el.is_visible(), sel
                 box = el.bounding_box()
@@ -155,17 +164,29 @@ def test_report_renders_in_headless_chromium(report_path: Path, tmp_path: Path) 
     img = Image.open(shot).convert("RGB")
     assert img.width >= 1000 and img.height > 1500
     colors = img.resize((200, 300)).getcolors(maxcolors=200 * 300)
-    assert colors is not None and len(colors) > 50                          # not blank
-    assert max(count for count, _ in colors) < 0.9 * 200 * 300              # not one flat colour
+    assert colors is not None and len(colors) > 50  # not blank
+    assert max(count for count, _ in colors) < 0.9 * 200 * 300  # not one flat colour
 
 
 def test_medalist_aide_journal_and_cycles() -> None:
-    own = {"lower_is_better": True, "best_node_id": 2, "nodes": [
-        {"id": 0, "step": 0, "stage": "draft", "plan": "p0", "code": "c0", "metric": 3.0, "is_bug": False},
-        {"id": 1, "step": 1, "parent_id": 0, "stage": "debug", "is_bug": True, "error": "no code"},
-        {"id": 2, "step": 2, "parent_id": 0, "stage": "improve", "metric": 2.0, "is_bug": False,
-         "summary": "better", "exec_seconds": 4.5},
-    ]}
+    own = {
+        "lower_is_better": True,
+        "best_node_id": 2,
+        "nodes": [
+            {"id": 0, "step": 0, "stage": "draft", "plan": "p0", "code": "c0", "metric": 3.0, "is_bug": False},
+            {"id": 1, "step": 1, "parent_id": 0, "stage": "debug", "is_bug": True, "error": "no code"},
+            {
+                "id": 2,
+                "step": 2,
+                "parent_id": 0,
+                "stage": "improve",
+                "metric": 2.0,
+                "is_bug": False,
+                "summary": "better",
+                "exec_seconds": 4.5,
+            },
+        ],
+    }
     roots, n, maximize = parse_journal(own)
     assert n == 3 and maximize is False and len(roots) == 1
     by_id = {c.id: c for c in roots[0].children}

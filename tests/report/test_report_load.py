@@ -23,7 +23,7 @@ def groups(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_two_groups(tmp_path_factory.mktemp("runs"))
 
 
-def test_load_group_reads_every_run(groups) -> None:  # noqa: ANN001
+def test_load_group_reads_every_run(groups) -> None:
     g = load_group(groups[0])
     assert g.label == "aide (gpt-x)" and len(g.runs) == 4 and not g.warnings
 
@@ -40,7 +40,7 @@ def test_not_a_run_group_is_one_line(tmp_path: Path) -> None:
         load_group(bad)
 
 
-def test_build_comparison_end_to_end(groups) -> None:  # noqa: ANN001
+def test_build_comparison_end_to_end(groups) -> None:
     c, _ = build_comparison(list(groups), registry())
     assert c.agents == ["aide (gpt-x)", "automl"]
     alpha, beta = c.tasks["alpha"], c.tasks["beta"]
@@ -63,12 +63,13 @@ def test_build_comparison_end_to_end(groups) -> None:  # noqa: ANN001
     assert c.aggregate("automl", "lite-test").tasks == ["alpha"]
 
 
-def test_compare_cli_writes_json(groups, tmp_path: Path) -> None:  # noqa: ANN001
+def test_compare_cli_writes_json(groups, tmp_path: Path) -> None:
     out = tmp_path / "cmp.json"
     proc = subprocess.run(
-        [MEDALIST, "compare", *map(str, groups), "--json", str(out),
-         "--tasks-dir", str(TASKS_DIR)],
-        capture_output=True, text=True, timeout=120,
+        [MEDALIST, "compare", *map(str, groups), "--json", str(out), "--tasks-dir", str(TASKS_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert "any medal %" in proc.stdout and "aide (gpt-x)" in proc.stdout
@@ -79,8 +80,7 @@ def test_compare_cli_writes_json(groups, tmp_path: Path) -> None:  # noqa: ANN00
 
 
 def test_compare_cli_bad_path_is_one_line(tmp_path: Path) -> None:
-    proc = subprocess.run([MEDALIST, "compare", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([MEDALIST, "compare", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error:") and "not a run group" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -107,9 +107,16 @@ def test_stale_grading_warns_and_can_be_replaced(tmp_path: Path) -> None:
     g = write_group(tmp_path, "2026-01-02T00-00-00Z_old", "old", [{"task": "alpha", "seed": 0, "score": 0.95}])
     rf = g / "alpha_s0" / "run.json"
     rec = RunRecord.model_validate_json(rf.read_text())
-    rec.grading = rec.grading.model_copy(update={  # as graded before alpha had a leaderboard
-        "gold_medal": False, "any_medal": False, "above_median": False, "leaderboard_size": None,
-        "gold_threshold": None, "leaderboard_rank": None})
+    rec.grading = rec.grading.model_copy(
+        update={  # as graded before alpha had a leaderboard
+            "gold_medal": False,
+            "any_medal": False,
+            "above_median": False,
+            "leaderboard_size": None,
+            "gold_threshold": None,
+            "leaderboard_rank": None,
+        }
+    )
     rf.write_text(rec.model_dump_json())
     c, _ = build_comparison([g], registry())
     assert any("graded against another leaderboard" in w and "alpha" in w for w in c.warnings)
@@ -124,11 +131,16 @@ def test_stale_grading_warns_and_can_be_replaced(tmp_path: Path) -> None:
 def test_unfinished_runs_are_left_out(tmp_path: Path) -> None:
     from report_fixtures import write_group
 
-    g = write_group(tmp_path, "2026-01-03T00-00-00Z_live", "live", [
-        {"task": "alpha", "seed": 0, "score": 0.95},
-        {"task": "beta", "seed": 0, "score": None, "status": "running"},
-        {"task": "beta", "seed": 1, "score": None, "status": "error"},
-    ])
+    g = write_group(
+        tmp_path,
+        "2026-01-03T00-00-00Z_live",
+        "live",
+        [
+            {"task": "alpha", "seed": 0, "score": 0.95},
+            {"task": "beta", "seed": 0, "score": None, "status": "running"},
+            {"task": "beta", "seed": 1, "score": None, "status": "error"},
+        ],
+    )
     c, _ = build_comparison([g], registry())
     assert [r.key.split("/")[1] for r in c.runs] == ["alpha_s0", "beta_s1"]
     assert any("1 run(s) still pending or running" in w for w in c.warnings)

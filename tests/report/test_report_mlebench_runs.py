@@ -25,9 +25,19 @@ GROUP = "2024-09-06T18-25-55-UTC_run-group_aide"
 
 def entry(comp: str, medal: str = "", valid: bool = True, path: str = "") -> dict:
     e = competition_report(random.Random(0), comp, 0.0, GROUP, 0)
-    e.update({"gold_medal": medal == "gold", "silver_medal": medal == "silver", "bronze_medal": medal == "bronze",
-              "any_medal": bool(medal), "above_median": bool(medal), "valid_submission": valid,
-              "submission_exists": valid, "score": 0.97 if valid else None, "submission_path": path})
+    e.update(
+        {
+            "gold_medal": medal == "gold",
+            "silver_medal": medal == "silver",
+            "bronze_medal": medal == "bronze",
+            "any_medal": bool(medal),
+            "above_median": bool(medal),
+            "valid_submission": valid,
+            "submission_exists": valid,
+            "score": 0.97 if valid else None,
+            "submission_path": path,
+        }
+    )
     return e
 
 
@@ -80,14 +90,24 @@ def test_incomplete_entries_are_skipped_with_a_warning(tmp_path: Path) -> None:
 
 def test_side_by_side_with_medalist_runs_and_traces(tmp_path: Path) -> None:
     """An MLE-bench group on the same task as a medalist group: both scored, traces read from its run dir."""
-    ours = write_group(tmp_path / "runs", "2026-01-01T00-00-00Z_automl", "automl",
-                       [{"task": "alpha", "seed": 0, "score": 0.8}, {"task": "alpha", "seed": 1, "score": 0.7}])
+    ours = write_group(
+        tmp_path / "runs",
+        "2026-01-01T00-00-00Z_automl",
+        "automl",
+        [{"task": "alpha", "seed": 0, "score": 0.8}, {"task": "alpha", "seed": 1, "score": 0.7}],
+    )
     up_dir = tmp_path / "mle-bench" / "runs"
     run_dir = up_dir / GROUP / "alpha_0001"
     (run_dir / "logs").mkdir(parents=True)
     (run_dir / "logs" / "journal.json").write_text(json.dumps({"nodes": [{"id": "n0", "plan": "baseline gbm"}]}))
-    theirs = write_run_group(up_dir, GROUP, [
-        entry("alpha", "gold", path=f"runs/{GROUP}/alpha_0001/submission/submission.csv"), entry("alpha", valid=False)])
+    theirs = write_run_group(
+        up_dir,
+        GROUP,
+        [
+            entry("alpha", "gold", path=f"runs/{GROUP}/alpha_0001/submission/submission.csv"),
+            entry("alpha", valid=False),
+        ],
+    )
     c, _ = build_comparison([ours, theirs], registry())
     assert c.agents == ["automl", "mle-bench:aide@2024-09-06T18-25-55-UTC"]
     up = c.aggregate("mle-bench:aide@2024-09-06T18-25-55-UTC", "lite-test")
@@ -103,14 +123,21 @@ def test_side_by_side_with_medalist_runs_and_traces(tmp_path: Path) -> None:
 
 def test_compare_and_report_cli_read_mlebench_groups(tmp_path: Path) -> None:
     g = write_run_group(tmp_path, GROUP, [entry("a", "gold"), entry("b"), entry("a")])
-    proc = subprocess.run([MEDALIST, "compare", str(g), "--tasks-dir", str(TASKS_DIR)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [MEDALIST, "compare", str(g), "--tasks-dir", str(TASKS_DIR)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
-    assert "mle-bench:aide@" in proc.stdout and "2 of 2 tasks" in proc.stdout and "1 (1 later run unused)" in proc.stdout
+    assert (
+        "mle-bench:aide@" in proc.stdout and "2 of 2 tasks" in proc.stdout and "1 (1 later run unused)" in proc.stdout
+    )
     assert "not in the task registry" in proc.stderr
     out = tmp_path / "r.html"
-    proc = subprocess.run([MEDALIST, "report", str(g), "-o", str(out), "--pad-missing", "--tasks-dir", str(TASKS_DIR)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [MEDALIST, "report", str(g), "-o", str(out), "--pad-missing", "--tasks-dir", str(TASKS_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     html = out.read_text()
     assert "padded (1 missing run as failures)" in html and "2 of 2 tasks" in html

@@ -39,14 +39,13 @@ def test_a_task_without_runs_gives_no_complete_seed() -> None:
 # The issue's case: a 12-task run with one seed (7 medals) and a later group with a second seed of two
 # tasks (both medals), on a 25-task split. Averaging per seed over whatever ran gave (58.3 + 100) / 2.
 SPLIT = {"all": [f"t{i:02d}" for i in range(25)]}
-ISSUE_RUNS = (
-    [run("X", f"t{i:02d}", 0, rep(f"t{i:02d}", 0.9, "gold" if i < 7 else "")).model_copy(update={"group": "g1"})
-     for i in range(12)]
-    + [run("X", f"t{i:02d}", 1, rep(f"t{i:02d}", 0.9, "gold")).model_copy(update={"group": "g2"}) for i in range(2)]
-)
+ISSUE_RUNS = [
+    run("X", f"t{i:02d}", 0, rep(f"t{i:02d}", 0.9, "gold" if i < 7 else "")).model_copy(update={"group": "g1"})
+    for i in range(12)
+] + [run("X", f"t{i:02d}", 1, rep(f"t{i:02d}", 0.9, "gold")).model_copy(update={"group": "g2"}) for i in range(2)]
 
 
-def render(comparison, split: str) -> str:  # noqa: ANN001
+def render(comparison, split: str) -> str:
     console = Console(record=True, width=200)
     console.print(split_table(comparison, split))
     return console.export_text()
@@ -81,9 +80,11 @@ def test_padding_scores_the_split_with_failures() -> None:
 
 def test_seeds_follow_run_group_order() -> None:
     # seed labels are not used to pair runs: the i-th run of each task (in group order) forms seed i
-    runs = [run("X", "a", 5, rep("a", 0.9, "gold")).model_copy(update={"group": "2026-01-02_x"}),
-            run("X", "a", 0, rep("a", 0.9)).model_copy(update={"group": "2026-01-01_x"}),
-            run("X", "b", 3, rep("b", 0.9)).model_copy(update={"group": "2026-01-01_x"})]
+    runs = [
+        run("X", "a", 5, rep("a", 0.9, "gold")).model_copy(update={"group": "2026-01-02_x"}),
+        run("X", "a", 0, rep("a", 0.9)).model_copy(update={"group": "2026-01-01_x"}),
+        run("X", "b", 3, rep("b", 0.9)).model_copy(update={"group": "2026-01-01_x"}),
+    ]
     agg = compare(runs, {}).aggregate("X", TASKS_RUN)
     assert agg.seed_runs == [["2026-01-01_x/a_s0", "2026-01-01_x/b_s3"]] and agg.unused_runs == 1
     assert agg.metrics["any_medal"].values == [0.0]
@@ -91,12 +92,15 @@ def test_seeds_follow_run_group_order() -> None:
 
 # improvement: r2 has a no-skill baseline (0.001 next to a best of 0.9), f1 a weak but real one.
 TASKS = {
-    "r2": TaskInfo(task_id="r2", baseline_score=0.001, sample_score=0.001, leaderboard_best=0.9,
-                   leaderboard_scores=[0.9, 0.5]),
-    "f1": TaskInfo(task_id="f1", baseline_score=0.1, sample_score=0.1, leaderboard_best=0.8,
-                   leaderboard_scores=[0.8, 0.4]),
-    "acc": TaskInfo(task_id="acc", baseline_score=0.5, sample_score=0.5, leaderboard_best=0.9,
-                    leaderboard_scores=[0.9, 0.7]),
+    "r2": TaskInfo(
+        task_id="r2", baseline_score=0.001, sample_score=0.001, leaderboard_best=0.9, leaderboard_scores=[0.9, 0.5]
+    ),
+    "f1": TaskInfo(
+        task_id="f1", baseline_score=0.1, sample_score=0.1, leaderboard_best=0.8, leaderboard_scores=[0.8, 0.4]
+    ),
+    "acc": TaskInfo(
+        task_id="acc", baseline_score=0.5, sample_score=0.5, leaderboard_best=0.9, leaderboard_scores=[0.9, 0.7]
+    ),
 }
 
 
@@ -109,9 +113,11 @@ def test_degenerate_baseline_rule() -> None:
 
 
 def test_improvement_is_capped_and_leaves_degenerate_baselines_out() -> None:
-    runs = [run("X", "r2", 0, rep("r2", 0.6)),    # 59900% over 0.001: left out
-            run("X", "f1", 0, rep("f1", 0.7)),    # +600%: capped to +100%
-            run("X", "acc", 0, rep("acc", 0.6))]  # +20%
+    runs = [
+        run("X", "r2", 0, rep("r2", 0.6)),  # 59900% over 0.001: left out
+        run("X", "f1", 0, rep("f1", 0.7)),  # +600%: capped to +100%
+        run("X", "acc", 0, rep("acc", 0.6)),
+    ]  # +20%
     c = compare(runs, TASKS)
     m = c.aggregate("X", TASKS_RUN).metrics
     assert m["improvement"].values == pytest.approx([(100 + 20) / 2])
@@ -124,7 +130,7 @@ def test_improvement_is_capped_and_leaves_degenerate_baselines_out() -> None:
     assert c.cell("r2", "X").mean_improvement is None and c.cell("f1", "X").mean_improvement == pytest.approx(6.0)
 
 
-def test_split_files_for_compare(tmp_path) -> None:  # noqa: ANN001
+def test_split_files_for_compare(tmp_path) -> None:
     from medalist.errors import MedalistError
     from medalist.report.selection import split_files, split_names
 

@@ -35,10 +35,10 @@ def test_estimate_constant_has_zero_width() -> None:
 @pytest.mark.parametrize(
     ("n", "c", "k", "expected"),
     [
-        (5, 2, 1, 0.4),            # pass@1 = c/n
-        (5, 2, 2, 1 - 3 / 10),     # 1 - C(3,2)/C(5,2)
-        (5, 2, 4, 1.0),            # n - c < k: always a success in the draw
-        (3, 1, 2, 2 / 3),          # 1 - C(2,2)/C(3,2)
+        (5, 2, 1, 0.4),  # pass@1 = c/n
+        (5, 2, 2, 1 - 3 / 10),  # 1 - C(3,2)/C(5,2)
+        (5, 2, 4, 1.0),  # n - c < k: always a success in the draw
+        (3, 1, 2, 2 / 3),  # 1 - C(2,2)/C(3,2)
         (4, 0, 3, 0.0),
         (4, 4, 1, 1.0),
     ],
@@ -64,6 +64,6 @@ def test_improvement_directions() -> None:
 
 def test_normalized_score() -> None:
     assert normalized_score(0.8, 0.5, 0.9) == pytest.approx(0.75)
-    assert normalized_score(6.0, 10.0, 2.0) == pytest.approx(0.5)   # lower is better: same formula
+    assert normalized_score(6.0, 10.0, 2.0) == pytest.approx(0.5)  # lower is better: same formula
     assert normalized_score(12.0, 10.0, 2.0) == pytest.approx(-0.25)  # worse than the sample: negative
     assert normalized_score(1.0, 2.0, 2.0) is None

@@ -31,9 +31,11 @@ SCRIPT = Path("experiments") / "aggregate_grading_reports.py"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not UPSTREAM_PY.exists() or not UPSTREAM.is_dir(),
-                       reason="needs the upstream venv (bash scripts/setup_test_tools.d/upstream_venv.sh) "
-                              "and ../shared/upstream/mle-bench"),
+    pytest.mark.skipif(
+        not UPSTREAM_PY.exists() or not UPSTREAM.is_dir(),
+        reason="needs the upstream venv (bash scripts/setup_test_tools.d/upstream_venv.sh) "
+        "and ../shared/upstream/mle-bench",
+    ),
 ]
 
 METRICS = {  # the script's per-seed percentages -> medalist's rate names
@@ -67,8 +69,14 @@ print(json.dumps(results))
 
 
 def run_upstream(root: Path, cases: list[list[str]]) -> list[dict]:
-    proc = subprocess.run([str(UPSTREAM_PY), "-c", DRIVER, str(root / SCRIPT)], input=json.dumps(cases),
-                          capture_output=True, text=True, timeout=300, cwd=root)
+    proc = subprocess.run(
+        [str(UPSTREAM_PY), "-c", DRIVER, str(root / SCRIPT)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -93,12 +101,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     w = World(root)
     stamp = "2024-09-{:02d}T{:02d}-00-00-UTC_run-group_{}"
     w.experiments["complete"] = [
-        make_group(rng, runs, stamp.format(6, h, "aide"), low + dev + ["spaceship-titanic"]) for h in range(3)]
+        make_group(rng, runs, stamp.format(6, h, "aide"), low + dev + ["spaceship-titanic"]) for h in range(3)
+    ]
     w.experiments["missing"] = [
-        make_group(rng, runs, stamp.format(7, h, "aide"), low + high, drop=0.15) for h in range(3)]
+        make_group(rng, runs, stamp.format(7, h, "aide"), low + high, drop=0.15) for h in range(3)
+    ]
     w.experiments["duplicated"] = [
-        make_group(rng, runs, stamp.format(8, 1, "opendevin"), low + dev, seeds=2,
-                   repeat={"spaceship-titanic": 3, low[0]: 2, "not-in-any-split": 2}),
+        make_group(
+            rng,
+            runs,
+            stamp.format(8, 1, "opendevin"),
+            low + dev,
+            seeds=2,
+            repeat={"spaceship-titanic": 3, low[0]: 2, "not-in-any-split": 2},
+        ),
         make_group(rng, runs, stamp.format(8, 2, "opendevin"), low, drop=0.1),
     ]
     w.experiments["one-seed"] = [make_group(rng, runs, stamp.format(9, 0, "mlagentbench"), low + high, drop=0.05)]
@@ -110,8 +126,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def medalist_side(w: World, experiment: str, split: str, pad: bool, num_seeds: int | None = None) -> Comparison:
     key = (experiment, split, pad, num_seeds)
     if key not in w.comparisons:
-        w.comparisons[key], _ = build_comparison(w.experiments[experiment], registry(), pad_missing=pad,
-                                                 num_seeds=num_seeds, extra_splits={split: split_ids(split)})
+        w.comparisons[key], _ = build_comparison(
+            w.experiments[experiment],
+            registry(),
+            pad_missing=pad,
+            num_seeds=num_seeds,
+            extra_splits={split: split_ids(split)},
+        )
     return w.comparisons[key]
 
 
@@ -133,14 +154,19 @@ def assert_same(up: dict, agg: AgentSplitAggregate) -> None:
             assert u["standard_error"] == 0 and e.sem is None and e.mlebench_ci_low is None
 
 
-CASES = [(exp, split, pad) for exp in ("complete", "missing", "duplicated", "one-seed", "partial") for split in SPLITS
-         for pad in (False, True)]
+CASES = [
+    (exp, split, pad)
+    for exp in ("complete", "missing", "duplicated", "one-seed", "partial")
+    for split in SPLITS
+    for pad in (False, True)
+]
 
 
 @pytest.fixture(scope="module")
 def upstream_results(world: World) -> dict[tuple[str, str, bool], dict]:
-    argvs = [["--experiment-id", exp, "--split", split, *(["--pad-missing"] if pad else [])]
-             for exp, split, pad in CASES]
+    argvs = [
+        ["--experiment-id", exp, "--split", split, *(["--pad-missing"] if pad else [])] for exp, split, pad in CASES
+    ]
     return dict(zip(CASES, run_upstream(world.root, argvs)))
 
 
@@ -174,20 +200,26 @@ def test_scenarios_exercise_the_protocol(world: World, upstream_results: dict) -
 def test_num_seeds_and_report_paths_match_upstream(world: World) -> None:
     """--num-seeds, and the script's --grading-reports form, on the uneven experiment."""
     reports = [str(next(g.glob("*_grading_report.json"))) for g in world.experiments["duplicated"]]
-    up = run_upstream(world.root, [
-        ["--experiment-id", "duplicated", "--split", "low", "--num-seeds", "2", "--pad-missing"],
-        ["--grading-reports", *reports, "--split", "low", "--pad-missing"],
-    ])
-    assert_same(up[0]["ok"], medalist_side(world, "duplicated", "low", True, num_seeds=2)
-                .aggregate("mle-bench:duplicated", "low"))
+    up = run_upstream(
+        world.root,
+        [
+            ["--experiment-id", "duplicated", "--split", "low", "--num-seeds", "2", "--pad-missing"],
+            ["--grading-reports", *reports, "--split", "low", "--pad-missing"],
+        ],
+    )
+    assert_same(
+        up[0]["ok"],
+        medalist_side(world, "duplicated", "low", True, num_seeds=2).aggregate("mle-bench:duplicated", "low"),
+    )
     assert_same(up[1]["ok"], medalist_side(world, "duplicated", "low", True).aggregate("mle-bench:duplicated", "low"))
 
 
 def test_driver_matches_a_plain_script_run(world: World) -> None:
     """The in-process driver prints what `python aggregate_grading_reports.py ...` prints."""
     argv = ["--experiment-id", "missing", "--split", "low", "--pad-missing"]
-    proc = subprocess.run([str(UPSTREAM_PY), str(world.root / SCRIPT), *argv], capture_output=True, text=True,
-                          timeout=120, cwd=world.root)
+    proc = subprocess.run(
+        [str(UPSTREAM_PY), str(world.root / SCRIPT), *argv], capture_output=True, text=True, timeout=120, cwd=world.root
+    )
     assert proc.returncode == 0, proc.stderr
     plain = json.loads(proc.stdout.split("Average metrics across seeds:", 1)[1])
     assert run_upstream(world.root, [argv])[0]["ok"] == plain
@@ -197,10 +229,23 @@ def test_compare_cli_on_upstream_groups(world: World, tmp_path: Path) -> None:
     """`medalist compare` reads the run groups directly and its JSON carries the same numbers."""
     out = tmp_path / "cmp.json"
     split_file = world.root / "experiments" / "splits" / "low.txt"
-    proc = subprocess.run([str(Path(sys.executable).parent / "medalist"), "compare",
-                           *map(str, world.experiments["missing"]), "--split", str(split_file), "--pad-missing",
-                           "--json", str(out), "--tasks-dir", str(registry().roots[0])],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "medalist"),
+            "compare",
+            *map(str, world.experiments["missing"]),
+            "--split",
+            str(split_file),
+            "--pad-missing",
+            "--json",
+            str(out),
+            "--tasks-dir",
+            str(registry().roots[0]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "mle-bench:missing" in proc.stdout and "padded" in proc.stdout
     up = run_upstream(world.root, [["--experiment-id", "missing", "--split", "low", "--pad-missing"]])[0]["ok"]

@@ -9,7 +9,9 @@ from medalist.runner.execute import AGENT_REPORT_MAX_BYTES, read_agent_report
 
 
 def test_a_well_formed_report_is_read(tmp_path: Path) -> None:
-    (tmp_path / "agent_report.json").write_text(json.dumps({"outcome": "sample_submission", "reason": "images", "n": 3}))
+    (tmp_path / "agent_report.json").write_text(
+        json.dumps({"outcome": "sample_submission", "reason": "images", "n": 3})
+    )
     report = read_agent_report(tmp_path)
     assert report is not None and report.outcome == "sample_submission" and report.reason == "images"
     assert report.model_dump()["n"] == 3

@@ -33,8 +33,20 @@ def test_user_errors_are_one_line(args: list[str], expected: str, runs_dir: Path
 def test_timeout_is_recorded_and_graded(runs_dir: Path) -> None:
     agents = runs_dir / "agents.yaml"
     agents.write_text("agents:\n  - id: sleeper\n    command: [/bin/sleep, '60']\n")
-    proc = medalist_cli("run", "--agent", "sleeper", "--agents-file", str(agents), "--tasks", "penguins-species",
-                        "--time-limit", "2", "--runs-dir", str(runs_dir / "r"), timeout=120)
+    proc = medalist_cli(
+        "run",
+        "--agent",
+        "sleeper",
+        "--agents-file",
+        str(agents),
+        "--tasks",
+        "penguins-species",
+        "--time-limit",
+        "2",
+        "--runs-dir",
+        str(runs_dir / "r"),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     gdir = only_group(runs_dir / "r")
     meta = GroupMetadata.model_validate_json((gdir / "metadata.json").read_text())
@@ -48,5 +60,7 @@ def test_timeout_is_recorded_and_graded(runs_dir: Path) -> None:
 
 def test_runs_dir_unreachable_by_sandbox_user(require_bwrap: str, tmp_path: Path) -> None:
     private = tmp_path / "private-runs"  # pytest's tmp_path lives under a root-only folder
-    proc = medalist_cli("run", "--agent", "sample", "--tasks", "quick", "--sandbox", "bwrap", "--runs-dir", str(private))
+    proc = medalist_cli(
+        "run", "--agent", "sample", "--tasks", "quick", "--sandbox", "bwrap", "--runs-dir", str(private)
+    )
     assert proc.returncode == 2 and "not reachable by the sandbox user" in proc.stderr

@@ -71,8 +71,9 @@ class Cluster:
 
 def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     with open(log, "ab") as fh:
-        return subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, **(env or {})})
+        return subprocess.Popen(
+            args, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})}
+        )
 
 
 def _tree(procs: list[subprocess.Popen[bytes]]) -> list[psutil.Process]:
@@ -114,8 +115,22 @@ def start_cluster(workdir: Path, n_workers: int, worker_prefix: list[str] | None
     sched_file = workdir / "scheduler.json"
     log = workdir / "cluster.log"
     cluster = Cluster(address="", logs=log)
-    cluster.procs.append(_spawn([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                 "--scheduler-file", str(sched_file)], log))
+    cluster.procs.append(
+        _spawn(
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(sched_file),
+            ],
+            log,
+        )
+    )
     try:
         deadline = time.monotonic() + 60
         while not sched_file.exists():
@@ -126,9 +141,28 @@ def start_cluster(workdir: Path, n_workers: int, worker_prefix: list[str] | None
         cluster.address = json.loads(sched_file.read_text())["address"]
         assert cluster.address.startswith("tcp://127.0.0.1:")
         for i in range(n_workers):
-            cluster.procs.append(_spawn([*(worker_prefix or []), DASK, "worker", cluster.address, "--host", "127.0.0.1",
-                                         "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--name", f"w{i}",
-                                         "--death-timeout", "60"], log))
+            cluster.procs.append(
+                _spawn(
+                    [
+                        *(worker_prefix or []),
+                        DASK,
+                        "worker",
+                        cluster.address,
+                        "--host",
+                        "127.0.0.1",
+                        "--nworkers",
+                        "1",
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--name",
+                        f"w{i}",
+                        "--death-timeout",
+                        "60",
+                    ],
+                    log,
+                )
+            )
         with distributed.Client(cluster.address, timeout=30, set_as_default=False) as client:
             client.wait_for_workers(n_workers, timeout=90)
     except BaseException:
@@ -148,7 +182,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, medalist_data_dir: Path) -
 
 
 @pytest.fixture
-def sleep_agent(runs_dir: Path):  # noqa: ANN201
+def sleep_agent(runs_dir: Path):
     """Write an agents file with a command agent ``sleepy`` that sleeps ``secs`` then submits."""
 
     def make(secs: float) -> Path:
@@ -157,12 +191,20 @@ def sleep_agent(runs_dir: Path):  # noqa: ANN201
     return make
 
 
-def _new_group(runs_dir: Path, agents_file: Path, seeds: int, executor: str = "dask", gpus: int | None = None) -> RunGroup:
+def _new_group(
+    runs_dir: Path, agents_file: Path, seeds: int, executor: str = "dask", gpus: int | None = None
+) -> RunGroup:
     specs = TaskRegistry.default().resolve([TASK])
     return RunGroup.create(
-        runs_dir / "groups", agent=AgentRegistry(agents_file).spec("sleepy"), tasks=specs, seeds=list(range(seeds)),
-        overrides=LimitOverrides(time_limit_secs=60, gpus=gpus), executor=ExecutorInfo(name=executor, workers=2),
-        sandbox=get_sandbox("auto").name, grade=True, data_dir=str(data_dir()),
+        runs_dir / "groups",
+        agent=AgentRegistry(agents_file).spec("sleepy"),
+        tasks=specs,
+        seeds=list(range(seeds)),
+        overrides=LimitOverrides(time_limit_secs=60, gpus=gpus),
+        executor=ExecutorInfo(name=executor, workers=2),
+        sandbox=get_sandbox("auto").name,
+        grade=True,
+        data_dir=str(data_dir()),
     )
 
 
@@ -198,9 +240,14 @@ def test_run_resources_and_probe(tmp_path: Path) -> None:
     explains a missing group dir in one line."""
     specs = TaskRegistry.default().resolve([TASK])
     group = RunGroup.create(
-        tmp_path, agent=AgentRegistry().spec("sample"), tasks=specs, seeds=[0],
-        overrides=LimitOverrides(cpus=2, memory_gb=3), executor=ExecutorInfo(name="dask", workers=1),
-        sandbox="process", data_dir=str(data_dir()),
+        tmp_path,
+        agent=AgentRegistry().spec("sample"),
+        tasks=specs,
+        seeds=[0],
+        overrides=LimitOverrides(cpus=2, memory_gb=3),
+        executor=ExecutorInfo(name="dask", workers=1),
+        sandbox="process",
+        data_dir=str(data_dir()),
     )
     spec = group.run_spec(group.meta.runs[0], specs[0])
     assert run_resources(spec, set()) == {}
@@ -212,7 +259,7 @@ def test_run_resources_and_probe(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_group_survives_a_killed_worker(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
+def test_group_survives_a_killed_worker(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:
     """4 runs over two workers; the worker process holding a run is SIGKILLed mid-run. The group still
     completes, each run exactly once in metadata.json, the killed run redone from a clean dir."""
     group = _new_group(runs_dir, sleep_agent(4), seeds=4)
@@ -243,7 +290,9 @@ def test_group_survives_a_killed_worker(cluster: Cluster, runs_dir: Path, sleep_
         stop.set()
         thread.join(timeout=10)
     assert killed, "no run was ever seen running on a worker"
-    assert not psutil.pid_exists(int(killed["pid"])) or psutil.Process(int(killed["pid"])).status() == psutil.STATUS_ZOMBIE
+    assert (
+        not psutil.pid_exists(int(killed["pid"])) or psutil.Process(int(killed["pid"])).status() == psutil.STATUS_ZOMBIE
+    )
     assert summary is not None and summary.total_runs == 4
     meta = _assert_group_complete(group.dir, 4)
     records = {e.run_id: read_record(group.run_dir(e)) for e in meta.runs}
@@ -272,9 +321,27 @@ def _start_and_kill(runs_dir: Path, agents_file: Path, *executor_args: str) -> t
     """Start `medalist run` on 4 runs, SIGKILL it once a run completed and another is running."""
     groups = runs_dir / "groups"
     proc = subprocess.Popen(
-        [MEDALIST, "run", "--agent", "sleepy", "--tasks", TASK, "--seeds", "4", "--agents-file", str(agents_file),
-         "--runs-dir", str(groups), "--time-limit", "60", *executor_args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+        [
+            MEDALIST,
+            "run",
+            "--agent",
+            "sleepy",
+            "--tasks",
+            TASK,
+            "--seeds",
+            "4",
+            "--agents-file",
+            str(agents_file),
+            "--runs-dir",
+            str(groups),
+            "--time-limit",
+            "60",
+            *executor_args,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
     )
     try:
         gdir = _wait_mid_group(groups, proc)
@@ -284,13 +351,16 @@ def _start_and_kill(runs_dir: Path, agents_file: Path, *executor_args: str) -> t
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    completed = {e.run_id: read_record(gdir / e.dir).started_at for e in _meta(gdir).runs  # type: ignore[union-attr]
-                 if e.status == "completed"}
+    completed = {
+        e.run_id: read_record(gdir / e.dir).started_at
+        for e in _meta(gdir).runs  # type: ignore[union-attr]
+        if e.status == "completed"
+    }
     return gdir, completed
 
 
 @pytest.mark.slow
-def test_resume_local_then_dask(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
+def test_resume_local_then_dask(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:
     """Start with the local executor, kill -9 mid-group, resume on the Dask cluster."""
     gdir, completed = _start_and_kill(runs_dir, sleep_agent(2), "--workers", "1")
     assert 0 < len(completed) < 4
@@ -304,7 +374,7 @@ def test_resume_local_then_dask(cluster: Cluster, runs_dir: Path, sleep_agent) -
 
 
 @pytest.mark.slow
-def test_resume_dask_then_local(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
+def test_resume_dask_then_local(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:
     """Start on the Dask cluster, kill -9 the client mid-group (the run a worker is executing keeps
     going there), resume with the local executor: the resumed attempt waits for that worker's attempt
     through the run lock instead of writing beside it, and every run ends up exactly once."""
@@ -332,8 +402,20 @@ def test_resume_dask_then_local(cluster: Cluster, runs_dir: Path, sleep_agent) -
 
 def test_unreachable_scheduler_fails_fast_in_one_line(runs_dir: Path) -> None:
     start = time.monotonic()
-    res = medalist_cli("run", "--agent", "sample", "--tasks", TASK, "--runs-dir", str(runs_dir / "r"),
-                       "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", timeout=60)
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        TASK,
+        "--runs-dir",
+        str(runs_dir / "r"),
+        "--executor",
+        "dask",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        timeout=60,
+    )
     assert res.returncode != 0
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in res.stderr and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
@@ -342,8 +424,17 @@ def test_unreachable_scheduler_fails_fast_in_one_line(runs_dir: Path) -> None:
 
 
 def test_scheduler_needs_dask_executor(runs_dir: Path) -> None:
-    res = medalist_cli("run", "--agent", "sample", "--tasks", TASK, "--runs-dir", str(runs_dir / "r"),
-                       "--scheduler", "tcp://127.0.0.1:9")
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        TASK,
+        "--runs-dir",
+        str(runs_dir / "r"),
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+    )
     assert res.returncode != 0 and "--executor dask" in res.stderr and "Traceback" not in res.stderr
 
 
@@ -352,14 +443,24 @@ def test_dask_not_installed_one_line(runs_dir: Path, tmp_path: Path) -> None:
     shim = tmp_path / "shim"
     (shim / "distributed").mkdir(parents=True)
     (shim / "distributed" / "__init__.py").write_text("raise ImportError(\"No module named 'distributed'\")\n")
-    res = medalist_cli("run", "--agent", "sample", "--tasks", TASK, "--runs-dir", str(runs_dir / "r"),
-                       "--executor", "dask", env={"PYTHONPATH": str(shim)})
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        TASK,
+        "--runs-dir",
+        str(runs_dir / "r"),
+        "--executor",
+        "dask",
+        env={"PYTHONPATH": str(shim)},
+    )
     assert res.returncode != 0 and "Traceback" not in res.stderr
     assert "pip install 'medalist[dask]'" in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
 
 
 @pytest.mark.slow
-def test_worker_without_shared_storage_is_refused(tmp_path: Path, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
+def test_worker_without_shared_storage_is_refused(tmp_path: Path, runs_dir: Path, sleep_agent) -> None:
     """A worker that does not see the runs dir (here: a private tmpfs mounted over it in the worker's
     own mount namespace) is named in one clear error before any run is submitted."""
     if os.geteuid() != 0 or not Path("/usr/bin/unshare").exists():
@@ -399,7 +500,7 @@ def test_attempt_lock_kept_by_clean(runs_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_gpu_request_needs_gpu_workers(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:  # noqa: ANN001
+def test_gpu_request_needs_gpu_workers(cluster: Cluster, runs_dir: Path, sleep_agent) -> None:
     """--gpus on a cluster whose workers declare no GPU resource is refused before any run starts."""
     group = _new_group(runs_dir, sleep_agent(1), seeds=1, gpus=1)
     executor = DaskExecutor(scheduler=cluster.address)
@@ -411,8 +512,22 @@ def test_gpu_request_needs_gpu_workers(cluster: Cluster, runs_dir: Path, sleep_a
 @pytest.mark.slow
 def test_cli_local_cluster_without_scheduler(runs_dir: Path) -> None:
     """`--executor dask` without --scheduler starts (and stops) a private LocalCluster on 127.0.0.1."""
-    res = medalist_cli("run", "--agent", "sample", "--tasks", TASK, "--seeds", "2", "--workers", "2",
-                       "--executor", "dask", "--runs-dir", str(runs_dir / "r"), timeout=240)
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        TASK,
+        "--seeds",
+        "2",
+        "--workers",
+        "2",
+        "--executor",
+        "dask",
+        "--runs-dir",
+        str(runs_dir / "r"),
+        timeout=240,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Port" not in res.stderr and "Traceback" not in res.stderr
     meta = _meta(only_group(runs_dir / "r"))
@@ -428,16 +543,17 @@ metric: accuracy
 target_columns: [target]
 rows: 40
 """
-EXTRA_PREPARE = '''\
+EXTRA_PREPARE = """\
 def prepare(raw, public, private):
     ids = range(40)
     (private / "answers.csv").write_text("id,target\\n" + "".join(f"{i},{i % 2}\\n" for i in ids))
     (public / "sample_submission.csv").write_text("id,target\\n" + "".join(f"{i},0\\n" for i in ids))
-'''
+"""
 
 
 def test_a_worker_started_in_a_clean_environment_resolves_the_groups_tasks(
-        tmp_path: Path, runs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The run spec carries the launching process's task sources (here MEDALIST_TASKS_PATH), so a worker
     whose environment lacks them (another machine with the same install) runs the same task."""
     import medalist
@@ -453,9 +569,14 @@ def test_a_worker_started_in_a_clean_environment_resolves_the_groups_tasks(
     cluster = start_cluster(tmp_path / "dask", 1)  # its worker never sees MEDALIST_TASKS_PATH
     try:
         monkeypatch.setenv("MEDALIST_TASKS_PATH", str(task.parent))
-        config = medalist.ExperimentConfig(agent="sample", tasks=["env-only-task"], executor="dask",
-                                           scheduler=cluster.address, runs_dir=runs_dir,
-                                           limits=ExperimentLimits(time_limit_secs=60))
+        config = medalist.ExperimentConfig(
+            agent="sample",
+            tasks=["env-only-task"],
+            executor="dask",
+            scheduler=cluster.address,
+            runs_dir=runs_dir,
+            limits=ExperimentLimits(time_limit_secs=60),
+        )
         result = medalist.run(config)
     finally:
         _kill_all(cluster.procs)

@@ -30,14 +30,22 @@ def test_template_is_valid_and_maps_to_run_options(tmp_path: Path) -> None:
     cfg = load_experiment(p)
     assert cfg.agent == "automl" and cfg.tasks == ["lite"] and cfg.seeds == 1
     assert cfg.run_options() == {
-        "agent": "automl", "tasks": ["lite"], "seeds": 1, "executor": "local", "workers": 1,
-        "sandbox": "auto", "runs_dir": str(tmp_path / "runs"), "no_grade": False,
+        "agent": "automl",
+        "tasks": ["lite"],
+        "seeds": 1,
+        "executor": "local",
+        "workers": 1,
+        "sandbox": "auto",
+        "runs_dir": str(tmp_path / "runs"),
+        "no_grade": False,
     }
 
 
 def test_full_config_maps_every_field(tmp_path: Path) -> None:
     (tmp_path / "agents.yaml").write_text("agents: []\n")
-    p = write(tmp_path, """
+    p = write(
+        tmp_path,
+        """
 agent: aide
 agents_file: agents.yaml
 model: gpt-4o-mini
@@ -56,15 +64,33 @@ workers: 2
 sandbox: process
 runs_dir: /tmp/somewhere
 grade: false
-""")
+""",
+    )
     opts = load_experiment(p).run_options()
     assert opts == {
-        "agent": "aide", "agents_file": str(tmp_path / "agents.yaml"), "model": "openai/gpt-4o-mini",
-        "feedback_model": "openai/gpt-4o", "api_base": "http://127.0.0.1:8000/v1", "api_key_env": "LOCAL_KEY",
-        "max_cost": 0.5, "max_tokens": 1000, "max_output_tokens": 100, "scheduler": "tcp://127.0.0.1:8786",
-        "gpus": 1, "tasks": ["lite", "penguins-species"], "tasks_dir": [str(tmp_path / "extra")], "seeds": 3,
-        "time_limit": 120.0, "memory": 1.5, "cpus": 2.0, "step_limit": 7, "executor": "dask", "workers": 2,
-        "sandbox": "process", "runs_dir": "/tmp/somewhere", "no_grade": True,
+        "agent": "aide",
+        "agents_file": str(tmp_path / "agents.yaml"),
+        "model": "openai/gpt-4o-mini",
+        "feedback_model": "openai/gpt-4o",
+        "api_base": "http://127.0.0.1:8000/v1",
+        "api_key_env": "LOCAL_KEY",
+        "max_cost": 0.5,
+        "max_tokens": 1000,
+        "max_output_tokens": 100,
+        "scheduler": "tcp://127.0.0.1:8786",
+        "gpus": 1,
+        "tasks": ["lite", "penguins-species"],
+        "tasks_dir": [str(tmp_path / "extra")],
+        "seeds": 3,
+        "time_limit": 120.0,
+        "memory": 1.5,
+        "cpus": 2.0,
+        "step_limit": 7,
+        "executor": "dask",
+        "workers": 2,
+        "sandbox": "process",
+        "runs_dir": "/tmp/somewhere",
+        "no_grade": True,
     }
 
 
@@ -124,8 +150,9 @@ def _toy_app() -> typer.Typer:
         no_grade: Annotated[bool, typer.Option("--no-grade")] = False,
         config: Annotated[Optional[Path], typer.Option("--config", is_eager=True, callback=config_callback)] = None,
     ) -> None:
-        print(json.dumps({"agent": agent, "seeds": seeds, "tasks": tasks, "time_limit": time_limit,
-                          "no_grade": no_grade}))
+        print(
+            json.dumps({"agent": agent, "seeds": seeds, "tasks": tasks, "time_limit": time_limit, "no_grade": no_grade})
+        )
 
     return app
 
@@ -164,8 +191,9 @@ def test_cli_flag_overrides_config_agent(tmp_path: Path) -> None:
     p = write(tmp_path, "agent: no-such-agent-a\ntasks: [penguins-species]\nsandbox: process\n")
     from_file = subprocess.run([MEDALIST, "run", "--config", str(p)], capture_output=True, text=True, timeout=60)
     assert from_file.returncode == 2 and "no-such-agent-a" in from_file.stderr
-    flag = subprocess.run([MEDALIST, "run", "--config", str(p), "--agent", "no-such-agent-b"],
-                          capture_output=True, text=True, timeout=60)
+    flag = subprocess.run(
+        [MEDALIST, "run", "--config", str(p), "--agent", "no-such-agent-b"], capture_output=True, text=True, timeout=60
+    )
     assert flag.returncode == 2 and "no-such-agent-b" in flag.stderr and "no-such-agent-a" not in flag.stderr
 
 
@@ -177,10 +205,25 @@ def test_real_run_command_accepts_every_config_option(tmp_path: Path) -> None:
 
     command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
     names = {p.name for p in command.params}
-    full = ExperimentConfig.model_validate({
-        "agent": "a", "agents_file": "x", "model": "m/m", "feedback_model": "m/f", "api_base": "u", "api_key_env": "K",
-        "budget": {"max_cost_usd": 1, "max_tokens": 1, "max_output_tokens": 1}, "tasks": ["t"], "tasks_dir": ["d"],
-        "seeds": 1, "limits": {"time_limit_secs": 1, "memory_gb": 1, "cpus": 1, "gpus": 1, "step_limit": 1},
-        "executor": "local", "scheduler": "s", "workers": 1, "sandbox": "auto", "runs_dir": "r", "grade": True,
-    })
+    full = ExperimentConfig.model_validate(
+        {
+            "agent": "a",
+            "agents_file": "x",
+            "model": "m/m",
+            "feedback_model": "m/f",
+            "api_base": "u",
+            "api_key_env": "K",
+            "budget": {"max_cost_usd": 1, "max_tokens": 1, "max_output_tokens": 1},
+            "tasks": ["t"],
+            "tasks_dir": ["d"],
+            "seeds": 1,
+            "limits": {"time_limit_secs": 1, "memory_gb": 1, "cpus": 1, "gpus": 1, "step_limit": 1},
+            "executor": "local",
+            "scheduler": "s",
+            "workers": 1,
+            "sandbox": "auto",
+            "runs_dir": "r",
+            "grade": True,
+        }
+    )
     assert set(full.run_options()) <= names

@@ -54,7 +54,7 @@ def _check_gpu_runs(gdir: Path, fake: FakeGpus, n_runs: int) -> list[RunRecord]:
         spans.append((start, end, gpu.uuid))
         records.append(rec)
     for i, (s1, e1, g1) in enumerate(spans):
-        for s2, e2, g2 in spans[i + 1:]:
+        for s2, e2, g2 in spans[i + 1 :]:
             if s1 < e2 and s2 < e1:
                 assert g1 != g2, "two runs executing at the same time shared a GPU"
     assert {r.gpus[0].uuid for r in records} == set(fake.uuids)  # both GPUs were used
@@ -63,8 +63,19 @@ def _check_gpu_runs(gdir: Path, fake: FakeGpus, n_runs: int) -> list[RunRecord]:
 
 def test_gpus_without_nvidia_gpus_fails_in_one_line(runs_dir: Path, tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "MEDALIST_NVIDIA_PROC_DIR": str(tmp_path / "none")}
-    res = medalist_cli("run", "--agent", "sample", "--tasks", "penguins-species", "--gpus", "1",
-                       "--runs-dir", str(runs_dir / "groups"), env=env, timeout=120)
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        "penguins-species",
+        "--gpus",
+        "1",
+        "--runs-dir",
+        str(runs_dir / "groups"),
+        env=env,
+        timeout=120,
+    )
     assert res.returncode == 2  # the CLI's exit code for a user error
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "--gpus 1: no NVIDIA GPU found on this machine" in lines[0], res.stderr
@@ -73,10 +84,24 @@ def test_gpus_without_nvidia_gpus_fails_in_one_line(runs_dir: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_dummy_quick_two_workers_each_run_sees_only_its_gpu(runs_dir: Path, fake_gpus: FakeGpus, require_bwrap: str) -> None:
+def test_dummy_quick_two_workers_each_run_sees_only_its_gpu(
+    runs_dir: Path, fake_gpus: FakeGpus, require_bwrap: str
+) -> None:
     """The issue's acceptance command: `medalist run --agent dummy --tasks quick --gpus 1 --workers 2`."""
-    res = medalist_cli("run", "--agent", "dummy", "--tasks", "quick", "--gpus", "1", "--workers", "2",
-                       "--runs-dir", str(runs_dir / "groups"), timeout=600)
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "dummy",
+        "--tasks",
+        "quick",
+        "--gpus",
+        "1",
+        "--workers",
+        "2",
+        "--runs-dir",
+        str(runs_dir / "groups"),
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     gdir = only_group(runs_dir / "groups")
     seen = []
@@ -86,7 +111,7 @@ def test_dummy_quick_two_workers_each_run_sees_only_its_gpu(runs_dir: Path, fake
         checks = json.loads((gdir / e.dir / "workspace" / "logs" / "dummy_checks.json").read_text())
         assert checks["passed"], checks["failed"]
         view = checks["gpus"]
-        gpu_nodes = {p: rdev for p, rdev in view["devices"].items() if p[len("/dev/nvidia"):].isdigit()}
+        gpu_nodes = {p: rdev for p, rdev in view["devices"].items() if p[len("/dev/nvidia") :].isdigit()}
         assert gpu_nodes == {f"/dev/nvidia{rec.gpus[0].minor}": f"195:{rec.gpus[0].minor}"}
         assert view["CUDA_VISIBLE_DEVICES"] == rec.gpus[0].uuid and view["nvidia_smi_uuids"] == [rec.gpus[0].uuid]
         seen.append(rec.gpus[0].uuid)
@@ -100,14 +125,36 @@ def test_kill_9_then_resume_gives_gpus_back(runs_dir: Path, fake_gpus: FakeGpus,
     agents = write_shell_agent(runs_dir, "gpu-probe", GPU_AGENT_SH.format(sleep=3))
     groups = runs_dir / "groups"
     proc = subprocess.Popen(
-        [MEDALIST, "run", "--agent", "gpu-probe", "--agents-file", str(agents), "--tasks",
-         "penguins-species,wine-cultivar", "--seeds", "2", "--gpus", "1", "--workers", "2", "--runs-dir", str(groups),
-         "--time-limit", "60"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            MEDALIST,
+            "run",
+            "--agent",
+            "gpu-probe",
+            "--agents-file",
+            str(agents),
+            "--tasks",
+            "penguins-species,wine-cultivar",
+            "--seeds",
+            "2",
+            "--gpus",
+            "1",
+            "--workers",
+            "2",
+            "--runs-dir",
+            str(groups),
+            "--time-limit",
+            "60",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     # Two sandboxes in flight, each holding a GPU:
-    kill_9_when(proc, lambda: len(list(groups.glob("*/*/workspace/logs/gpu_nodes.txt"))) >= 2,
-                "two runs holding GPUs at once", timeout=300)
+    kill_9_when(
+        proc,
+        lambda: len(list(groups.glob("*/*/workspace/logs/gpu_nodes.txt"))) >= 2,
+        "two runs holding GPUs at once",
+        timeout=300,
+    )
     gdir = only_group(groups)
     allocator = GpuAllocator(discover_gpus())
     deadline = time.monotonic() + 30  # the workers die with the killed CLI (PDEATHSIG), taking their locks
@@ -130,9 +177,26 @@ def test_dask_executor_gives_each_run_a_gpu(runs_dir: Path, fake_gpus: FakeGpus,
     agents = write_shell_agent(runs_dir, "gpu-probe", GPU_AGENT_SH.format(sleep=1.5))
     fake_gpus.set_usage(0, 1234, 56)
     fake_gpus.set_usage(1, 2345, 78)
-    res = medalist_cli("run", "--agent", "gpu-probe", "--agents-file", str(agents), "--tasks", "penguins-species",
-                       "--seeds", "3", "--gpus", "1", "--workers", "2", "--executor", "dask",
-                       "--runs-dir", str(runs_dir / "groups"), timeout=300)
+    res = medalist_cli(
+        "run",
+        "--agent",
+        "gpu-probe",
+        "--agents-file",
+        str(agents),
+        "--tasks",
+        "penguins-species",
+        "--seeds",
+        "3",
+        "--gpus",
+        "1",
+        "--workers",
+        "2",
+        "--executor",
+        "dask",
+        "--runs-dir",
+        str(runs_dir / "groups"),
+        timeout=300,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     gdir = only_group(runs_dir / "groups")
     expected = {fake_gpus.uuids[0]: (1234, 56.0), fake_gpus.uuids[1]: (2345, 78.0)}

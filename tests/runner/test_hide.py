@@ -27,15 +27,20 @@ def test_run_trees_are_the_system_trees_plus_the_agents_read_only_mounts(tmp_pat
     venv, group = tmp_path / "venv", tmp_path / "group"
     for d in (venv, group / "run" / "cfg", tmp_path / "work"):
         d.mkdir(parents=True)
-    mounts = [Mount(venv, str(venv)), Mount(empty_dir(), str(venv / "data")), Mount(Path("/dev/null"), "/x"),
-              Mount(tmp_path / "work", "/home/work", writable=True), Mount(group / "run" / "cfg", "/opt/cfg")]
+    mounts = [
+        Mount(venv, str(venv)),
+        Mount(empty_dir(), str(venv / "data")),
+        Mount(Path("/dev/null"), "/x"),
+        Mount(tmp_path / "work", "/home/work", writable=True),
+        Mount(group / "run" / "cfg", "/opt/cfg"),
+    ]
     trees = run_trees(mounts, group)
-    assert trees[:len(system_trees())] == system_trees() and trees[len(system_trees()):] == [venv.resolve()]
+    assert trees[: len(system_trees())] == system_trees() and trees[len(system_trees()) :] == [venv.resolve()]
     assert Path(sys.prefix) in known_trees() and set(system_trees()) <= set(known_trees())
 
 
 @pytest.mark.sandbox
-def test_a_copy_of_the_answers_in_an_agents_own_mount_is_hidden(run_group, runs_dir: Path) -> None:  # noqa: ANN001
+def test_a_copy_of_the_answers_in_an_agents_own_mount_is_hidden(run_group, runs_dir: Path) -> None:
     from palmerpenguins import load_penguins
 
     vendor = runs_dir.parent / f"{runs_dir.name}-vendor"  # outside the runs folder, readable by the sandbox user
@@ -52,8 +57,10 @@ def test_a_copy_of_the_answers_in_an_agents_own_mount_is_hidden(run_group, runs_
     os.chmod(code, 0o755)
     os.chmod(code / "agent.sh", 0o755)
     agents = runs_dir / "agents.yaml"
-    agents.write_text("agents:\n  - id: vendoring\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
-                      f"    mounts: [{{source: {code}, target: /opt/agent}}, {{source: {vendor}, target: /opt/vendor}}]\n")
+    agents.write_text(
+        "agents:\n  - id: vendoring\n    command: [/bin/sh, /opt/agent/agent.sh]\n"
+        f"    mounts: [{{source: {code}, target: /opt/agent}}, {{source: {vendor}, target: /opt/vendor}}]\n"
+    )
     try:
         group, _ = run_group("vendoring", ["penguins-species"], agents_file=agents, time_limit=60)
         run_dir = group.run_dir(group.meta.runs[0])

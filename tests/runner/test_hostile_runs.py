@@ -16,7 +16,7 @@ from medalist.runner.layout import SHARED
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
-HOSTILE = r'''
+HOSTILE = r"""
 import csv, fcntl, os, sys
 seed = int(os.environ["MEDALIST_SEED"])
 sub = "/home/submission/submission.csv"
@@ -60,7 +60,7 @@ elif seed == 4:    # a huge real file: 40 MB of rows
         line = "".join(f"{i},Adelie\n" for i in ids)
         while fh.tell() < 40 << 20:
             fh.write(line)
-'''
+"""
 
 
 @pytest.fixture
@@ -71,19 +71,25 @@ def hostile_agents(runs_dir: Path) -> Path:
     for p in (code, code / "agent.py"):
         os.chmod(p, 0o755)
     path = runs_dir / "agents.yaml"
-    path.write_text("agents:\n  - id: hostile\n    command: [python, /opt/agent/agent.py]\n"
-                    "    mounts: [{source: agent_code, target: /opt/agent}]\n")
+    path.write_text(
+        "agents:\n  - id: hostile\n    command: [python, /opt/agent/agent.py]\n"
+        "    mounts: [{source: agent_code, target: /opt/agent}]\n"
+    )
     return path
 
 
-def test_hostile_runs_end_invalid_or_stopped_and_the_group_is_graded(run_group, hostile_agents: Path,  # noqa: ANN001
-                                                                     medalist_data_dir: Path) -> None:
+def test_hostile_runs_end_invalid_or_stopped_and_the_group_is_graded(
+    run_group,
+    hostile_agents: Path,
+    medalist_data_dir: Path,
+) -> None:
     from medalist.tasks import TaskRegistry, ensure_prepared
 
     pt = ensure_prepared(TaskRegistry.default().get("penguins-species"))
     cache_before = tree_checksums(pt.root)
-    group, summary = run_group("hostile", ["penguins-species"], seeds=5, agents_file=hostile_agents, time_limit=120,
-                               limits={"max_files": 5000})
+    group, summary = run_group(
+        "hostile", ["penguins-species"], seeds=5, agents_file=hostile_agents, time_limit=120, limits={"max_files": 5000}
+    )
     records = {e.seed: read_record(group.run_dir(e)) for e in group.meta.runs}
     reports = {r.seed: r for r in summary.competition_reports}
     assert len(reports) == 5 and (group.dir / "grading_summary.json").is_file()
@@ -104,4 +110,8 @@ def test_hostile_runs_end_invalid_or_stopped_and_the_group_is_graded(run_group, 
     assert tree_checksums(pt.root) == cache_before  # the cache never changed
     staged = group.dir / SHARED / "penguins-species" / "data" / "train.csv"
     st, cached = staged.stat(), (pt.public / "train.csv").stat()
-    assert st.st_nlink == 1 and st.st_ino != cached.st_ino and not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert (
+        st.st_nlink == 1
+        and st.st_ino != cached.st_ino
+        and not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    )

@@ -33,8 +33,15 @@ def test_run_record_round_trip_with_grading_and_usage() -> None:
 
 def test_metadata_entry_lookup() -> None:
     meta = GroupMetadata(
-        group_id="g", agent_id="a", agent=AgentSpec(id="a"), tasks=["t"], seeds=[0, 1], limits=LimitOverrides(),
-        executor=ExecutorInfo(name="local", workers=1), sandbox="bwrap", medalist_version="0",
+        group_id="g",
+        agent_id="a",
+        agent=AgentSpec(id="a"),
+        tasks=["t"],
+        seeds=[0, 1],
+        limits=LimitOverrides(),
+        executor=ExecutorInfo(name="local", workers=1),
+        sandbox="bwrap",
+        medalist_version="0",
         runs=[RunEntry(run_id=f"t_s{s}", task_id="t", seed=s, dir=f"t_s{s}") for s in (0, 1)],
     )
     assert meta.entry("t_s1").seed == 1
@@ -53,7 +60,7 @@ def test_atomic_writes_never_expose_partial_json(tmp_path: Path) -> None:
         while not stop.is_set():
             try:
                 RunRecord.model_validate(json.loads(path.read_text()))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 errors.append(repr(exc))
 
     t = threading.Thread(target=reader)

@@ -29,9 +29,17 @@ def _render(view: GroupView) -> dict[str, list[str]]:
 
 def test_rows_show_time_and_score_while_the_live_view_is_still_open(runs_dir: Path) -> None:
     specs = TaskRegistry.default().resolve(["penguins-species", "wine-cultivar"])
-    group = RunGroup.create(runs_dir, agent=AgentRegistry().spec("sample"), tasks=specs, seeds=[0],
-                            overrides=LimitOverrides(time_limit_secs=60), executor=ExecutorInfo(name="local", workers=1),
-                            sandbox="process", grade=True, data_dir=str(data_dir()))
+    group = RunGroup.create(
+        runs_dir,
+        agent=AgentRegistry().spec("sample"),
+        tasks=specs,
+        seeds=[0],
+        overrides=LimitOverrides(time_limit_secs=60),
+        executor=ExecutorInfo(name="local", workers=1),
+        sandbox="process",
+        grade=True,
+        data_dir=str(data_dir()),
+    )
     view = GroupView(group)
     seen: dict[str, list[str]] = {}
 
@@ -52,12 +60,20 @@ def test_rows_show_time_and_score_while_the_live_view_is_still_open(runs_dir: Pa
 
 def test_a_running_row_counts_from_the_run_start(runs_dir: Path) -> None:
     specs = TaskRegistry.default().resolve(["penguins-species"])
-    group = RunGroup.create(runs_dir, agent=AgentRegistry().spec("sample"), tasks=specs, seeds=[0],
-                            overrides=LimitOverrides(), executor=ExecutorInfo(name="local", workers=1),
-                            sandbox="process", grade=True, data_dir=str(data_dir()))
+    group = RunGroup.create(
+        runs_dir,
+        agent=AgentRegistry().spec("sample"),
+        tasks=specs,
+        seeds=[0],
+        overrides=LimitOverrides(),
+        executor=ExecutorInfo(name="local", workers=1),
+        sandbox="process",
+        grade=True,
+        data_dir=str(data_dir()),
+    )
     entry = group.meta.runs[0]
     entry.status, entry.started_at = "running", "2000-01-01T00:00:00+00:00"
-    (_, took, score), = _render(GroupView(group)).values()
+    ((_, took, score),) = _render(GroupView(group)).values()
     assert int(took[:-1]) > 20 * 365 * 86400 and score == ""
     entry.status, entry.seconds, entry.valid_submission = "completed", 12.4, False
     assert list(_render(GroupView(group)).values()) == [["completed", "12s", "invalid"]]

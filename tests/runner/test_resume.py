@@ -14,7 +14,7 @@ from medalist.tasks import TaskRegistry
 from run_helpers import MEDALIST, kill_9_when, medalist_cli, only_group, write_shell_agent  # type: ignore[import-not-found]
 
 
-def test_resume_keeps_finished_and_redoes_interrupted(run_group) -> None:  # noqa: ANN001
+def test_resume_keeps_finished_and_redoes_interrupted(run_group) -> None:
     group, _ = run_group("sample", ["penguins-species"], seeds=3, time_limit=30, grade=False)
     e0, e1, e2 = group.meta.runs
     # Simulate a crash: run 1 was "running" with half-written output, run 2 never started.
@@ -42,7 +42,7 @@ def test_resume_keeps_finished_and_redoes_interrupted(run_group) -> None:  # noq
     assert all(e.status == "completed" for e in meta.runs)
 
 
-def test_execute_run_is_idempotent(run_group) -> None:  # noqa: ANN001
+def test_execute_run_is_idempotent(run_group) -> None:
     group, _ = run_group("sample", ["penguins-species"], time_limit=30, grade=False)
     entry = group.meta.runs[0]
     first = read_record(group.run_dir(entry))
@@ -56,12 +56,28 @@ def _meta(group_dir: Path) -> GroupMetadata:
 
 def test_kill_dash_nine_then_resume(runs_dir: Path) -> None:
     agents = write_shell_agent(
-        runs_dir, "slow", "#!/bin/sh\nsleep 1.5\ncp /home/data/sample_submission.csv /home/submission/submission.csv\n")
+        runs_dir, "slow", "#!/bin/sh\nsleep 1.5\ncp /home/data/sample_submission.csv /home/submission/submission.csv\n"
+    )
     groups = runs_dir / "groups"
     proc = subprocess.Popen(
-        [MEDALIST, "run", "--agent", "slow", "--tasks", "penguins-species,breast-cancer-diagnosis", "--seeds", "3", "--agents-file", str(agents),
-         "--runs-dir", str(groups), "--time-limit", "30"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            MEDALIST,
+            "run",
+            "--agent",
+            "slow",
+            "--tasks",
+            "penguins-species,breast-cancer-diagnosis",
+            "--seeds",
+            "3",
+            "--agents-file",
+            str(agents),
+            "--runs-dir",
+            str(groups),
+            "--time-limit",
+            "30",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
     def mid_run() -> bool:

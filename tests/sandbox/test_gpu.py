@@ -44,10 +44,14 @@ def test_discovery_without_nvidia_smi_reads_proc(fake_gpus: FakeGpus, monkeypatc
     monkeypatch.setenv("PATH", fake_gpus.env(smi=False)["PATH"].replace(f"{fake_gpus.bin}:", ""))
     gpus = discover_gpus()
     assert [(g.index, g.uuid, g.minor, g.name) for g in gpus] == [
-        (0, fake_gpus.uuids[0], 1, "Fake GPU 0"), (1, fake_gpus.uuids[1], 0, "Fake GPU 1")]
+        (0, fake_gpus.uuids[0], 1, "Fake GPU 0"),
+        (1, fake_gpus.uuids[1], 0, "Fake GPU 1"),
+    ]
 
 
-def test_cuda_visible_devices_of_the_harness_narrows_the_pool(fake_gpus: FakeGpus, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cuda_visible_devices_of_the_harness_narrows_the_pool(
+    fake_gpus: FakeGpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A Dask worker started with CUDA_VISIBLE_DEVICES hands out only those (by index or UUID prefix)."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
     assert [g.uuid for g in host_gpus()] == [fake_gpus.uuids[1]]
@@ -78,13 +82,22 @@ def test_sandbox_setup_binds_exactly_the_given_gpu(fake_gpus: FakeGpus) -> None:
     libraries and nvidia-smi read-only at their host paths, its own PCI folder only; UUIDs in the env."""
     gpu = discover_gpus()[1]
     setup = sandbox_setup([gpu])
-    triples = [tuple(setup.args[i:i + 3]) for i in range(len(setup.args)) if setup.args[i].startswith("--")]
+    triples = [tuple(setup.args[i : i + 3]) for i in range(len(setup.args)) if setup.args[i].startswith("--")]
     dev_binds = sorted(t[2] for t in triples if t[0] == "--dev-bind")
-    assert dev_binds == ["/dev/nvidia-modeset", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia0", "/dev/nvidiactl"]
+    assert dev_binds == [
+        "/dev/nvidia-modeset",
+        "/dev/nvidia-uvm",
+        "/dev/nvidia-uvm-tools",
+        "/dev/nvidia0",
+        "/dev/nvidiactl",
+    ]
     assert all(t[0] in ("--ro-bind", "--symlink") for t in triples if t[0] != "--dev-bind")  # nothing writable
     bound = {t[2] for t in triples}
-    assert {str(fake_gpus.lib / "libcuda.so.1"), str(fake_gpus.lib / "libnvidia-ml.so.550.54.14"),
-            str(fake_gpus.bin / "nvidia-smi")} <= bound
+    assert {
+        str(fake_gpus.lib / "libcuda.so.1"),
+        str(fake_gpus.lib / "libnvidia-ml.so.550.54.14"),
+        str(fake_gpus.bin / "nvidia-smi"),
+    } <= bound
     assert str(fake_gpus.lib / "libunrelated.so.1") not in bound
     assert f"/sys/devices/pci0000:00/{fake_gpus.pci_bus(1)}" in bound
     assert f"/sys/devices/pci0000:00/{fake_gpus.pci_bus(0)}" not in bound

@@ -18,7 +18,8 @@ from medalist.sandbox.gpu import GpuDevice, discover_gpus
 pytestmark = pytest.mark.sandbox
 
 # Runs inside the sandbox: look everywhere for GPU device nodes and try to get at another GPU.
-PROBE = textwrap.dedent("""
+PROBE = (
+    textwrap.dedent("""
     import errno, json, os, stat, subprocess, sys
     fake_dev, other_minor, lib, sysfs_other = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     found = {}
@@ -70,7 +71,10 @@ PROBE = textwrap.dedent("""
         "smi": smi.stdout, "smi_rc": smi.returncode,
         "env": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")},
     }))
-""").replace("@MAJORS@", f"{NVIDIA_MAJOR}, {UVM_MAJOR}").replace("@NVIDIA@", str(NVIDIA_MAJOR))
+""")
+    .replace("@MAJORS@", f"{NVIDIA_MAJOR}, {UVM_MAJOR}")
+    .replace("@NVIDIA@", str(NVIDIA_MAJOR))
+)
 
 
 def _probe(bwrap: BwrapSandbox, box: Path, fake: FakeGpus, gpus: tuple[GpuDevice, ...], other: int) -> dict:
@@ -78,13 +82,26 @@ def _probe(bwrap: BwrapSandbox, box: Path, fake: FakeGpus, gpus: tuple[GpuDevice
     work.mkdir(exist_ok=True)
     work.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     log = box / "probe.json"
-    result = bwrap.run(SandboxRequest(
-        argv=[sys.executable, "-c", PROBE, str(fake.dev), str(fake.minors[other]), str(fake.lib),
-              f"/sys/devices/pci0000:00/{fake.pci_bus(other)}"],
-        mounts=[Mount(work, "/home/work", writable=True)], cwd="/home/work",
-        limits=Limits(memory_gb=1, cpus=1, pids=64, timeout_secs=120), stdout=log, stderr=box / "probe.err",
-        env={"PATH": "/usr/bin:/bin"}, gpus=gpus,
-    ))
+    result = bwrap.run(
+        SandboxRequest(
+            argv=[
+                sys.executable,
+                "-c",
+                PROBE,
+                str(fake.dev),
+                str(fake.minors[other]),
+                str(fake.lib),
+                f"/sys/devices/pci0000:00/{fake.pci_bus(other)}",
+            ],
+            mounts=[Mount(work, "/home/work", writable=True)],
+            cwd="/home/work",
+            limits=Limits(memory_gb=1, cpus=1, pids=64, timeout_secs=120),
+            stdout=log,
+            stderr=box / "probe.err",
+            env={"PATH": "/usr/bin:/bin"},
+            gpus=gpus,
+        )
+    )
     assert result.ok, (result, (box / "probe.err").read_text())
     return json.loads(log.read_text().strip().splitlines()[-1])
 
@@ -96,13 +113,35 @@ def test_a_run_sees_only_its_own_gpu(bwrap: BwrapSandbox, box: Path, fake_gpus: 
     own_node = f"/dev/nvidia{fake_gpus.minors[mine]}"
     # Every GPU-driver device node reachable anywhere: exactly its own GPU's and the control nodes.
     assert got["found"] == {
-        own_node: f"{NVIDIA_MAJOR}:{fake_gpus.minors[mine]}", "/dev/nvidiactl": f"{NVIDIA_MAJOR}:255",
-        "/dev/nvidia-modeset": f"{NVIDIA_MAJOR}:254", "/dev/nvidia-uvm": f"{UVM_MAJOR}:0",
+        own_node: f"{NVIDIA_MAJOR}:{fake_gpus.minors[mine]}",
+        "/dev/nvidiactl": f"{NVIDIA_MAJOR}:255",
+        "/dev/nvidia-modeset": f"{NVIDIA_MAJOR}:254",
+        "/dev/nvidia-uvm": f"{UVM_MAJOR}:0",
         "/dev/nvidia-uvm-tools": f"{UVM_MAJOR}:1",
     }
     assert sorted(got["dev"]) == sorted(
-        ["core", "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty",
-         "urandom", "zero", "nvidiactl", "nvidia-modeset", "nvidia-uvm", "nvidia-uvm-tools", own_node[5:]])
+        [
+            "core",
+            "fd",
+            "full",
+            "null",
+            "ptmx",
+            "pts",
+            "random",
+            "shm",
+            "stderr",
+            "stdin",
+            "stdout",
+            "tty",
+            "urandom",
+            "zero",
+            "nvidiactl",
+            "nvidia-modeset",
+            "nvidia-uvm",
+            "nvidia-uvm-tools",
+            own_node[5:],
+        ]
+    )
     # Its node is a live device node (no driver behind the fake: ENXIO, not EACCES from a nodev mount);
     # the other GPU cannot be opened or made.
     assert got["open_own"] == {own_node: "ENXIO"}
@@ -125,8 +164,17 @@ def test_a_run_without_gpus_sees_no_gpu_at_all(bwrap: BwrapSandbox, box: Path, f
     work.mkdir()
     work.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
     log = box / "out.txt"
-    code = ("import glob, os; print(glob.glob('/dev/nvidia*'), os.path.exists('/sys'), "
-            "os.environ.get('CUDA_VISIBLE_DEVICES'))")
-    result = bwrap.run(SandboxRequest(argv=[sys.executable, "-c", code], mounts=[Mount(work, "/home/work", writable=True)],
-                                      cwd="/home/work", limits=Limits(timeout_secs=60), stdout=log))
+    code = (
+        "import glob, os; print(glob.glob('/dev/nvidia*'), os.path.exists('/sys'), "
+        "os.environ.get('CUDA_VISIBLE_DEVICES'))"
+    )
+    result = bwrap.run(
+        SandboxRequest(
+            argv=[sys.executable, "-c", code],
+            mounts=[Mount(work, "/home/work", writable=True)],
+            cwd="/home/work",
+            limits=Limits(timeout_secs=60),
+            stdout=log,
+        )
+    )
     assert result.ok and log.read_text().strip() == "[] False None"

@@ -178,9 +178,17 @@ ATTACK = textwrap.dedent(r'''
 ''')
 
 
-def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: str, *,
-               venv: Path | None = None, mounts: list[Mount] | None = None,
-               hide: list[Path] | None = None) -> tuple[dict, object]:
+def run_attack(
+    bwrap: BwrapSandbox,
+    box: Path,
+    task_id: str,
+    target: str,
+    mode: str,
+    *,
+    venv: Path | None = None,
+    mounts: list[Mount] | None = None,
+    hide: list[Path] | None = None,
+) -> tuple[dict, object]:
     """Run the attack with the agent's own ``mounts`` (e.g. its venv) and ``hide`` (default: what the
     runner passes for those mounts); ``venv`` names the packages a content attack searches."""
     spec = REGISTRY.get(task_id)
@@ -199,17 +207,23 @@ def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: 
     if hide is None:  # exactly what the runner passes: scan the run's trees, hide floor + findings in them
         hide = scan_and_hide([pt], run_trees(mounts, box))
     roots = [str(p) for p in sorted(venv.glob("lib/python3*/site-packages"))] if venv is not None else []
-    result = bwrap.run(SandboxRequest(
-        argv=[sys.executable, "/home/code/attack.py", target, mode, *roots],
-        mounts=[Mount(public, "/home/data"), Mount(box, "/home/code"), Mount(sub, "/home/submission", writable=True),
-                *mounts],
-        env={"COMPETITION_ID": task_id},
-        cwd="/home/code",
-        limits=Limits(memory_gb=2, cpus=1, pids=64, timeout_secs=300),
-        stdout=log,
-        deny=[pt.private],
-        hide=hide,
-    ))
+    result = bwrap.run(
+        SandboxRequest(
+            argv=[sys.executable, "/home/code/attack.py", target, mode, *roots],
+            mounts=[
+                Mount(public, "/home/data"),
+                Mount(box, "/home/code"),
+                Mount(sub, "/home/submission", writable=True),
+                *mounts,
+            ],
+            env={"COMPETITION_ID": task_id},
+            cwd="/home/code",
+            limits=Limits(memory_gb=2, cpus=1, pids=64, timeout_secs=300),
+            stdout=log,
+            deny=[pt.private],
+            hide=hide,
+        )
+    )
     text = log.read_text()
     assert result.ok, (result, text[-2000:])
     info = json.loads(text.strip().splitlines()[-1])
@@ -218,19 +232,27 @@ def run_attack(bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: 
     return info, report
 
 
-@pytest.mark.parametrize(("task_id", "target"), [
-    ("spambase", "spam"), ("penguins-species", "species"), ("titanic-passengers", "survived"),
-    ("magic-gamma-telescope", "gamma"), ("newsgroups-autos-electronics", "newsgroup"),
-])
+@pytest.mark.parametrize(
+    ("task_id", "target"),
+    [
+        ("spambase", "spam"),
+        ("penguins-species", "species"),
+        ("titanic-passengers", "survived"),
+        ("magic-gamma-telescope", "gamma"),
+        ("newsgroups-autos-electronics", "newsgroup"),
+    ],
+)
 @pytest.mark.parametrize("mode", ["id_only", "id_neighbour"])
-def test_id_attacks_score_no_better_than_no_skill(bwrap: BwrapSandbox, box: Path, task_id: str, target: str,
-                                                  mode: str) -> None:
+def test_id_attacks_score_no_better_than_no_skill(
+    bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: str
+) -> None:
     _, report = run_attack(bwrap, box, task_id, target, mode)
     assert not report.any_medal and not report.above_median, (mode, report.score, report.median_threshold)
 
 
-@pytest.mark.parametrize(("task_id", "target"), [("penguins-species", "species"), ("spambase", "spam"),
-                                                 ("titanic-passengers", "survived")])
+@pytest.mark.parametrize(
+    ("task_id", "target"), [("penguins-species", "species"), ("spambase", "spam"), ("titanic-passengers", "survived")]
+)
 def test_split_replay_without_the_secret_fails(bwrap: BwrapSandbox, box: Path, task_id: str, target: str) -> None:
     info, report = run_attack(bwrap, box, task_id, target, "split_replay")
     assert info["old_replay_matches"] is False and info["keyed_replay_matches"] is False, info
@@ -248,9 +270,13 @@ def bound_venv(which: str) -> tuple[Path, list[Mount]]:
     return venv, solution_mounts(venv) if which == "solution" else [Mount(venv, str(venv))]
 
 
-@pytest.mark.parametrize(("task_id", "target", "fixture_id"), [
-    ("penguins-species", "species", "id_42585"), ("titanic-passengers", "survived", "id_40945"),
-])
+@pytest.mark.parametrize(
+    ("task_id", "target", "fixture_id"),
+    [
+        ("penguins-species", "species", "id_42585"),
+        ("titanic-passengers", "survived", "id_40945"),
+    ],
+)
 @pytest.mark.parametrize("which", ["harness", "solution", "aideml"])
 def test_sklearn_openml_fixtures_in_every_bound_venv_are_found_and_hidden(
     bwrap: BwrapSandbox, box: Path, which: str, task_id: str, target: str, fixture_id: str
@@ -265,8 +291,7 @@ def test_sklearn_openml_fixtures_in_every_bound_venv_are_found_and_hidden(
     fixture = [p for p in found if p.startswith(str(venv.resolve())) and f"/{fixture_id}/" in p]
     assert fixture, found
     # without the findings hidden (the floor only), the attack does read the labels: it is a real attack
-    control, _ = run_attack(bwrap, box, task_id, target, "fixtures", venv=venv, mounts=mounts,
-                            hide=floor_paths(trees))
+    control, _ = run_attack(bwrap, box, task_id, target, "fixtures", venv=venv, mounts=mounts, hide=floor_paths(trees))
     assert control["found"] >= 40 and any(fixture_id in f for f in control["files"]), control
     info, report = run_attack(bwrap, box, task_id, target, "fixtures", venv=venv, mounts=mounts)
     assert info["found"] == 0, info
@@ -278,8 +303,7 @@ def test_generic_search_of_every_readable_file_finds_no_answers(bwrap: BwrapSand
     """Every file the sandbox can read is searched by content. With only the floor hidden the same search
     does find penguins' labels (scikit-learn's OpenML fixture in the harness venv): it is a real attack.
     With what the runner hides, it finds nothing."""
-    control, _ = run_attack(bwrap, box, "penguins-species", "species", "search",
-                            hide=floor_paths(run_trees([], box)))
+    control, _ = run_attack(bwrap, box, "penguins-species", "species", "search", hide=floor_paths(run_trees([], box)))
     assert control["found"] >= 40 and any("id_42585" in f for f in control["files"]), control
     info, report = run_attack(bwrap, box, "penguins-species", "species", "search")
     assert info["files_read"] > 10_000 and info["bytes_read"] > 1e9, info  # it did read the trees

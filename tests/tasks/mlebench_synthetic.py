@@ -37,23 +37,30 @@ def spaceship_titanic(raw: Path, rng: np.random.Generator, n: int = 1500) -> Non
     planet = rng.choice(["Earth", "Europa", "Mars"], size=n, p=[0.55, 0.25, 0.2])
     cryo = rng.random(n) < 0.35
     age = np.round(rng.gamma(4, 7, size=n))
-    spend = {c: np.where(cryo, 0.0, np.round(rng.exponential(300, size=n) * (rng.random(n) < 0.4)))
-             for c in ("RoomService", "FoodCourt", "ShoppingMall", "Spa", "VRDeck")}
+    spend = {
+        c: np.where(cryo, 0.0, np.round(rng.exponential(300, size=n) * (rng.random(n) < 0.4)))
+        for c in ("RoomService", "FoodCourt", "ShoppingMall", "Spa", "VRDeck")
+    }
     side = rng.choice(["P", "S"], size=n)
     score = 2.0 * cryo - 0.004 * (spend["Spa"] + spend["VRDeck"]) + 0.8 * (planet == "Europa") + 0.4 * (side == "S")
     transported = score + rng.normal(0, 0.7, size=n) > 0.3
-    df = pd.DataFrame({
-        "PassengerId": [f"{g:04d}_{rng.integers(1, 4):02d}" for g in groups],
-        "HomePlanet": planet,
-        "CryoSleep": cryo,
-        "Cabin": [f"{d}/{k}/{s}" for d, k, s in zip(rng.choice(list("ABCDEFG"), size=n), rng.integers(0, 1800, size=n), side)],
-        "Destination": rng.choice(["TRAPPIST-1e", "PSO J318.5-22", "55 Cancri e"], size=n),
-        "Age": age,
-        "VIP": rng.random(n) < 0.03,
-        **spend,
-        "Name": [f"Name{i} Family{g}" for i, g in enumerate(groups)],
-        "Transported": transported,
-    })
+    df = pd.DataFrame(
+        {
+            "PassengerId": [f"{g:04d}_{rng.integers(1, 4):02d}" for g in groups],
+            "HomePlanet": planet,
+            "CryoSleep": cryo,
+            "Cabin": [
+                f"{d}/{k}/{s}"
+                for d, k, s in zip(rng.choice(list("ABCDEFG"), size=n), rng.integers(0, 1800, size=n), side)
+            ],
+            "Destination": rng.choice(["TRAPPIST-1e", "PSO J318.5-22", "55 Cancri e"], size=n),
+            "Age": age,
+            "VIP": rng.random(n) < 0.03,
+            **spend,
+            "Name": [f"Name{i} Family{g}" for i, g in enumerate(groups)],
+            "Transported": transported,
+        }
+    )
     for col in ("HomePlanet", "CryoSleep", "Cabin", "Age", "VIP"):  # Kaggle's file has ~2% missing values
         df[col] = df[col].astype(object).mask(rng.random(n) < 0.02)
     df.to_csv(raw / "train.csv", index=False)
@@ -96,48 +103,68 @@ def new_york_city_taxi_fare_prediction(raw: Path, rng: np.random.Generator, n: i
     lon1, lat1 = lon0 + rng.normal(0, 0.03, size=n), lat0 + rng.normal(0, 0.03, size=n)
     km = np.hypot((lon1 - lon0) * 84.0, (lat1 - lat0) * 111.0)
     fare = np.round(2.5 + 1.6 * km + 0.5 * (when.hour.to_numpy() >= 20) + rng.normal(0, 1.0, size=n), 2)
-    df = pd.DataFrame({
-        "key": [f"{t} .{i:07d}".replace(" .", ".") for i, t in enumerate(when.strftime("%Y-%m-%d %H:%M:%S"))],
-        "fare_amount": np.clip(fare, 2.5, None),
-        "pickup_datetime": when.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "pickup_longitude": lon0.round(6), "pickup_latitude": lat0.round(6),
-        "dropoff_longitude": lon1.round(6), "dropoff_latitude": lat1.round(6),
-        "passenger_count": rng.choice([1, 1, 1, 2, 3, 5], size=n),
-    })
+    df = pd.DataFrame(
+        {
+            "key": [f"{t} .{i:07d}".replace(" .", ".") for i, t in enumerate(when.strftime("%Y-%m-%d %H:%M:%S"))],
+            "fare_amount": np.clip(fare, 2.5, None),
+            "pickup_datetime": when.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "pickup_longitude": lon0.round(6),
+            "pickup_latitude": lat0.round(6),
+            "dropoff_longitude": lon1.round(6),
+            "dropoff_latitude": lat1.round(6),
+            "passenger_count": rng.choice([1, 1, 1, 2, 3, 5], size=n),
+        }
+    )
     df.to_csv(raw / "train.csv", index=False)
     (raw / "GCP-Coupons-Instructions.rtf").write_text("{\\rtf1\\ansi Google Cloud Platform coupon instructions.}\n")
 
 
 NOMAD_FEATURES = [
-    "spacegroup", "number_of_total_atoms", "percent_atom_al", "percent_atom_ga", "percent_atom_in",
-    "lattice_vector_1_ang", "lattice_vector_2_ang", "lattice_vector_3_ang",
-    "lattice_angle_alpha_degree", "lattice_angle_beta_degree", "lattice_angle_gamma_degree",
+    "spacegroup",
+    "number_of_total_atoms",
+    "percent_atom_al",
+    "percent_atom_ga",
+    "percent_atom_in",
+    "lattice_vector_1_ang",
+    "lattice_vector_2_ang",
+    "lattice_vector_3_ang",
+    "lattice_angle_alpha_degree",
+    "lattice_angle_beta_degree",
+    "lattice_angle_gamma_degree",
 ]
 
 
 def _nomad_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     al = rng.dirichlet([1, 1, 1], size=n).round(4)
-    return pd.DataFrame({
-        "id": np.arange(1, n + 1),
-        "spacegroup": rng.choice([12, 33, 167, 194, 206, 227], size=n),
-        "number_of_total_atoms": rng.choice([10.0, 20.0, 30.0, 40.0, 60.0, 80.0], size=n),
-        "percent_atom_al": al[:, 0], "percent_atom_ga": al[:, 1], "percent_atom_in": al[:, 2],
-        "lattice_vector_1_ang": rng.uniform(3, 25, size=n).round(4),
-        "lattice_vector_2_ang": rng.uniform(3, 10, size=n).round(4),
-        "lattice_vector_3_ang": rng.uniform(5, 25, size=n).round(4),
-        "lattice_angle_alpha_degree": rng.normal(90, 3, size=n).round(4),
-        "lattice_angle_beta_degree": rng.normal(95, 8, size=n).round(4),
-        "lattice_angle_gamma_degree": rng.normal(100, 15, size=n).round(4),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "spacegroup": rng.choice([12, 33, 167, 194, 206, 227], size=n),
+            "number_of_total_atoms": rng.choice([10.0, 20.0, 30.0, 40.0, 60.0, 80.0], size=n),
+            "percent_atom_al": al[:, 0],
+            "percent_atom_ga": al[:, 1],
+            "percent_atom_in": al[:, 2],
+            "lattice_vector_1_ang": rng.uniform(3, 25, size=n).round(4),
+            "lattice_vector_2_ang": rng.uniform(3, 10, size=n).round(4),
+            "lattice_vector_3_ang": rng.uniform(5, 25, size=n).round(4),
+            "lattice_angle_alpha_degree": rng.normal(90, 3, size=n).round(4),
+            "lattice_angle_beta_degree": rng.normal(95, 8, size=n).round(4),
+            "lattice_angle_gamma_degree": rng.normal(100, 15, size=n).round(4),
+        }
+    )
 
 
 def _xyz(rng: np.random.Generator, atoms: int) -> bytes:
-    lines = ["#=======================================================",
-             "#Created using the Atomic Simulation Environment (ASE)",
-             "#======================================================="]
+    lines = [
+        "#=======================================================",
+        "#Created using the Atomic Simulation Environment (ASE)",
+        "#=======================================================",
+    ]
     lines += [f"lattice_vector {a:.8f} {b:.8f} {c:.8f} " for a, b, c in rng.uniform(0, 10, size=(3, 3))]
-    lines += [f"atom {x:.8f} {y:.8f} {z:.8f} {el}" for (x, y, z), el in
-              zip(rng.uniform(0, 10, size=(atoms, 3)), rng.choice(["Al", "Ga", "In", "O"], size=atoms))]
+    lines += [
+        f"atom {x:.8f} {y:.8f} {z:.8f} {el}"
+        for (x, y, z), el in zip(rng.uniform(0, 10, size=(atoms, 3)), rng.choice(["Al", "Ga", "In", "O"], size=atoms))
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -145,9 +172,11 @@ def nomad2018_predict_transparent_conductors(raw: Path, rng: np.random.Generator
     """train.zip (train/<id>/geometry.xyz), train.csv.zip, test.zip and test.csv.zip, as Kaggle ships them."""
     train = _nomad_frame(rng, n)
     train["formation_energy_ev_natom"] = np.clip(
-        0.05 + 0.25 * train.percent_atom_al - 0.1 * train.percent_atom_in + rng.normal(0, 0.03, size=n), 0, None).round(4)
+        0.05 + 0.25 * train.percent_atom_al - 0.1 * train.percent_atom_in + rng.normal(0, 0.03, size=n), 0, None
+    ).round(4)
     train["bandgap_energy_ev"] = np.clip(
-        1.0 + 4.0 * train.percent_atom_al + 1.5 * train.percent_atom_ga + rng.normal(0, 0.2, size=n), 0, None).round(4)
+        1.0 + 4.0 * train.percent_atom_al + 1.5 * train.percent_atom_ga + rng.normal(0, 0.2, size=n), 0, None
+    ).round(4)
     test = _nomad_frame(rng, n // 4)
     _zip(raw / "train.csv.zip", {"train.csv": _csv_bytes(train)})
     _zip(raw / "test.csv.zip", {"test.csv": _csv_bytes(test)})
@@ -158,19 +187,21 @@ def nomad2018_predict_transparent_conductors(raw: Path, rng: np.random.Generator
 def tabular_playground_series_dec_2021(raw: Path, rng: np.random.Generator, n: int = 3000) -> None:
     """train.csv: Id, 10 terrain measures, Wilderness_Area1-4, Soil_Type1-40 (one-hot), Cover_Type 1-7."""
     elevation = rng.normal(2980, 290, size=n).round()
-    df = pd.DataFrame({
-        "Id": rng.permutation(np.arange(n) * 7 + 3),
-        "Elevation": elevation,
-        "Aspect": rng.uniform(0, 360, size=n).round(),
-        "Slope": rng.uniform(0, 50, size=n).round(),
-        "Horizontal_Distance_To_Hydrology": rng.exponential(250, size=n).round(),
-        "Vertical_Distance_To_Hydrology": rng.normal(50, 60, size=n).round(),
-        "Horizontal_Distance_To_Roadways": rng.exponential(1700, size=n).round(),
-        "Hillshade_9am": rng.integers(0, 256, size=n),
-        "Hillshade_Noon": rng.integers(0, 256, size=n),
-        "Hillshade_3pm": rng.integers(0, 256, size=n),
-        "Horizontal_Distance_To_Fire_Points": rng.exponential(1500, size=n).round(),
-    })
+    df = pd.DataFrame(
+        {
+            "Id": rng.permutation(np.arange(n) * 7 + 3),
+            "Elevation": elevation,
+            "Aspect": rng.uniform(0, 360, size=n).round(),
+            "Slope": rng.uniform(0, 50, size=n).round(),
+            "Horizontal_Distance_To_Hydrology": rng.exponential(250, size=n).round(),
+            "Vertical_Distance_To_Hydrology": rng.normal(50, 60, size=n).round(),
+            "Horizontal_Distance_To_Roadways": rng.exponential(1700, size=n).round(),
+            "Hillshade_9am": rng.integers(0, 256, size=n),
+            "Hillshade_Noon": rng.integers(0, 256, size=n),
+            "Hillshade_3pm": rng.integers(0, 256, size=n),
+            "Horizontal_Distance_To_Fire_Points": rng.exponential(1500, size=n).round(),
+        }
+    )
     wilderness = rng.integers(0, 4, size=n)
     for k in range(4):
         df[f"Wilderness_Area{k + 1}"] = (wilderness == k).astype(int)

@@ -54,7 +54,18 @@ def test_split_files_reference_only_existing_tasks() -> None:
     split_dir = BUILTIN_DIR / "splits"
     files = sorted(split_dir.glob("*.txt"))
     names = {f.stem for f in files}
-    assert {"all", "smoke", "lite", "quick", "tabular", "text", "image", "regression", "classification", "large"} <= names
+    assert {
+        "all",
+        "smoke",
+        "lite",
+        "quick",
+        "tabular",
+        "text",
+        "image",
+        "regression",
+        "classification",
+        "large",
+    } <= names
     for f in files:
         ids = read_split_file(f)
         assert ids, f"{f.name} is empty"
@@ -100,11 +111,13 @@ def test_cold_prepare_of_whole_suite_is_fast_and_byte_identical(tmp_path: Path) 
             prepare_task(spec, cache_root=root)
         elapsed = time.perf_counter() - start
         assert elapsed < 180, f"cold prepare of the suite took {elapsed:.0f}s"
-        manifests.append({
-            tid: (m["public"], m["private"])
-            for tid in BUILTIN_IDS
-            for m in [json.loads((root / tid / "manifest.json").read_text())]
-        })
+        manifests.append(
+            {
+                tid: (m["public"], m["private"])
+                for tid in BUILTIN_IDS
+                for m in [json.loads((root / tid / "manifest.json").read_text())]
+            }
+        )
     assert manifests[0].keys() == set(BUILTIN_IDS)
     for tid in BUILTIN_IDS:
         assert manifests[0][tid] == manifests[1][tid], f"{tid}: prepared files differ between runs"

@@ -30,12 +30,28 @@ def test_build_is_byte_identical_and_writes_provenance(tmp_path: Path) -> None:
     runner = CliRunner()
     outputs = []
     # a fresh build, a build that fills a cache, and one that reuses it: the same bytes
-    for run, cache in (("one", []), ("two", ["--cache-dir", str(tmp_path / "cache")]),
-                       ("three", ["--cache-dir", str(tmp_path / "cache")])):
+    for run, cache in (
+        ("one", []),
+        ("two", ["--cache-dir", str(tmp_path / "cache")]),
+        ("three", ["--cache-dir", str(tmp_path / "cache")]),
+    ):
         out = tmp_path / run
         result = runner.invoke(
-            app, ["leaderboard", "build", TASK, "--population", str(POPULATION), "--seed", "3", "--resamples", "60",
-                  "--output-dir", str(out), *cache]
+            app,
+            [
+                "leaderboard",
+                "build",
+                TASK,
+                "--population",
+                str(POPULATION),
+                "--seed",
+                "3",
+                "--resamples",
+                "60",
+                "--output-dir",
+                str(out),
+                *cache,
+            ],
         )
         assert result.exit_code == 0, result.output
         outputs.append(out / TASK)

@@ -22,15 +22,28 @@ def _csv(path: Path, **cols: list) -> Path:
 @pytest.mark.parametrize(
     ("sample", "answers", "expected"),
     [
-        ({"PassengerId": ["0001_01", "0002_01"], "Transported": [False, False]}, None,
-         ColumnRoles("PassengerId", ["Transported"], "inferred")),
-        ({"id": [1, 2, 3], "a": [0.5] * 3, "b": [0.5] * 3}, {"id": [3, 2, 1], "a": [1, 0, 0], "b": [0, 1, 1]},
-         ColumnRoles("id", ["a", "b"], "inferred")),
+        (
+            {"PassengerId": ["0001_01", "0002_01"], "Transported": [False, False]},
+            None,
+            ColumnRoles("PassengerId", ["Transported"], "inferred"),
+        ),
+        (
+            {"id": [1, 2, 3], "a": [0.5] * 3, "b": [0.5] * 3},
+            {"id": [3, 2, 1], "a": [1, 0, 0], "b": [0, 1, 1]},
+            ColumnRoles("id", ["a", "b"], "inferred"),
+        ),
         # the first column repeats values: not the id
-        ({"label": ["x", "x", "y"], "key": ["k1", "k2", "k3"], "p": [0, 0, 0]}, None, ColumnRoles("key", ["label", "p"], "inferred")),
+        (
+            {"label": ["x", "x", "y"], "key": ["k1", "k2", "k3"], "p": [0, 0, 0]},
+            None,
+            ColumnRoles("key", ["label", "p"], "inferred"),
+        ),
         # unique, but not the answers' ids: the next column is
-        ({"row": [1, 2, 3], "id": ["a", "b", "c"], "y": [0, 0, 0]}, {"row": [7, 8, 9], "id": ["c", "b", "a"], "y": [1, 1, 1]},
-         ColumnRoles("id", ["row", "y"], "inferred")),
+        (
+            {"row": [1, 2, 3], "id": ["a", "b", "c"], "y": [0, 0, 0]},
+            {"row": [7, 8, 9], "id": ["c", "b", "a"], "y": [1, 1, 1]},
+            ColumnRoles("id", ["row", "y"], "inferred"),
+        ),
         ({"y": [0, 0]}, None, ColumnRoles(None, ["y"], "inferred")),
     ],
 )

@@ -56,8 +56,9 @@ class FakeKaggle:
         self.error = error
         self.calls: list[tuple[str, str | None]] = []
 
-    def competition_download_files(self, competition: str, path: str | None = None, force: bool = False,
-                                   quiet: bool = True) -> None:
+    def competition_download_files(
+        self, competition: str, path: str | None = None, force: bool = False, quiet: bool = True
+    ) -> None:
         self.calls.append((competition, path))
         if self.error is not None:
             raise self.error
@@ -81,7 +82,9 @@ def no_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def test_credentials_from_env_or_kaggle_json(no_credentials: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_credentials_from_env_or_kaggle_json(
+    no_credentials: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert not has_credentials()
     monkeypatch.setenv("KAGGLE_USERNAME", "someone")
     assert not has_credentials()  # a username alone is not enough
@@ -136,12 +139,16 @@ def test_checksum_match_and_mismatch(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("zip: 0123456789abcdef0123456789abcdef\n")
     raw = tmp_path / "b" / "raw"
-    with pytest.raises(MedalistError, match=r"checksum mismatch for toy-comp.zip: md5 [0-9a-f]{32}, expected 0123") as err:
+    with pytest.raises(
+        MedalistError, match=r"checksum mismatch for toy-comp.zip: md5 [0-9a-f]{32}, expected 0123"
+    ) as err:
         download_competition("toy-comp", raw, checksums=bad, client=FakeKaggle(payload))
     assert str(bad) in str(err.value) and "\n" not in str(err.value)
     assert not any(raw.iterdir())  # nothing extracted from a mismatched download
     # no checksums file: nothing to compare against, the download is accepted
-    download_competition("toy-comp", tmp_path / "c" / "raw", checksums=tmp_path / "absent.yaml", client=FakeKaggle(payload))
+    download_competition(
+        "toy-comp", tmp_path / "c" / "raw", checksums=tmp_path / "absent.yaml", client=FakeKaggle(payload)
+    )
 
 
 @pytest.mark.parametrize("error", [HTTPError(403, "403 Client Error: Forbidden"), ApiException(403, "Forbidden")])
@@ -177,7 +184,8 @@ def write_task(root: Path, checksum: str | None) -> Path:
     task = root / "kaggle-toy"
     task.mkdir(parents=True)
     (task / "description.md").write_text("Predict label.\n")
-    (task / "task.yaml").write_text(textwrap.dedent(f"""\
+    (task / "task.yaml").write_text(
+        textwrap.dedent(f"""\
         id: kaggle-toy
         name: Kaggle toy
         task_type: binary-classification
@@ -185,10 +193,12 @@ def write_task(root: Path, checksum: str | None) -> Path:
         target_columns: [label]
         kaggle_competition: toy-comp
         {"kaggle_checksums: checksums.yaml" if checksum else ""}
-        """))
+        """)
+    )
     if checksum:
         (task / "checksums.yaml").write_text(f"zip: {checksum}\n")
-    (task / "prepare.py").write_text(textwrap.dedent("""\
+    (task / "prepare.py").write_text(
+        textwrap.dedent("""\
         import pandas as pd
 
         def prepare(raw, public, private):
@@ -198,7 +208,8 @@ def write_task(root: Path, checksum: str | None) -> Path:
             test.drop(columns=["label"]).to_csv(public / "test.csv", index=False)
             test[["id"]].assign(label="a").to_csv(public / "sample_submission.csv", index=False)
             test[["id", "label"]].to_csv(private / "answers.csv", index=False)
-        """))
+        """)
+    )
     return task
 
 
@@ -225,7 +236,9 @@ def test_prepare_without_credentials_or_raw_data_explains_both_fixes(tmp_path: P
     assert "~/.kaggle/kaggle.json" in msg and "\n" not in msg
 
 
-def test_prepare_with_a_changed_kaggle_zip_fails_on_the_checksum(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prepare_with_a_changed_kaggle_zip_fails_on_the_checksum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(kaggle, "make_client", lambda: FakeKaggle(zip_bytes({"train.csv": TRAIN_CSV + b"99,1,a\n"})))
     spec = load_task_spec(write_task(tmp_path / "tasks", hashlib.md5(b"the original zip").hexdigest()))
     with pytest.raises(MedalistError, match="checksum mismatch for toy-comp.zip"):

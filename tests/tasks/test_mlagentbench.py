@@ -14,7 +14,7 @@ from medalist.tasks import TaskRegistry, prepare_task, verify_task
 from medalist.tasks.baseline import improvement, read_baseline
 from medalist.tasks.mlagentbench import load_benchmarks
 
-PREPARE = '''\
+PREPARE = """\
 import numpy as np
 import pandas as pd
 
@@ -25,9 +25,9 @@ df = pd.DataFrame({"id": range(200), "x": x, "target": 3 * x + 10 + rng.normal(s
 df.iloc[:150].to_csv("../env/train.csv", index=False)
 df.iloc[150:][["id", "x"]].to_csv("../env/test.csv", index=False)
 df.iloc[150:][["id", "target"]].to_csv("answer.csv", index=False)
-'''
+"""
 
-EVAL = '''\
+EVAL = """\
 import os
 import sys
 
@@ -47,19 +47,21 @@ def get_score(submission_folder="../env"):
 
 if __name__ == "__main__":
     print(get_score())
-'''
+"""
 
-TRAIN = '''\
+TRAIN = """\
 import pandas as pd
 
 train = pd.read_csv("train.csv")
 test = pd.read_csv("test.csv")
 # starter: predict the training mean (the agent should do better)
 pd.DataFrame({"id": test["id"], "target": train["target"].mean()}).to_csv("submission.csv", index=False)
-'''
+"""
 
 
-def make_task(bench: Path, name: str, *, train: str = TRAIN, prepare: str = PREPARE, overrides: str | None = None) -> Path:
+def make_task(
+    bench: Path, name: str, *, train: str = TRAIN, prepare: str = PREPARE, overrides: str | None = None
+) -> Path:
     task = bench / name
     (task / "env").mkdir(parents=True)
     (task / "scripts").mkdir()
@@ -200,7 +202,6 @@ def test_report_fields_serialise(bench: Path) -> None:
     assert {"baseline_score", "improvement", "success"} <= set(data)
 
 
-
 def test_dummy_agent_end_to_end(bench: Path) -> None:
     import os
     import shutil
@@ -219,9 +220,26 @@ def test_dummy_agent_end_to_end(bench: Path) -> None:
     os.chmod(runs, 0o755)
     try:
         out = subprocess.run(
-            [str(Path(sys.executable).parent / "medalist"), "--mlagentbench-dir", str(bench), "run", "--agent", "dummy",
-             "--tasks", "toy-mae", "--runs-dir", str(runs), "--sandbox", "bwrap", "--time-limit", "120"],
-            capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"},
+            [
+                str(Path(sys.executable).parent / "medalist"),
+                "--mlagentbench-dir",
+                str(bench),
+                "run",
+                "--agent",
+                "dummy",
+                "--tasks",
+                "toy-mae",
+                "--runs-dir",
+                str(runs),
+                "--sandbox",
+                "bwrap",
+                "--time-limit",
+                "120",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "COLUMNS": "200"},
         )
         (group,) = [p for p in runs.iterdir() if p.is_dir()]
         run = json.loads((group / "toy-mae_s0" / "run.json").read_text())

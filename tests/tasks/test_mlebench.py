@@ -24,12 +24,25 @@ MEDALIST = Path(sys.executable).parent / "medalist"
 
 # MLE-bench's per-competition report fields (mlebench/grade_helpers.py CompetitionReport.to_dict()).
 MLEBENCH_REPORT_KEYS = {
-    "competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold",
-    "any_medal", "gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
-    "valid_submission", "is_lower_better", "created_at", "submission_path",
+    "competition_id",
+    "score",
+    "gold_threshold",
+    "silver_threshold",
+    "bronze_threshold",
+    "median_threshold",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "submission_exists",
+    "valid_submission",
+    "is_lower_better",
+    "created_at",
+    "submission_path",
 }
 
-GRADE_ACCURACY = '''
+GRADE_ACCURACY = """
 import pandas as pd
 from mlebench.grade_helpers import InvalidSubmissionError
 
@@ -43,26 +56,26 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     if len(merged) != len(answers):
         raise InvalidSubmissionError("Submission ids do not match the test ids.")
     return float((merged["label_true"] == merged["label_pred"]).mean() * 1.0000001)
-'''
+"""
 
-GRADE_RMSE = '''
+GRADE_RMSE = """
 import numpy as np
 
 
 def grade(submission, answers):
     merged = answers.merge(submission, on="id", suffixes=("_true", "_pred"))
     return float(np.sqrt(((merged["y_true"] - merged["y_pred"]) ** 2).mean()))  # KeyError on bad columns
-'''
+"""
 
-GRADE_NEEDS_PKG = '''
+GRADE_NEEDS_PKG = """
 import medalist_test_package_that_does_not_exist  # noqa: F401
 
 
 def grade(submission, answers):
     return 1.0
-'''
+"""
 
-PREPARE_SPLIT = '''
+PREPARE_SPLIT = """
 from pathlib import Path
 
 import pandas as pd
@@ -76,13 +89,14 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     sample = test[["id"]].assign(**{TARGET: SAMPLE})
     sample.to_csv(public / "sample_submission.csv", index=False)
     test[["id", TARGET]].to_csv(private / "test.csv", index=False)
-'''
+"""
 
 
 def _competition(root: Path, cid: str, grade: str, target: str, sample: object, leaderboard: list[float]) -> None:
     comp = root / "mlebench" / "competitions" / cid
     comp.mkdir(parents=True)
-    (comp / "config.yaml").write_text(textwrap.dedent(f"""\
+    (comp / "config.yaml").write_text(
+        textwrap.dedent(f"""\
         id: {cid}
         name: Toy {cid}
         competition_type: simple
@@ -96,11 +110,14 @@ def _competition(root: Path, cid: str, grade: str, target: str, sample: object, 
           name: toy-metric
           grade_fn: mlebench.competitions.{cid}.grade:grade
         preparer: mlebench.competitions.{cid}.prepare:prepare
-        """))
+        """)
+    )
     (comp / "description.md").write_text(f"# {cid}\n\nPredict `{target}` for each id in test.csv.\n")
     (comp / "grade.py").write_text(grade)
     (comp / "prepare.py").write_text(f"TARGET = {target!r}\nSAMPLE = {sample!r}\n" + PREPARE_SPLIT)
-    pd.DataFrame({"teamId": range(len(leaderboard)), "score": leaderboard}).to_csv(comp / "leaderboard.csv", index=False)
+    pd.DataFrame({"teamId": range(len(leaderboard)), "score": leaderboard}).to_csv(
+        comp / "leaderboard.csv", index=False
+    )
 
 
 def make_checkout(root: Path) -> Path:
@@ -174,7 +191,10 @@ def test_bad_checkout_and_bad_config_are_one_line_errors(checkout: Path, tmp_pat
     cfg = checkout / "mlebench" / "competitions" / "toy-rmse" / "config.yaml"
     cfg.write_text(cfg.read_text().replace("  grade_fn: mlebench.competitions.toy-rmse.grade:grade\n", ""))
     specs, splits, unavailable = load_checkout(checkout)  # the broken one is set aside, the others load
-    assert [s.id for s in specs] == ["toy-accuracy", "toy-needs-pkg"] and splits["mlebench-low"] == ["toy-accuracy", "toy-rmse"]
+    assert [s.id for s in specs] == ["toy-accuracy", "toy-needs-pkg"] and splits["mlebench-low"] == [
+        "toy-accuracy",
+        "toy-rmse",
+    ]
     assert [u.id for u in unavailable] == ["toy-rmse"]
     assert re.search(r"config.yaml: field 'grader.grade_fn'", unavailable[0].problem)
     reg = TaskRegistry(roots=[], mlebench_dirs=[checkout])
@@ -288,8 +308,10 @@ def test_grade_jsonl_with_competition_id_lines(checkout: Path, tmp_path: Path) -
     pd.read_csv(pt.answers_path).to_csv(answers, index=False)
     jsonl = tmp_path / "submissions.jsonl"
     jsonl.write_text(
-        json.dumps({"competition_id": "toy-accuracy", "submission_path": str(answers)}) + "\n"
-        + json.dumps({"competition_id": "toy-accuracy", "submission_path": "missing.csv"}) + "\n"
+        json.dumps({"competition_id": "toy-accuracy", "submission_path": str(answers)})
+        + "\n"
+        + json.dumps({"competition_id": "toy-accuracy", "submission_path": "missing.csv"})
+        + "\n"
     )
     summary = grade_jsonl(jsonl, tmp_path / "out", reg)
     assert summary.total_runs == 2 and summary.total_valid_submissions == 1 and summary.total_gold_medals == 1
@@ -318,14 +340,21 @@ def test_cli_global_option_and_env_var(checkout: Path, tmp_path: Path) -> None:
 
     jsonl = tmp_path / "subs.jsonl"
     jsonl.write_text(json.dumps({"competition_id": "toy-accuracy", "submission_path": str(sample)}) + "\n")
-    out = _cli("--mlebench-dir", str(checkout), "grade", "--submission", str(jsonl), "--output-dir",
-               str(tmp_path / "graded"), env=env)
+    out = _cli(
+        "--mlebench-dir",
+        str(checkout),
+        "grade",
+        "--submission",
+        str(jsonl),
+        "--output-dir",
+        str(tmp_path / "graded"),
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     assert len(list((tmp_path / "graded").glob("*_grading_report.json"))) == 1
 
     unknown = _cli("grade-sample", str(sample), "toy-accuracy", env=env)
     assert unknown.returncode == 2 and "unknown task 'toy-accuracy'" in unknown.stderr
-
 
 
 def bwrap_or_skip() -> None:
@@ -342,8 +371,22 @@ def run_dummy(flag: str, folder: Path, task_id: str) -> tuple[dict, dict]:
     runs = Path(tempfile.mkdtemp(prefix="medalist-interop-runs-", dir="/tmp"))
     os.chmod(runs, 0o755)
     try:
-        out = _cli(flag, str(folder), "run", "--agent", "dummy", "--tasks", task_id, "--runs-dir", str(runs),
-                   "--sandbox", "bwrap", "--time-limit", "120", env={**os.environ, "COLUMNS": "200"})
+        out = _cli(
+            flag,
+            str(folder),
+            "run",
+            "--agent",
+            "dummy",
+            "--tasks",
+            task_id,
+            "--runs-dir",
+            str(runs),
+            "--sandbox",
+            "bwrap",
+            "--time-limit",
+            "120",
+            env={**os.environ, "COLUMNS": "200"},
+        )
         groups = [p for p in runs.iterdir() if p.is_dir()]
         assert len(groups) == 1, out.stdout + out.stderr
         run = json.loads((groups[0] / f"{task_id}_s0" / "run.json").read_text())

@@ -43,27 +43,49 @@ TIME_LIMIT = int(os.environ.get("MEDALIST_CONFORMANCE_TIME_LIMIT", "120"))
 COMPETITIONS = list(GENERATORS)
 # The low split's other competitions, and why automl's tabular path does not apply (it submits the sample).
 NOT_TABULAR = {
-    "aerial-cactus-identification": "images", "aptos2019-blindness-detection": "images",
-    "denoising-dirty-documents": "images", "detecting-insults-in-social-commentary": "text",
-    "dog-breed-identification": "images", "dogs-vs-cats-redux-kernels-edition": "images",
-    "histopathologic-cancer-detection": "images", "jigsaw-toxic-comment-classification-challenge": "text",
-    "mlsp-2013-birds": "audio", "plant-pathology-2020-fgvc7": "images", "random-acts-of-pizza": "JSON text",
-    "ranzcr-clip-catheter-line-classification": "images", "siim-isic-melanoma-classification": "images (DICOM)",
-    "spooky-author-identification": "text", "text-normalization-challenge-english-language": "text (7z)",
-    "text-normalization-challenge-russian-language": "text (7z)", "the-icml-2013-whale-challenge-right-whale-redux": "audio",
+    "aerial-cactus-identification": "images",
+    "aptos2019-blindness-detection": "images",
+    "denoising-dirty-documents": "images",
+    "detecting-insults-in-social-commentary": "text",
+    "dog-breed-identification": "images",
+    "dogs-vs-cats-redux-kernels-edition": "images",
+    "histopathologic-cancer-detection": "images",
+    "jigsaw-toxic-comment-classification-challenge": "text",
+    "mlsp-2013-birds": "audio",
+    "plant-pathology-2020-fgvc7": "images",
+    "random-acts-of-pizza": "JSON text",
+    "ranzcr-clip-catheter-line-classification": "images",
+    "siim-isic-melanoma-classification": "images (DICOM)",
+    "spooky-author-identification": "text",
+    "text-normalization-challenge-english-language": "text (7z)",
+    "text-normalization-challenge-russian-language": "text (7z)",
+    "the-icml-2013-whale-challenge-right-whale-redux": "audio",
 }
 # Fields of MLE-bench's report that must agree (created_at is a timestamp; submission_path is compared apart).
 PARITY_FIELDS = (
-    "competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold",
-    "any_medal", "gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
-    "valid_submission", "is_lower_better",
+    "competition_id",
+    "score",
+    "gold_threshold",
+    "silver_threshold",
+    "bronze_threshold",
+    "median_threshold",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "submission_exists",
+    "valid_submission",
+    "is_lower_better",
 )
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(3600),  # the module fixture (prepare + six sandboxed automl runs) counts toward the first test
     pytest.mark.skipif(not UPSTREAM.is_dir(), reason=f"needs the upstream MLE-bench copy at {UPSTREAM}"),
-    pytest.mark.skipif(not UPSTREAM_PY.exists(), reason="needs the upstream venv (bash scripts/setup_test_tools.d/upstream_venv.sh)"),
+    pytest.mark.skipif(
+        not UPSTREAM_PY.exists(), reason="needs the upstream venv (bash scripts/setup_test_tools.d/upstream_venv.sh)"
+    ),
 ]
 
 # MLE-bench's own grading, unchanged: its grade_jsonl with a registry on our data dir. Run from a scratch
@@ -103,17 +125,29 @@ class World:
     seconds: dict[str, float]
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {**os.environ, "COLUMNS": "200", "MEDALIST_DATA_DIR": str(self.data),
-                "MEDALIST_MLEBENCH_DIR": str(self.checkout), **extra}
+        return {
+            **os.environ,
+            "COLUMNS": "200",
+            "MEDALIST_DATA_DIR": str(self.data),
+            "MEDALIST_MLEBENCH_DIR": str(self.checkout),
+            **extra,
+        }
 
     def medalist(self, *args: str, timeout: float = 900, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([MEDALIST, *args], capture_output=True, text=True, timeout=timeout,
-                              cwd=self.root, env=self.env(**env))
+        return subprocess.run(
+            [MEDALIST, *args], capture_output=True, text=True, timeout=timeout, cwd=self.root, env=self.env(**env)
+        )
 
     def upstream(self, script: str, *args: str) -> subprocess.CompletedProcess[str]:
         scratch = Path(tempfile.mkdtemp(dir=self.root, prefix="upstream-cwd-"))
-        proc = subprocess.run([str(UPSTREAM_PY), "-c", script, *args], capture_output=True, text=True,
-                              timeout=600, cwd=scratch, env={**os.environ, "PYTHONNOUSERSITE": "1"})
+        proc = subprocess.run(
+            [str(UPSTREAM_PY), "-c", script, *args],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=scratch,
+            env={**os.environ, "PYTHONNOUSERSITE": "1"},
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         return proc
 
@@ -144,8 +178,20 @@ def world() -> Iterator[World]:
         runs = root / "runs"
         runs.mkdir(mode=0o755)
         t0 = time.perf_counter()
-        ran = w.medalist("run", "--agent", "automl", "--tasks", ",".join(COMPETITIONS), "--runs-dir", str(runs),
-                         "--sandbox", "bwrap", "--time-limit", str(TIME_LIMIT), timeout=1800)
+        ran = w.medalist(
+            "run",
+            "--agent",
+            "automl",
+            "--tasks",
+            ",".join(COMPETITIONS),
+            "--runs-dir",
+            str(runs),
+            "--sandbox",
+            "bwrap",
+            "--time-limit",
+            str(TIME_LIMIT),
+            timeout=1800,
+        )
         seconds["automl runs (bwrap)"] = time.perf_counter() - t0
         (w.group,) = [p for p in runs.iterdir() if p.is_dir()]
         assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
@@ -220,8 +266,14 @@ def test_medalist_grades_exactly_as_mlebench_grades(world: World) -> None:
     world.seconds["medalist grade"] = time.perf_counter() - t0
     assert ours.returncode == 0, ours.stdout + ours.stderr
     t0 = time.perf_counter()
-    world.upstream(UPSTREAM_GRADE, str(world.checkout), str(world.root), str(world.data), str(jsonl),
-                   str(world.root / "graded-upstream"))
+    world.upstream(
+        UPSTREAM_GRADE,
+        str(world.checkout),
+        str(world.root),
+        str(world.data),
+        str(jsonl),
+        str(world.root / "graded-upstream"),
+    )
     world.seconds["mlebench grade_jsonl"] = time.perf_counter() - t0
     (mine,) = (world.root / "graded-medalist").glob("*_grading_report.json")
     (theirs,) = (world.root / "graded-upstream").glob("*_grading_report.json")
@@ -240,7 +292,8 @@ def test_medalist_grades_exactly_as_mlebench_grades(world: World) -> None:
 def _snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:
     return {
         str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns, p.stat().st_mode)
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     } | {str(p.relative_to(folder)) + "/": ("dir", 0, p.stat().st_mode) for p in folder.rglob("*") if p.is_dir()}
 
 
@@ -264,14 +317,35 @@ def test_prepared_only_mlebench_data_dir_is_used_in_place(world: World) -> None:
 
     jsonl = world.root / "prepared-only.jsonl"
     jsonl.write_text(json.dumps({"competition_id": cid, "submission_path": str(sample)}) + "\n")
-    batch = world.medalist("grade", "--submission", str(jsonl), "--output-dir", "graded-prepared-only",
-                           MEDALIST_MLEBENCH_DATA_DIR=str(theirs), **env)
+    batch = world.medalist(
+        "grade",
+        "--submission",
+        str(jsonl),
+        "--output-dir",
+        "graded-prepared-only",
+        MEDALIST_MLEBENCH_DATA_DIR=str(theirs),
+        **env,
+    )
     assert batch.returncode == 0, batch.stderr
 
     runs = world.root / "runs-prepared-only"
     runs.mkdir(mode=0o755)
-    ran = world.medalist("--mlebench-data-dir", str(theirs), "run", "--agent", "sample", "--tasks", cid,
-                         "--runs-dir", str(runs), "--sandbox", "bwrap", "--time-limit", "60", **env)
+    ran = world.medalist(
+        "--mlebench-data-dir",
+        str(theirs),
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        cid,
+        "--runs-dir",
+        str(runs),
+        "--sandbox",
+        "bwrap",
+        "--time-limit",
+        "60",
+        **env,
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     (group,) = list(runs.iterdir())
     run = json.loads((group / f"{cid}_s0" / "run.json").read_text())
@@ -292,8 +366,10 @@ def test_prepared_only_mlebench_data_dir_is_used_in_place(world: World) -> None:
     verified = world.medalist("--mlebench-data-dir", str(theirs), "verify", cid, **env)
     assert verified.returncode == 1 and "differs from MLE-bench's checksums.yaml" in verified.stderr
     prepared = theirs / cid / "prepared"
-    md5 = {part: {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in (prepared / part).glob("*.csv")}
-           for part in ("public", "private")}
+    md5 = {
+        part: {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in (prepared / part).glob("*.csv")}
+        for part in ("public", "private")
+    }
     checksums = world.checkout / "mlebench" / "competitions" / cid / "checksums.yaml"
     checksums.write_text(yaml.safe_dump({**yaml.safe_load(checksums.read_text()), **md5}))
     verified = world.medalist("--mlebench-data-dir", str(theirs), "verify", cid, **env)

@@ -17,7 +17,7 @@ from medalist.runner.models import RunLimits
 from medalist.tasks import TaskRegistry, prepare_task, task_cache
 from medalist.tasks.columns import ColumnRoles, column_roles
 
-PREPARE = '''
+PREPARE = """
 import zipfile
 from pathlib import Path
 
@@ -33,9 +33,9 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     test[["id"]].assign(label="a").to_csv(private / "sample_submission.csv", index=False)
     with zipfile.ZipFile(public / "sample_submission.csv.zip", "w") as z:  # what the agent gets
         z.write(private / "sample_submission.csv", arcname="sample_submission.csv")
-'''
+"""
 
-GRADE = '''
+GRADE = """
 import pandas as pd
 
 
@@ -43,13 +43,14 @@ def grade(submission, answers):
     truth = pd.DataFrame(answers)  # a list of records, as MLE-bench loads .jsonl answers
     merged = truth.merge(submission, on="id", suffixes=("_true", "_pred"))
     return float((merged["label_true"] == merged["label_pred"]).mean())
-'''
+"""
 
 
 def add_competition(root: Path, cid: str = "toy-private-sample") -> None:
     comp = root / "mlebench" / "competitions" / cid
     comp.mkdir(parents=True)
-    (comp / "config.yaml").write_text(textwrap.dedent(f"""\
+    (comp / "config.yaml").write_text(
+        textwrap.dedent(f"""\
         id: {cid}
         name: Toy with a private sample
         competition_type: code
@@ -62,11 +63,14 @@ def add_competition(root: Path, cid: str = "toy-private-sample") -> None:
           name: accuracy
           grade_fn: mlebench.competitions.{cid}.grade:grade
         preparer: mlebench.competitions.{cid}.prepare:prepare
-        """))
+        """)
+    )
     (comp / "description.md").write_text("# Toy\n")
     (comp / "prepare.py").write_text(PREPARE)
     (comp / "grade.py").write_text(GRADE)
-    pd.DataFrame({"teamId": range(10), "score": [1 - 0.05 * i for i in range(10)]}).to_csv(comp / "leaderboard.csv", index=False)
+    pd.DataFrame({"teamId": range(10), "score": [1 - 0.05 * i for i in range(10)]}).to_csv(
+        comp / "leaderboard.csv", index=False
+    )
 
 
 def test_private_sample_and_jsonl_answers(checkout: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -91,8 +95,14 @@ def test_private_sample_and_jsonl_answers(checkout: Path, tmp_path: Path) -> Non
 
     workspace = tmp_path / "ws"
     (workspace / "submission").mkdir(parents=True)
-    ctx = AgentContext(prepared=pt, seed=0, limits=RunLimits(time_limit_secs=10), run_dir=tmp_path,
-                       workspace=workspace, python="python")
+    ctx = AgentContext(
+        prepared=pt,
+        seed=0,
+        limits=RunLimits(time_limit_secs=10),
+        run_dir=tmp_path,
+        workspace=workspace,
+        python="python",
+    )
     with SampleAgent().launch(ctx) as launch:  # the harness places the private copy; the agent runs nothing
         assert launch.argv == ["/bin/true"]
     assert (workspace / "submission" / "submission.csv").read_bytes() == pt.sample_submission_path.read_bytes()

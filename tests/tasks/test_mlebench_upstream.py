@@ -20,8 +20,11 @@ from run_helpers import medalist_cli
 pytestmark = pytest.mark.skipif(not UPSTREAM.is_dir(), reason=f"needs the upstream MLE-bench copy at {UPSTREAM}")
 
 PRIVATE_SAMPLES = {
-    "billion-word-imputation", "invasive-species-monitoring", "statoil-iceberg-classifier-challenge",
-    "text-normalization-challenge-english-language", "text-normalization-challenge-russian-language",
+    "billion-word-imputation",
+    "invasive-species-monitoring",
+    "statoil-iceberg-classifier-challenge",
+    "text-normalization-challenge-english-language",
+    "text-normalization-challenge-russian-language",
 }
 
 
@@ -53,12 +56,15 @@ def test_pristine_checkout_lists_every_competition_with_the_lfs_hint() -> None:
     assert low.returncode == 0 and "22 tasks in split 'mlebench-low' (22 unavailable)" in low.stdout
 
 
-@pytest.mark.parametrize("command", [
-    ["tasks", "show", "spaceship-titanic"],
-    ["prepare", "spaceship-titanic"],
-    ["grade-sample", "missing.csv", "spaceship-titanic"],
-    ["run", "--agent", "sample", "--tasks", "spaceship-titanic", "--sandbox", "process"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tasks", "show", "spaceship-titanic"],
+        ["prepare", "spaceship-titanic"],
+        ["grade-sample", "missing.csv", "spaceship-titanic"],
+        ["run", "--agent", "sample", "--tasks", "spaceship-titanic", "--sandbox", "process"],
+    ],
+)
 def test_naming_an_unavailable_competition_gives_its_reason(command: list[str], tmp_path: Path) -> None:
     out = medalist_cli("--mlebench-dir", str(UPSTREAM), *command, timeout=120, env={"MEDALIST_DATA_DIR": str(tmp_path)})
     assert out.returncode == 2, out.stdout + out.stderr
@@ -68,8 +74,19 @@ def test_naming_an_unavailable_competition_gives_its_reason(command: list[str], 
 
 
 def test_a_split_of_unavailable_competitions_skips_them_and_says_why(tmp_path: Path) -> None:
-    out = medalist_cli("--mlebench-dir", str(UPSTREAM), "run", "--agent", "sample", "--tasks", "mlebench-low",
-                       "--sandbox", "process", timeout=120, env={"MEDALIST_DATA_DIR": str(tmp_path)})
+    out = medalist_cli(
+        "--mlebench-dir",
+        str(UPSTREAM),
+        "run",
+        "--agent",
+        "sample",
+        "--tasks",
+        "mlebench-low",
+        "--sandbox",
+        "process",
+        timeout=120,
+        env={"MEDALIST_DATA_DIR": str(tmp_path)},
+    )
     assert out.returncode == 2 and "no available task to run" in out.stderr
     assert " ".join(out.stderr.split()).count("skipped: task") == 22
 
@@ -93,17 +110,31 @@ def test_every_competition_loads_once_leaderboards_are_there(with_leaderboards: 
 def test_one_broken_competition_never_hides_the_others(with_leaderboards: Path, tmp_path: Path) -> None:
     comps = with_leaderboards / "mlebench" / "competitions"
     (comps / "leaf-classification" / "config.yaml").write_text("id: leaf-classification\nname: [unclosed\n")
-    shutil.copyfile(UPSTREAM / "mlebench/competitions/spaceship-titanic/leaderboard.csv",
-                    comps / "spaceship-titanic" / "leaderboard.csv")  # the LFS pointer again
+    shutil.copyfile(
+        UPSTREAM / "mlebench/competitions/spaceship-titanic/leaderboard.csv",
+        comps / "spaceship-titanic" / "leaderboard.csv",
+    )  # the LFS pointer again
     (comps / "random-acts-of-pizza" / "leaderboard.csv").write_text("teamId,points\n1,3\n")
     reg = TaskRegistry(roots=[], mlebench_dirs=[with_leaderboards])
-    assert len(reg.tasks) == 79 and set(reg.unavailable) == {"leaf-classification", "spaceship-titanic", "random-acts-of-pizza"}
+    assert len(reg.tasks) == 79 and set(reg.unavailable) == {
+        "leaf-classification",
+        "spaceship-titanic",
+        "random-acts-of-pizza",
+    }
     with pytest.raises(MedalistError, match=r"'leaf-classification' is unavailable: .*config.yaml: not valid YAML"):
         reg.get("leaf-classification")
-    with pytest.raises(MedalistError, match=r"'random-acts-of-pizza' is unavailable: .*cannot read the leaderboard's 'score' column"):
+    with pytest.raises(
+        MedalistError, match=r"'random-acts-of-pizza' is unavailable: .*cannot read the leaderboard's 'score' column"
+    ):
         reg.get("random-acts-of-pizza")
     low = reg.resolve(["mlebench-low"])
     assert len(low) == 20 and set(reg.skipped) == {"leaf-classification", "random-acts-of-pizza"}
-    listed = medalist_cli("--mlebench-dir", str(with_leaderboards), "tasks", "list", timeout=120,
-                          env={"COLUMNS": "250", "MEDALIST_DATA_DIR": str(tmp_path)})
+    listed = medalist_cli(
+        "--mlebench-dir",
+        str(with_leaderboards),
+        "tasks",
+        "list",
+        timeout=120,
+        env={"COLUMNS": "250", "MEDALIST_DATA_DIR": str(tmp_path)},
+    )
     assert listed.returncode == 0 and "(3 unavailable)" in listed.stdout and "not valid YAML" in listed.stdout

@@ -14,7 +14,7 @@ from medalist.errors import ConfigError, MedalistError
 from medalist.tasks import ensure_prepared, load_task_spec, prepare_task, task_cache, verify_task
 
 # A seeded generator: deterministic output; every call is counted in CALLS (outside the cache).
-PREPARE = '''\
+PREPARE = """\
 import time
 from pathlib import Path
 
@@ -35,10 +35,12 @@ def prepare(raw, public, private, rows=50, sleep=0.0, fail=False):
     if fail:
         raise RuntimeError("simulated crash halfway")
     (private / "answers.csv").write_text("id,y\\n" + "".join(f"{{i}},{{y[i]}}\\n" for i in range(rows)))
-'''
+"""
 
 
-def make_task(folder: Path, *, prepare_src: str | None = None, extra_yaml: str = "", task_id: str = "prep-task") -> Path:
+def make_task(
+    folder: Path, *, prepare_src: str | None = None, extra_yaml: str = "", task_id: str = "prep-task"
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     calls = folder / "calls.txt"
     (folder / "prepare.py").write_text(prepare_src if prepare_src is not None else PREPARE.format(calls=str(calls)))
@@ -120,7 +122,9 @@ def test_verify_detects_tampered_missing_and_extra_files(task):
         "public/train.csv is missing",
         "private/answers.csv checksum mismatch",
     ]
-    with pytest.raises(MedalistError, match=r"prepared data failed verification .*run `medalist prepare prep-task --force`"):
+    with pytest.raises(
+        MedalistError, match=r"prepared data failed verification .*run `medalist prepare prep-task --force`"
+    ):
         ensure_prepared(spec, cache_root=cache)
 
 
@@ -180,7 +184,7 @@ def test_concurrent_prepares_run_once(task):
     def run() -> None:
         try:
             prepare_task(slow, cache_root=cache)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(3)]
@@ -202,7 +206,9 @@ def test_prepare_args_are_passed(tmp_path):
 def test_prepare_must_write_answers_and_sample(tmp_path):
     src = "def prepare(raw, public, private):\n    (public / 'train.csv').write_text('a\\n1\\n')\n"
     spec = load_task_spec(make_task(tmp_path / "t", prepare_src=src))
-    with pytest.raises(MedalistError, match=r"task 'prep-task': prepare did not write .*answers\.csv.*sample_submission\.csv"):
+    with pytest.raises(
+        MedalistError, match=r"task 'prep-task': prepare did not write .*answers\.csv.*sample_submission\.csv"
+    ):
         prepare_task(spec, cache_root=tmp_path / "cache")
     assert not task_cache(spec, tmp_path / "cache").is_prepared()
 
@@ -223,7 +229,9 @@ def _config_error(tmp_path: Path, src: str, extra_yaml: str = "") -> str:
 
 
 def test_missing_function(tmp_path):
-    assert "'prepare.py:prepare' has no function 'prepare'" in _config_error(tmp_path, "def build(raw, public, private):\n    pass\n")
+    assert "'prepare.py:prepare' has no function 'prepare'" in _config_error(
+        tmp_path, "def build(raw, public, private):\n    pass\n"
+    )
 
 
 def test_syntax_error_in_script(tmp_path):
@@ -246,10 +254,19 @@ def test_unknown_prepare_args(tmp_path):
 
 
 def test_unknown_module(tmp_path):
-    assert "no module named 'no_such_module_xyz'" in _config_error(tmp_path, "", "prepare: no_such_module_xyz:prepare\n")
+    assert "no module named 'no_such_module_xyz'" in _config_error(
+        tmp_path, "", "prepare: no_such_module_xyz:prepare\n"
+    )
 
 
 def test_missing_dataset_package_is_a_one_line_hint(tmp_path):
-    spec = load_task_spec(make_task(tmp_path / "t", prepare_src="import no_such_dataset_pkg\n\ndef prepare(raw, public, private):\n    pass\n"))
-    with pytest.raises(MedalistError, match=r"task 'prep-task': prepare\.py needs a package that is not installed .*no_such_dataset_pkg.*medalist\[suite\]"):
+    spec = load_task_spec(
+        make_task(
+            tmp_path / "t", prepare_src="import no_such_dataset_pkg\n\ndef prepare(raw, public, private):\n    pass\n"
+        )
+    )
+    with pytest.raises(
+        MedalistError,
+        match=r"task 'prep-task': prepare\.py needs a package that is not installed .*no_such_dataset_pkg.*medalist\[suite\]",
+    ):
         prepare_task(spec, cache_root=tmp_path / "cache")

@@ -26,13 +26,13 @@ SITE = "lib/python3.11/site-packages"
 
 
 @pytest.fixture(scope="module")
-def penguins():  # noqa: ANN201
+def penguins():
     from palmerpenguins import load_penguins
 
     return ensure_prepared(TaskRegistry.default().get("penguins-species")), load_penguins()
 
 
-def test_raw_data_copies_are_found_in_every_format_and_unrelated_files_are_not(tmp_path: Path, penguins) -> None:  # noqa: ANN001
+def test_raw_data_copies_are_found_in_every_format_and_unrelated_files_are_not(tmp_path: Path, penguins) -> None:
     pt, raw = penguins
     venv = tmp_path / "venv"
     (venv / "pkg" / "data").mkdir(parents=True)
@@ -47,8 +47,12 @@ def test_raw_data_copies_are_found_in_every_format_and_unrelated_files_are_not(t
         z.writestr("inner/Penguins.java", csv)  # source code in an archive is not decoded
     records = json.dumps(raw.to_dict(orient="records")).encode()  # a table serialised on one line
     (venv / "pkg" / "data" / "records.json").write_bytes(records)
-    unrelated = raw.assign(bill_length_mm=raw["bill_length_mm"] * 1.37, body_mass_g=raw["body_mass_g"] + 11,
-                           bill_depth_mm=raw["bill_depth_mm"] * 0.71, flipper_length_mm=raw["flipper_length_mm"] + 3)
+    unrelated = raw.assign(
+        bill_length_mm=raw["bill_length_mm"] * 1.37,
+        body_mass_g=raw["body_mass_g"] + 11,
+        bill_depth_mm=raw["bill_depth_mm"] * 0.71,
+        flipper_length_mm=raw["flipper_length_mm"] + 3,
+    )
     (venv / "pkg" / "data" / "other.csv").write_bytes(unrelated.to_csv(index=False).encode())
     (venv / "pkg" / "code.py").write_text("x = 1\n")
     fp = task_fingerprint(pt)
@@ -62,7 +66,7 @@ def test_raw_data_copies_are_found_in_every_format_and_unrelated_files_are_not(t
     assert {f.path for f in again} == {f.path for f in findings} and stats2.decoded == 0 and stats2.cached == 9
 
 
-def test_a_copy_inside_a_large_file_is_found_through_the_line_sample(tmp_path: Path, penguins) -> None:  # noqa: ANN001
+def test_a_copy_inside_a_large_file_is_found_through_the_line_sample(tmp_path: Path, penguins) -> None:
     """A text above LARGE_CHARS: matched in full once its line sample shows the task's rows."""
     pt, raw = penguins
     filler = "\n".join(f"{i},{i * 7 % 1000},noise and more noise" for i in range(8 * SAMPLE_LINES))
@@ -73,7 +77,7 @@ def test_a_copy_inside_a_large_file_is_found_through_the_line_sample(tmp_path: P
     assert [Path(f.path).name for f in findings] == ["big.csv"]
 
 
-def _venv(root: Path, raw) -> Path:  # noqa: ANN001
+def _venv(root: Path, raw) -> Path:
     """A fake venv with a package holding the penguins (as a test fixture) and scikit-learn's data folder."""
     site = root / SITE
     (site / "pkg" / "tests" / "data").mkdir(parents=True)
@@ -84,7 +88,7 @@ def _venv(root: Path, raw) -> Path:  # noqa: ANN001
     return root
 
 
-def test_a_tree_scan_is_kept_until_the_tree_changes(tmp_path: Path, penguins) -> None:  # noqa: ANN001
+def test_a_tree_scan_is_kept_until_the_tree_changes(tmp_path: Path, penguins) -> None:
     pt, raw = penguins
     root = tmp_path / "reach"
     venv = _venv(tmp_path / "venv", raw)
@@ -108,7 +112,7 @@ def test_a_tree_scan_is_kept_until_the_tree_changes(tmp_path: Path, penguins) ->
     assert read_state(root).trees[str(venv.resolve())].findings != {}  # the task was scanned, nothing found
 
 
-def test_floor_and_findings_are_hidden_in_every_bound_tree(tmp_path: Path, penguins) -> None:  # noqa: ANN001
+def test_floor_and_findings_are_hidden_in_every_bound_tree(tmp_path: Path, penguins) -> None:
     pt, raw = penguins
     root = tmp_path / "reach"
     scanned = _venv(tmp_path / "solution", raw)
@@ -122,7 +126,7 @@ def test_floor_and_findings_are_hidden_in_every_bound_tree(tmp_path: Path, pengu
     assert mirrored([scanned / SITE / "pkg" / "code.py"], [other]) == []
 
 
-def test_a_task_added_later_reads_only_files_whose_sketch_can_hold_it(tmp_path: Path, penguins) -> None:  # noqa: ANN001
+def test_a_task_added_later_reads_only_files_whose_sketch_can_hold_it(tmp_path: Path, penguins) -> None:
     """Files scanned once keep a sketch of their vocabulary: a second task's scan reads a file again only
     if its sketch holds enough of that task's anchor tokens."""
     from sklearn.datasets import load_wine

@@ -62,7 +62,9 @@ def test_a_root_can_be_a_single_task_folder(root):
 
 
 def test_unknown_task_suggests_close_ids(root):
-    with pytest.raises(TaskNotFoundError, match=r"unknown task 'alpah' \(did you mean: alpha\?\); `medalist tasks list` shows all"):
+    with pytest.raises(
+        TaskNotFoundError, match=r"unknown task 'alpah' \(did you mean: alpha\?\); `medalist tasks list` shows all"
+    ):
         TaskRegistry(roots=[root]).get("alpah")
     with pytest.raises(TaskNotFoundError, match=r"unknown task 'zzz'; "):
         TaskRegistry(roots=[root]).resolve(["zzz"])
@@ -75,27 +77,29 @@ def test_unknown_split_lists_known_ones(root):
 
 def test_missing_root(tmp_path):
     with pytest.raises(ConfigError, match=r"nowhere: task folder does not exist"):
-        TaskRegistry(roots=[tmp_path / "nowhere"]).tasks  # noqa: B018
+        TaskRegistry(roots=[tmp_path / "nowhere"]).tasks
 
 
 def test_duplicate_ids_across_roots_name_both_places(root, tmp_path):
     other = tmp_path / "other"
     add_task(other, "alpha")
-    with pytest.raises(ConfigError, match=r"other/alpha/task\.yaml: task id 'alpha' is already defined in .*suite/alpha"):
-        TaskRegistry(roots=[root, other]).tasks  # noqa: B018
+    with pytest.raises(
+        ConfigError, match=r"other/alpha/task\.yaml: task id 'alpha' is already defined in .*suite/alpha"
+    ):
+        TaskRegistry(roots=[root, other]).tasks
 
 
 def test_split_with_unknown_task_names_the_split_file(root):
     path = add_split(root, "broken", "alpha\nomega\n")
     with pytest.raises(ConfigError, match=r"broken\.txt: split 'broken' names unknown task\(s\): omega"):
-        TaskRegistry(roots=[root]).tasks  # noqa: B018
+        TaskRegistry(roots=[root]).tasks
     assert path.is_file()
 
 
 def test_broken_task_yaml_names_its_file(root):
     (root / "beta" / "task.yaml").write_text("id: beta\nname: [unclosed\n")
     with pytest.raises(ConfigError, match=r"beta/task\.yaml: not valid YAML"):
-        TaskRegistry(roots=[root]).tasks  # noqa: B018
+        TaskRegistry(roots=[root]).tasks
 
 
 def test_default_includes_builtins_env_path_and_extra_roots(root, tmp_path, monkeypatch):

@@ -83,7 +83,7 @@ def test_full_spec_fields(tmp_path):
 def test_spec_without_directory_says_so():
     spec = TaskSpec(id="x", name="x", task_type="regression", metric="rmse", target_columns=["y"])
     with pytest.raises(ConfigError, match="has no directory"):
-        spec.directory  # noqa: B018
+        spec.directory
 
 
 def test_missing_file(tmp_path):

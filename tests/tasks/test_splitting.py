@@ -11,11 +11,13 @@ from medalist.tasks.splitting import data_key, keyed_order, keyed_split, keyed_u
 
 def frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "x": rng.normal(size=n).round(6),
-        "cat": rng.choice(["a", "b", "c"], size=n),
-        "label": np.sort(rng.choice(["p", "q"], size=n, p=[0.8, 0.2])),  # sorted by class, like many datasets
-    })
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n).round(6),
+            "cat": rng.choice(["a", "b", "c"], size=n),
+            "label": np.sort(rng.choice(["p", "q"], size=n, p=[0.8, 0.2])),  # sorted by class, like many datasets
+        }
+    )
 
 
 def test_split_is_deterministic_stratified_and_ids_are_a_sorted_permutation() -> None:
@@ -38,7 +40,7 @@ def test_ids_and_row_order_carry_no_trace_of_the_source_order() -> None:
     train, _ = keyed_split(df, task_id="t", test_size=0.3, stratify="label")
     positive = (train["label"] == "q").to_numpy()
     first_half = positive[: len(positive) // 2].mean()
-    second_half = positive[len(positive) // 2:].mean()
+    second_half = positive[len(positive) // 2 :].mean()
     assert abs(first_half - second_half) < 0.06, (first_half, second_half)
     # the source position of each row (recovered by x, unique here) is unrelated to its id
     source_pos = pd.Series(np.arange(len(df)), index=df["x"])[train["x"]].to_numpy()
@@ -73,7 +75,7 @@ def test_draws_are_fixed_bytes_not_a_library_stream() -> None:
     """SHAKE-256 output is a standard: these values must never change (they fix every prepared file)."""
     key = bytes(32)
     assert keyed_uniform(key, "split", 3).tolist() == [
-        int.from_bytes(__import__("hashlib").shake_256(key + b"\x00split").digest(24)[i:i + 8], "little")
+        int.from_bytes(__import__("hashlib").shake_256(key + b"\x00split").digest(24)[i : i + 8], "little")
         for i in (0, 8, 16)
     ]
     assert sorted(keyed_order(key, "ids", 10)) == list(range(10))

@@ -15,7 +15,7 @@ from medalist.tasks import ensure_prepared, load_task_spec, prepare_task, quick_
 
 
 @pytest.fixture
-def prepared(tmp_path: Path):  # noqa: ANN201
+def prepared(tmp_path: Path):
     spec = load_task_spec(make_task(tmp_path / "task"))
     return spec, prepare_task(spec, cache_root=tmp_path / "cache"), tmp_path / "cache"
 
@@ -41,16 +41,21 @@ def _rewrite_keeping_stat(path: Path, text: str) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
-def test_prepare_records_a_fingerprint_and_runs_hash_only_the_answers(prepared, hashed) -> None:  # noqa: ANN001
+def test_prepare_records_a_fingerprint_and_runs_hash_only_the_answers(prepared, hashed) -> None:
     spec, pt, cache = prepared
     fp = json.loads(pt.fingerprint_path.read_text())
-    assert set(fp["files"]) == {"public/train.csv", "public/sample_submission.csv", "public/description.md", "private/answers.csv"}
+    assert set(fp["files"]) == {
+        "public/train.csv",
+        "public/sample_submission.csv",
+        "public/description.md",
+        "private/answers.csv",
+    }
     assert quick_check(pt) == []
     assert hashed == ["answers.csv"]  # public files: one stat each, never read
     assert ensure_prepared(spec, cache_root=cache).root == pt.root
 
 
-def test_quick_check_catches_changed_missing_and_extra_files(prepared, hashed) -> None:  # noqa: ANN001
+def test_quick_check_catches_changed_missing_and_extra_files(prepared, hashed) -> None:
     _, pt, _ = prepared
     train = pt.public / "train.csv"
     train.write_text(train.read_text().replace("0.", "1.", 1))  # new content, new mtime
@@ -64,7 +69,7 @@ def test_quick_check_catches_changed_missing_and_extra_files(prepared, hashed) -
     assert sorted(hashed) == ["answers.csv", "train.csv"]
 
 
-def test_answers_are_always_hashed_even_with_their_stat_restored(prepared) -> None:  # noqa: ANN001
+def test_answers_are_always_hashed_even_with_their_stat_restored(prepared) -> None:
     spec, pt, cache = prepared
     text = pt.answers_path.read_text()
     _rewrite_keeping_stat(pt.answers_path, text.replace(",1\n", ",0\n", 1))
@@ -73,7 +78,7 @@ def test_answers_are_always_hashed_even_with_their_stat_restored(prepared) -> No
         ensure_prepared(spec, cache_root=cache)
 
 
-def test_a_touched_file_is_hashed_once_then_trusted_again(prepared, hashed) -> None:  # noqa: ANN001
+def test_a_touched_file_is_hashed_once_then_trusted_again(prepared, hashed) -> None:
     _, pt, _ = prepared
     os.utime(pt.public / "train.csv", ns=(1, 1_000_000_000))  # same bytes, new mtime (e.g. a copy)
     assert quick_check(pt) == [] and sorted(hashed) == ["answers.csv", "train.csv"]
@@ -81,7 +86,7 @@ def test_a_touched_file_is_hashed_once_then_trusted_again(prepared, hashed) -> N
     assert quick_check(pt) == [] and hashed == ["answers.csv"]
 
 
-def test_full_verification_catches_what_the_fingerprint_cannot(prepared) -> None:  # noqa: ANN001
+def test_full_verification_catches_what_the_fingerprint_cannot(prepared) -> None:
     _, pt, _ = prepared
     train = pt.public / "train.csv"
     _rewrite_keeping_stat(train, train.read_text().replace("0.", "1.", 1))  # same size and mtime
@@ -89,7 +94,7 @@ def test_full_verification_catches_what_the_fingerprint_cannot(prepared) -> None
     assert verify_task(pt) == ["public/train.csv checksum mismatch"]
 
 
-def test_a_manifest_without_fingerprint_is_hashed_fully_once(prepared, hashed) -> None:  # noqa: ANN001
+def test_a_manifest_without_fingerprint_is_hashed_fully_once(prepared, hashed) -> None:
     _, pt, _ = prepared
     pt.fingerprint_path.unlink()  # prepared by an older medalist
     assert quick_check(pt) == [] and len(hashed) == 4 and pt.fingerprint_path.is_file()
@@ -97,7 +102,7 @@ def test_a_manifest_without_fingerprint_is_hashed_fully_once(prepared, hashed) -
     assert quick_check(pt) == [] and hashed == ["answers.csv"]
 
 
-def test_verify_command(prepared, tmp_path: Path) -> None:  # noqa: ANN001
+def test_verify_command(prepared, tmp_path: Path) -> None:
     from run_helpers import medalist_cli
 
     spec, pt, cache = prepared

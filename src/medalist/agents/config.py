@@ -123,18 +123,26 @@ def protected_paths(runs_dir: Path | None = None, task_dirs: Iterable[Path] = ()
     from medalist.tasks.hidden import hidden_paths
     from medalist.tasks.registry import BUILTIN_DIR
 
-    any_mount = [(data_dir(), "medalist's prepared-data cache (task data and private answers)"),
-                 (BUILTIN_DIR, "medalist's built-in task folders")]
+    any_mount = [
+        (data_dir(), "medalist's prepared-data cache (task data and private answers)"),
+        (BUILTIN_DIR, "medalist's built-in task folders"),
+    ]
     any_mount += [(Path(d), "a task folder") for d in task_dirs]
-    any_mount += [(Path(d), "a task folder (MEDALIST_TASKS_PATH)")
-                  for d in os.environ.get("MEDALIST_TASKS_PATH", "").split(os.pathsep) if d]
+    any_mount += [
+        (Path(d), "a task folder (MEDALIST_TASKS_PATH)")
+        for d in os.environ.get("MEDALIST_TASKS_PATH", "").split(os.pathsep)
+        if d
+    ]
     containing = []
     if runs_dir is not None:
         containing.append((Path(runs_dir), "the runs folder (other runs and their results)"))
         any_mount += [(g.parent, "a run group") for g in Path(runs_dir).glob("*/metadata.json")]
     any_mount += [(p, "a dataset package's raw data or a file holding a task's test rows") for p in hidden_paths()]
     writable = [(Path(medalist.__file__).parent.parent, "medalist's source"), (Path(sys.prefix), "medalist's venv")]
-    resolve = lambda items: tuple((Path(os.path.abspath(p)).resolve(), what) for p, what in items)  # noqa: E731
+
+    def resolve(items: list[tuple[Path, str]]) -> tuple[tuple[Path, str], ...]:
+        return tuple((Path(os.path.abspath(p)).resolve(), what) for p, what in items)
+
     return ProtectedPaths(any_mount=resolve(any_mount), writable=resolve(writable), containing=resolve(containing))
 
 
@@ -159,7 +167,9 @@ def check_mounts(agent: CommandAgentConfig, protected: ProtectedPaths, where: st
         problem = check_mount(Path(m.source), m.writable, protected)
         if problem:
             kind = "writable mount" if m.writable else "mount"
-            raise ConfigError(f"{where}field 'agents[{agent.id}].mounts': refusing {kind} {m.source} -> {m.target}: {problem}")
+            raise ConfigError(
+                f"{where}field 'agents[{agent.id}].mounts': refusing {kind} {m.source} -> {m.target}: {problem}"
+            )
 
 
 class AgentsFile(BaseModel):

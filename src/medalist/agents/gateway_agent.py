@@ -73,8 +73,15 @@ class GatewayAgent:
 
     @contextmanager
     def launch(self, ctx: AgentContext) -> Iterator[AgentLaunch]:
-        with gateway_launch(ctx, self.llm, self.argv(ctx), env=self.extra_env(ctx), scope=run_scope(ctx, self.scope()),
-                            steps_from_limits=self.steps_from_limits, calls_per_step=self.calls_per_step) as launch:
+        with gateway_launch(
+            ctx,
+            self.llm,
+            self.argv(ctx),
+            env=self.extra_env(ctx),
+            scope=run_scope(ctx, self.scope()),
+            steps_from_limits=self.steps_from_limits,
+            calls_per_step=self.calls_per_step,
+        ) as launch:
             launch.mounts.extend(self.extra_mounts(ctx))
             yield launch
 

@@ -50,9 +50,17 @@ def run_scope(ctx: AgentContext, agent: str) -> str:
 
 
 @contextmanager
-def gateway_launch(ctx: AgentContext, config: LLMConfig, argv: list[str], *, env: dict[str, str] | None = None,
-                   python: str | None = None, steps_from_limits: bool = True, scope: str = "",
-                   calls_per_step: int = 1) -> Iterator[AgentLaunch]:
+def gateway_launch(
+    ctx: AgentContext,
+    config: LLMConfig,
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    python: str | None = None,
+    steps_from_limits: bool = True,
+    scope: str = "",
+    calls_per_step: int = 1,
+) -> Iterator[AgentLaunch]:
     """Serve ``config``'s models to the sandbox for the duration of the run and launch ``argv`` behind
     the loopback forwarder (``OPENAI_BASE_URL`` and a per-run ``OPENAI_API_KEY`` token are set).
 
@@ -80,5 +88,9 @@ def gateway_launch(ctx: AgentContext, config: LLMConfig, argv: list[str], *, env
             "MEDALIST_MODEL_FEEDBACK": "feedback",
             **(env or {}),
         }
-        yield AgentLaunch(argv=wrapped, env=agent_env, mounts=[Mount(source=gw.socket_dir, target=SANDBOX_GATEWAY_DIR)],
-                          secrets=[gw.token])
+        yield AgentLaunch(
+            argv=wrapped,
+            env=agent_env,
+            mounts=[Mount(source=gw.socket_dir, target=SANDBOX_GATEWAY_DIR)],
+            secrets=[gw.token],
+        )

@@ -76,7 +76,9 @@ def with_agent_options(spec: AgentSpec, options: dict[str, Any]) -> AgentSpec:
     if spec.kind != "command":
         raise ConfigError(f"agent {spec.id!r} takes no options (got {', '.join(sorted(options))})")
     try:
-        config = CommandAgentConfig.model_validate({**spec.config, "kwargs": {**spec.config.get("kwargs", {}), **options}})
+        config = CommandAgentConfig.model_validate(
+            {**spec.config, "kwargs": {**spec.config.get("kwargs", {}), **options}}
+        )
     except ValidationError as exc:
         raise ConfigError(format_validation_error(f"agent {spec.id!r} options", exc)) from None
     return spec.model_copy(update={"config": config.model_dump()})

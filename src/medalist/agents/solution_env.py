@@ -73,9 +73,11 @@ def resolve(setting: str, harness_python: str) -> SolutionEnv:
     if setting == "auto":
         venv = default_venv()
         if not venv_python(venv).is_file():
-            return SolutionEnv(python=harness_python,
-                               note=f"no solution environment at {venv} ({SETUP_HINT} installs it): solution "
-                                    "scripts run with the harness's python (no torch, xgboost or catboost)")
+            return SolutionEnv(
+                python=harness_python,
+                note=f"no solution environment at {venv} ({SETUP_HINT} installs it): solution "
+                "scripts run with the harness's python (no torch, xgboost or catboost)",
+            )
     else:
         venv = Path(setting).expanduser().resolve()
         if not venv_python(venv).is_file():

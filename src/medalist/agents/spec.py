@@ -26,7 +26,6 @@ class RunLimits(BaseModel):
     max_files: int = Field(100_000, gt=0)
 
 
-
 class AgentSpec(BaseModel):
     """How to rebuild an agent in a worker: its id, kind and (for configured agents) its config.
 

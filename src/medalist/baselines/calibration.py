@@ -32,8 +32,13 @@ class Placement(BaseModel):
     @classmethod
     def of(cls, rep: CompetitionReport) -> Placement:
         medal = "gold" if rep.gold_medal else "silver" if rep.silver_medal else "bronze" if rep.bronze_medal else "none"
-        return cls(score=rep.score, rank=rep.leaderboard_rank, medal=medal, above_median=rep.above_median,
-                   medal_confidence=rep.medal_confidence)
+        return cls(
+            score=rep.score,
+            rank=rep.leaderboard_rank,
+            medal=medal,
+            above_median=rep.above_median,
+            medal_confidence=rep.medal_confidence,
+        )
 
 
 class Calibration(BaseModel):
@@ -48,8 +53,13 @@ class Calibration(BaseModel):
     automl_source: str | None = Field(None, description="The automl run group the automl row was graded from.")
 
 
-def calibrate(spec: TaskSpec, pt: PreparedTask, automl_submission: Path | None = None, source: str | None = None,
-              best_confidence: float | None = None) -> Calibration:
+def calibrate(
+    spec: TaskSpec,
+    pt: PreparedTask,
+    automl_submission: Path | None = None,
+    source: str | None = None,
+    best_confidence: float | None = None,
+) -> Calibration:
     """Grade the sample submission and (when given) an automl submission; place the leaderboard's best entry."""
     thresholds = task_thresholds(spec)
     if thresholds is None or pt.sample_submission_path is None:
@@ -60,8 +70,12 @@ def calibrate(spec: TaskSpec, pt: PreparedTask, automl_submission: Path | None =
     if automl_submission is not None:
         automl = Placement.of(grade_submission(automl_submission, spec, pt))
     return Calibration(
-        task_id=spec.id, metric=spec.metric, leaderboard_rows=thresholds.n_teams,
-        sample=Placement.of(grade_submission(pt.sample_submission_path, spec, pt)), best=best, automl=automl,
+        task_id=spec.id,
+        metric=spec.metric,
+        leaderboard_rows=thresholds.n_teams,
+        sample=Placement.of(grade_submission(pt.sample_submission_path, spec, pt)),
+        best=best,
+        automl=automl,
         automl_source=source if automl_submission is not None else None,
     )
 
@@ -71,7 +85,9 @@ def target_problems(rows: Sequence[Calibration]) -> list[str]:
     out = []
     for c in rows:
         if c.sample.medal != "none" or c.sample.above_median:
-            out.append(f"{c.task_id}: the sample submission earns {c.sample.medal} / above median {c.sample.above_median}")
+            out.append(
+                f"{c.task_id}: the sample submission earns {c.sample.medal} / above median {c.sample.above_median}"
+            )
         if c.best.medal != "gold":
             out.append(f"{c.task_id}: the best reference entry is not gold")
     graded = [c.automl for c in rows if c.automl is not None]
@@ -105,8 +121,10 @@ def calibration_markdown(rows: Sequence[Calibration], stale: Sequence[tuple[str,
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in rows:
-        lines.append(f"| {c.task_id} | {c.metric} | {c.leaderboard_rows} | {_cell(c.sample)} | {_cell(c.automl)} "
-                     f"| {_cell(c.best)} |")
+        lines.append(
+            f"| {c.task_id} | {c.metric} | {c.leaderboard_rows} | {_cell(c.sample)} | {_cell(c.automl)} "
+            f"| {_cell(c.best)} |"
+        )
     for task_id, reason in stale:
         lines.append(f"| {task_id} | - | - | not calibrated: {reason} |" + " - |" * 8)
     graded = [c.automl for c in rows if c.automl is not None]
@@ -114,10 +132,12 @@ def calibration_markdown(rows: Sequence[Calibration], stale: Sequence[tuple[str,
         medals = sum(a.medal != "none" for a in graded)
         golds = sum(a.medal == "gold" for a in graded)
         lines.append("")
-        lines.append(f"automl: a medal on {medals} of {len(graded)} tasks ({medals / len(graded):.0%}), "
-                     f"gold on {golds} ({golds / len(graded):.0%}); "
-                     f"sample submission medals: {sum(c.sample.medal != 'none' for c in rows)}, "
-                     f"above median: {sum(c.sample.above_median for c in rows)}; "
-                     f"best entry gold: {sum(c.best.medal == 'gold' for c in rows)} of {len(rows)}"
-                     f"{f'; {len(stale)} task(s) not calibrated (leaderboard not rebuilt)' if stale else ''}.")
+        lines.append(
+            f"automl: a medal on {medals} of {len(graded)} tasks ({medals / len(graded):.0%}), "
+            f"gold on {golds} ({golds / len(graded):.0%}); "
+            f"sample submission medals: {sum(c.sample.medal != 'none' for c in rows)}, "
+            f"above median: {sum(c.sample.above_median for c in rows)}; "
+            f"best entry gold: {sum(c.best.medal == 'gold' for c in rows)} of {len(rows)}"
+            f"{f'; {len(stale)} task(s) not calibrated (leaderboard not rebuilt)' if stale else ''}."
+        )
     return "\n".join(lines) + "\n"

@@ -48,7 +48,9 @@ class Problem:
         return self.kind == "regression" and len(self.label_columns) > 1
 
 
-def problem_for(spec: TaskSpec, train_columns: list[str] | None = None, test_columns: list[str] | None = None) -> Problem:
+def problem_for(
+    spec: TaskSpec, train_columns: list[str] | None = None, test_columns: list[str] | None = None
+) -> Problem:
     """Classify the task; label columns come from spec targets, or from train-minus-test columns.
 
     For multi-column probability metrics the single label column is the train column test lacks;

@@ -138,8 +138,15 @@ class LeaderboardBuild:
             "data_checksums": self.data_checksums,
             "recipes": self.recipes,
             "members": [
-                {"name": r.name, "tier": r.tier, "family": r.family, **r.detail, "score": r.score,
-                 "seconds": round(r.seconds, 3), "error": r.error}
+                {
+                    "name": r.name,
+                    "tier": r.tier,
+                    "family": r.family,
+                    **r.detail,
+                    "score": r.score,
+                    "seconds": round(r.seconds, 3),
+                    "error": r.error,
+                }
                 for r in self.results
             ],
         }
@@ -156,7 +163,9 @@ def _round_trip(pt: PreparedTask, submission: pd.DataFrame) -> pd.DataFrame:
     return pd.read_csv(buf, dtype={pt.spec.id_column: str}, low_memory=False)
 
 
-def score_aligned(pt: PreparedTask, submission: pd.DataFrame, answers: pd.DataFrame) -> tuple[float, np.ndarray, np.ndarray]:
+def score_aligned(
+    pt: PreparedTask, submission: pd.DataFrame, answers: pd.DataFrame
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Score ``submission`` as the grader would (CSV round trip); also the aligned truth and predictions."""
     from medalist.metrics import get_metric
 
@@ -180,7 +189,9 @@ def score_submission_like_grader(pt: PreparedTask, submission: pd.DataFrame, ans
 
 def leaderboard_frame(results: list[MemberResult], is_lower_better: bool) -> pd.DataFrame:
     """Scored members best first (ties by name); rank is 1-based and ties share the better rank."""
-    rows = [{"name": r.name, "score": r.score, "tier": r.tier, "family": r.family} for r in results if r.score is not None]
+    rows = [
+        {"name": r.name, "score": r.score, "tier": r.tier, "family": r.family} for r in results if r.score is not None
+    ]
     df = pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS[1:])
     key = df["score"] if is_lower_better else -df["score"]
     df = df.assign(_key=key).sort_values(["_key", "name"], kind="mergesort").drop(columns="_key")
@@ -227,8 +238,9 @@ class Board:
             self.blend_oofs.append(blend_oof)
 
 
-def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
-             log: Callable[[str], None]) -> tuple[dict[str, Preds], list[dict[str, Any]]]:
+def _fit_zoo(
+    task: TaskData, recipes: list[Recipe], cache: RecipeCache | None, log: Callable[[str], None]
+) -> tuple[dict[str, Preds], list[dict[str, Any]]]:
     fitted: dict[str, Preds] = {}
     records = []
     for r in recipes:
@@ -239,7 +251,7 @@ def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
         if preds is None:
             try:
                 preds = fit_function(r.family)(r, build_view(r.view, task), task)
-            except Exception as exc:  # noqa: BLE001 (a failing recipe is recorded in the provenance, not fatal)
+            except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300]
             if preds is not None and cache:
                 cache.put(r, preds)
@@ -256,7 +268,9 @@ def _fit_zoo(task: TaskData, recipes: list[Recipe], cache: RecipeCache | None,
     return fitted, records
 
 
-def _blend_member(task: TaskData, pt: PreparedTask, blend: Blend, fitted: dict[str, Preds]) -> tuple[pd.DataFrame, float, dict[str, Any]]:
+def _blend_member(
+    task: TaskData, pt: PreparedTask, blend: Blend, fitted: dict[str, Preds]
+) -> tuple[pd.DataFrame, float, dict[str, Any]]:
     parts = [fitted[n] for n in blend.recipes]
     weights: list[float] = [1.0]
     if blend.combine is None:
@@ -268,9 +282,14 @@ def _blend_member(task: TaskData, pt: PreparedTask, blend: Blend, fitted: dict[s
     values = decision.apply(task, preds.test)
     classes = list(task.classes) if task.problem.kind in ("binary_probability", "multiclass_probability") else None
     sub = make_submission(pt.spec, task.public.test_ids, values, classes=classes, problem=task.problem)
-    detail = {"recipes": list(blend.recipes), "combine": blend.combine, "weights": [round(w, 4) for w in weights],
-              "rule": blend.rule, "decision": {"rule": decision.rule, "params": [round(p, 6) for p in decision.params]},
-              "oof_score": oof_score(task, decision.apply(task, preds.oof))}
+    detail = {
+        "recipes": list(blend.recipes),
+        "combine": blend.combine,
+        "weights": [round(w, 4) for w in weights],
+        "rule": blend.rule,
+        "decision": {"rule": decision.rule, "params": [round(p, 6) for p in decision.params]},
+        "oof_score": oof_score(task, decision.apply(task, preds.oof)),
+    }
     return sub, preds.seconds + time.perf_counter() - t0, detail
 
 
@@ -302,8 +321,9 @@ def build_leaderboard(
     if not oof:
         raise MedalistError(f"task {spec.id!r}: every recipe failed; first error: {recipe_records[0]['error']}")
     blends = plan_blends(task, oof, DUPLICATE_SLACK * comp["expert"], seed)
-    spacing = MIN_OOF_SPACING * abs(max(oof.values(), key=lambda v: v if task.metric.higher_is_better else -v)
-                                    - constant_oof_score(task))
+    spacing = MIN_OOF_SPACING * abs(
+        max(oof.values(), key=lambda v: v if task.metric.higher_is_better else -v) - constant_oof_score(task)
+    )
     if task.metric.prediction == "label":
         spacing = max(spacing, 1.0 / task.n_train)
     board = Board(task.classes, spacing)
@@ -311,8 +331,10 @@ def build_leaderboard(
     y_true = _zoo_entries(task, pt, answers, blends, recipes, fitted, comp, board, results)
     comp["strong"] = sum(r.tier == "strong" for r in results)
     comp["expert"] = sum(r.tier == "expert" for r in results)
-    say(f"  {len(results)} recipe entries and blends kept ({comp['strong']} strong, {comp['expert']} expert) "
-        f"at {time.perf_counter() - start:.0f}s")
+    say(
+        f"  {len(results)} recipe entries and blends kept ({comp['strong']} strong, {comp['expert']} expert) "
+        f"at {time.perf_counter() - start:.0f}s"
+    )
     comp["single"] = population - comp["strong"] - comp["expert"] - comp["naive"]
     y_crowd = _crowd_entries(task, pt, answers, comp, seed, board, results, cache)
     y_true = y_true if y_true is not None else y_crowd
@@ -322,8 +344,16 @@ def build_leaderboard(
         raise MedalistError(f"task {spec.id!r}: every reference solution failed; first error: {results[0].error}")
     m = pt.manifest()
     build = LeaderboardBuild(
-        task_id=spec.id, frame=frame, results=results, recipes=recipe_records, seed=seed, population=len(results),
-        requested=population, composition=comp, seconds=time.perf_counter() - start, data_checksums={"public": m.public, "private": m.private},
+        task_id=spec.id,
+        frame=frame,
+        results=results,
+        recipes=recipe_records,
+        seed=seed,
+        population=len(results),
+        requested=population,
+        composition=comp,
+        seconds=time.perf_counter() - start,
+        data_checksums={"public": m.public, "private": m.private},
     )
     if y_true is not None:
         build.bootstrap = bootstrap_thresholds(pt, build, y_true, resamples)
@@ -335,12 +365,23 @@ def build_leaderboard(
     return build
 
 
-def _failed(name: str, tier: str, family: str, seconds: float, exc: Exception, detail: dict[str, Any] | None = None) -> MemberResult:
+def _failed(
+    name: str, tier: str, family: str, seconds: float, exc: Exception, detail: dict[str, Any] | None = None
+) -> MemberResult:
     return MemberResult(name, tier, family, None, seconds, detail or {}, error=f"{type(exc).__name__}: {exc}"[:300])
 
 
-def _zoo_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, blends: list[Blend], recipes: list[Recipe],
-                 fitted: dict[str, Preds], comp: dict[str, int], board: Board, results: list[MemberResult]) -> np.ndarray | None:
+def _zoo_entries(
+    task: TaskData,
+    pt: PreparedTask,
+    answers: pd.DataFrame,
+    blends: list[Blend],
+    recipes: list[Recipe],
+    fitted: dict[str, Preds],
+    comp: dict[str, int],
+    board: Board,
+    results: list[MemberResult],
+) -> np.ndarray | None:
     """Score the planned single-recipe entries (best out-of-fold first) and expert blends up to their quotas,
     skipping any that is not a distinct solution; returns the aligned test truth (None if none scored)."""
     y_true = None
@@ -370,16 +411,31 @@ def _zoo_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, blends
     return y_true
 
 
-def _crowd_entries(task: TaskData, pt: PreparedTask, answers: pd.DataFrame, comp: dict[str, int], seed: int,
-                   board: Board, results: list[MemberResult], cache: RecipeCache | None = None) -> np.ndarray | None:
+def _crowd_entries(
+    task: TaskData,
+    pt: PreparedTask,
+    answers: pd.DataFrame,
+    comp: dict[str, int],
+    seed: int,
+    board: Board,
+    results: list[MemberResult],
+    cache: RecipeCache | None = None,
+) -> np.ndarray | None:
     """Fit the crowd's naive and single models until each tier's quota holds distinct solutions."""
     data, problem, spec = task.public, task.problem, pt.spec
     y_num = data.y_train.to_numpy() if not problem.is_classification else None
     candidates = crowd_population(
-        problem, task.types, naive=CROWD_CANDIDATES * comp["naive"], single=CROWD_CANDIDATES * comp["single"],
-        seed=seed, log_target=bool(y_num is not None and np.nanmin(np.asarray(y_num, dtype=float)) >= 0),
-        imbalanced=bool(problem.kind == "classification" and np.bincount(task.y).min() / task.n_train < IMBALANCED_SHARE),
-        pixels="image" in spec.tags, rows=task.n_train,
+        problem,
+        task.types,
+        naive=CROWD_CANDIDATES * comp["naive"],
+        single=CROWD_CANDIDATES * comp["single"],
+        seed=seed,
+        log_target=bool(y_num is not None and np.nanmin(np.asarray(y_num, dtype=float)) >= 0),
+        imbalanced=bool(
+            problem.kind == "classification" and np.bincount(task.y).min() / task.n_train < IMBALANCED_SHARE
+        ),
+        pixels="image" in spec.tags,
+        rows=task.n_train,
     )
     normalised = normalise_frame(data.X_train, task.types), normalise_frame(data.X_test, task.types)
     y_true = None
@@ -459,7 +515,9 @@ def fitted_family(blend: Blend, recipes: list[Recipe]) -> str:
     return next(r.family for r in recipes if r.name == blend.recipes[0])
 
 
-def bootstrap_thresholds(pt: PreparedTask, build: LeaderboardBuild, y_true: np.ndarray, resamples: int) -> BootstrapThresholds | None:
+def bootstrap_thresholds(
+    pt: PreparedTask, build: LeaderboardBuild, y_true: np.ndarray, resamples: int
+) -> BootstrapThresholds | None:
     """Per-resample gold/silver/bronze thresholds from every scored member's aligned test predictions."""
     from medalist.metrics import get_metric
 
@@ -467,12 +525,20 @@ def bootstrap_thresholds(pt: PreparedTask, build: LeaderboardBuild, y_true: np.n
     scored = [r for r in build.results if r.score is not None and r.values is not None]
     if resamples <= 0 or not scored:
         return None
-    th = resampled_thresholds(spec.metric, y_true, [r.values for r in scored], len(build.frame), resamples,
-                              BOOTSTRAP_SEED, **spec.metric_args)
+    th = resampled_thresholds(
+        spec.metric, y_true, [r.values for r in scored], len(build.frame), resamples, BOOTSTRAP_SEED, **spec.metric_args
+    )
     metric = get_metric(spec.metric)
     return BootstrapThresholds(
-        task_id=spec.id, metric=spec.metric, is_lower_better=metric.is_lower_better, seed=BOOTSTRAP_SEED,
-        resamples=resamples, test_rows=len(y_true), answers_sha256=pt.manifest().private[spec.answers],
+        task_id=spec.id,
+        metric=spec.metric,
+        is_lower_better=metric.is_lower_better,
+        seed=BOOTSTRAP_SEED,
+        resamples=resamples,
+        test_rows=len(y_true),
+        answers_sha256=pt.manifest().private[spec.answers],
         leaderboard_sha256=hashlib.sha256(build.csv_text.encode("utf-8")).hexdigest(),
-        gold=[float(x) for x in th[0]], silver=[float(x) for x in th[1]], bronze=[float(x) for x in th[2]],
+        gold=[float(x) for x in th[0]],
+        silver=[float(x) for x in th[1]],
+        bronze=[float(x) for x in th[2]],
     )

@@ -39,11 +39,29 @@ from medalist.baselines.features import FeatureTypes, datetime_part_columns
 from medalist.errors import MedalistError
 
 Family = Literal[
-    "constant", "linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm", "naive_bayes", "svm",
+    "constant",
+    "linear",
+    "knn",
+    "tree",
+    "random_forest",
+    "extra_trees",
+    "hist_gb",
+    "lightgbm",
+    "naive_bayes",
+    "svm",
     "mlp",
 ]
 FAMILIES: tuple[str, ...] = (
-    "constant", "linear", "knn", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm", "naive_bayes", "svm",
+    "constant",
+    "linear",
+    "knn",
+    "tree",
+    "random_forest",
+    "extra_trees",
+    "hist_gb",
+    "lightgbm",
+    "naive_bayes",
+    "svm",
     "mlp",
 )
 KNN_MAX_TRAIN_ROWS = 3000
@@ -96,13 +114,18 @@ def short_value(v: Any) -> str:
 
 # ---------------------------------------------------------------- preprocessing
 
+
 def _text_vectorizer(params: dict[str, Any], *, for_trees: bool) -> TfidfVectorizer | CountVectorizer:
     ngram = tuple(params.get("ngram", (1, 1)))
     max_features = int(params.get("max_features", 300 if for_trees else 20000))
     if params.get("vectorizer", "tfidf") == "count":
         return CountVectorizer(max_features=max_features, ngram_range=ngram, min_df=2, lowercase=True)
     return TfidfVectorizer(
-        max_features=max_features, ngram_range=ngram, min_df=2, sublinear_tf=True, lowercase=True,
+        max_features=max_features,
+        ngram_range=ngram,
+        min_df=2,
+        sublinear_tf=True,
+        lowercase=True,
         dtype=np.float32,
     )
 
@@ -125,16 +148,26 @@ def build_preprocessor(types: FeatureTypes, family: str, params: dict[str, Any])
         elif trees:
             parts.append(("num", SimpleImputer(strategy="median", keep_empty_features=True), numeric))
         else:
-            parts.append(("num", Pipeline([
-                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                ("scale", StandardScaler()),
-            ]), numeric))
+            parts.append(
+                (
+                    "num",
+                    Pipeline(
+                        [
+                            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                            ("scale", StandardScaler()),
+                        ]
+                    ),
+                    numeric,
+                )
+            )
     if types.categorical:
         if trees:
             enc = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)
         else:
             enc = OneHotEncoder(
-                handle_unknown="infrequent_if_exist", min_frequency=5, max_categories=int(params.get("max_categories", 30)),
+                handle_unknown="infrequent_if_exist",
+                min_frequency=5,
+                max_categories=int(params.get("max_categories", 30)),
                 sparse_output=family != "naive_bayes",
             )
         parts.append(("cat", enc, types.categorical))
@@ -148,13 +181,22 @@ def build_preprocessor(types: FeatureTypes, family: str, params: dict[str, Any])
 
 # ---------------------------------------------------------------- estimators
 
+
 def _lgbm_params(p: dict[str, Any], seed: int) -> dict[str, Any]:
     return dict(
-        n_estimators=int(p.get("n_estimators", 200)), learning_rate=float(p.get("learning_rate", 0.1)),
-        num_leaves=int(p.get("num_leaves", 31)), min_child_samples=int(p.get("min_child_samples", 20)),
-        subsample=float(p.get("subsample", 1.0)), subsample_freq=1 if p.get("subsample", 1.0) < 1 else 0,
-        colsample_bytree=float(p.get("colsample_bytree", 1.0)), reg_lambda=float(p.get("reg_lambda", 0.0)),
-        random_state=seed, n_jobs=1, verbose=-1, deterministic=True, force_row_wise=True,
+        n_estimators=int(p.get("n_estimators", 200)),
+        learning_rate=float(p.get("learning_rate", 0.1)),
+        num_leaves=int(p.get("num_leaves", 31)),
+        min_child_samples=int(p.get("min_child_samples", 20)),
+        subsample=float(p.get("subsample", 1.0)),
+        subsample_freq=1 if p.get("subsample", 1.0) < 1 else 0,
+        colsample_bytree=float(p.get("colsample_bytree", 1.0)),
+        reg_lambda=float(p.get("reg_lambda", 0.0)),
+        random_state=seed,
+        n_jobs=1,
+        verbose=-1,
+        deterministic=True,
+        force_row_wise=True,
     )
 
 
@@ -167,18 +209,33 @@ def _classifier(family: str, p: dict[str, Any], seed: int) -> Any:
     if family == "knn":
         return KNeighborsClassifier(n_neighbors=int(p.get("n_neighbors", 15)), weights=p.get("weights", "uniform"))
     if family == "tree":
-        return DecisionTreeClassifier(max_depth=p.get("max_depth"), min_samples_leaf=int(p.get("min_samples_leaf", 1)),
-                                      class_weight=cw, random_state=seed)
+        return DecisionTreeClassifier(
+            max_depth=p.get("max_depth"),
+            min_samples_leaf=int(p.get("min_samples_leaf", 1)),
+            class_weight=cw,
+            random_state=seed,
+        )
     if family in ("random_forest", "extra_trees"):
         cls = RandomForestClassifier if family == "random_forest" else ExtraTreesClassifier
-        return cls(n_estimators=int(p.get("n_estimators", 100)), max_depth=p.get("max_depth"),
-                   max_features=p.get("max_features", "sqrt"), min_samples_leaf=int(p.get("min_samples_leaf", 1)),
-                   class_weight=cw, n_jobs=1, random_state=seed)
+        return cls(
+            n_estimators=int(p.get("n_estimators", 100)),
+            max_depth=p.get("max_depth"),
+            max_features=p.get("max_features", "sqrt"),
+            min_samples_leaf=int(p.get("min_samples_leaf", 1)),
+            class_weight=cw,
+            n_jobs=1,
+            random_state=seed,
+        )
     if family == "hist_gb":
         return HistGradientBoostingClassifier(
-            max_iter=int(p.get("max_iter", 100)), learning_rate=float(p.get("learning_rate", 0.1)),
-            max_leaf_nodes=int(p.get("max_leaf_nodes", 31)), l2_regularization=float(p.get("l2", 0.0)),
-            class_weight=cw, early_stopping=False, random_state=seed)
+            max_iter=int(p.get("max_iter", 100)),
+            learning_rate=float(p.get("learning_rate", 0.1)),
+            max_leaf_nodes=int(p.get("max_leaf_nodes", 31)),
+            l2_regularization=float(p.get("l2", 0.0)),
+            class_weight=cw,
+            early_stopping=False,
+            random_state=seed,
+        )
     if family == "lightgbm":
         from lightgbm import LGBMClassifier
 
@@ -188,17 +245,28 @@ def _classifier(family: str, p: dict[str, Any], seed: int) -> Any:
             return GaussianNB()
         return (ComplementNB if p.get("variant") == "complement" else MultinomialNB)(alpha=float(p.get("alpha", 1.0)))
     if family == "svm":
-        return SVC(C=float(p.get("C", 1.0)), gamma=p.get("gamma", "scale"), probability=True, class_weight=cw,
-                   random_state=seed)
+        return SVC(
+            C=float(p.get("C", 1.0)),
+            gamma=p.get("gamma", "scale"),
+            probability=True,
+            class_weight=cw,
+            random_state=seed,
+        )
     if family == "mlp":
         return MLPClassifier(**_mlp_params(p, seed))
     raise MedalistError(f"family {family!r} has no classifier")
 
 
 def _mlp_params(p: dict[str, Any], seed: int) -> dict[str, Any]:
-    return dict(hidden_layer_sizes=tuple(p.get("hidden", (100,))), alpha=float(p.get("alpha", 1e-4)),
-                learning_rate_init=float(p.get("lr", 1e-3)), max_iter=int(p.get("max_iter", 200)),
-                early_stopping=True, n_iter_no_change=10, random_state=seed)
+    return dict(
+        hidden_layer_sizes=tuple(p.get("hidden", (100,))),
+        alpha=float(p.get("alpha", 1e-4)),
+        learning_rate_init=float(p.get("lr", 1e-3)),
+        max_iter=int(p.get("max_iter", 200)),
+        early_stopping=True,
+        n_iter_no_change=10,
+        random_state=seed,
+    )
 
 
 def _regressor(family: str, p: dict[str, Any], seed: int, multi_output: bool) -> Any:
@@ -209,18 +277,29 @@ def _regressor(family: str, p: dict[str, Any], seed: int, multi_output: bool) ->
     if family == "knn":
         return KNeighborsRegressor(n_neighbors=int(p.get("n_neighbors", 15)), weights=p.get("weights", "uniform"))
     if family == "tree":
-        return DecisionTreeRegressor(max_depth=p.get("max_depth"), min_samples_leaf=int(p.get("min_samples_leaf", 1)),
-                                     random_state=seed)
+        return DecisionTreeRegressor(
+            max_depth=p.get("max_depth"), min_samples_leaf=int(p.get("min_samples_leaf", 1)), random_state=seed
+        )
     if family in ("random_forest", "extra_trees"):
         cls = RandomForestRegressor if family == "random_forest" else ExtraTreesRegressor
         mf = p.get("max_features", 0.5)
-        return cls(n_estimators=int(p.get("n_estimators", 100)), max_depth=p.get("max_depth"), max_features=mf,
-                   min_samples_leaf=int(p.get("min_samples_leaf", 1)), n_jobs=1, random_state=seed)
+        return cls(
+            n_estimators=int(p.get("n_estimators", 100)),
+            max_depth=p.get("max_depth"),
+            max_features=mf,
+            min_samples_leaf=int(p.get("min_samples_leaf", 1)),
+            n_jobs=1,
+            random_state=seed,
+        )
     if family == "hist_gb":
         est: Any = HistGradientBoostingRegressor(
-            max_iter=int(p.get("max_iter", 100)), learning_rate=float(p.get("learning_rate", 0.1)),
-            max_leaf_nodes=int(p.get("max_leaf_nodes", 31)), l2_regularization=float(p.get("l2", 0.0)),
-            early_stopping=False, random_state=seed)
+            max_iter=int(p.get("max_iter", 100)),
+            learning_rate=float(p.get("learning_rate", 0.1)),
+            max_leaf_nodes=int(p.get("max_leaf_nodes", 31)),
+            l2_regularization=float(p.get("l2", 0.0)),
+            early_stopping=False,
+            random_state=seed,
+        )
         return MultiOutputRegressor(est) if multi_output else est
     if family == "lightgbm":
         from lightgbm import LGBMRegressor

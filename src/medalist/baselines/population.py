@@ -26,7 +26,12 @@ _NAIVE_FEATURES = ("subset:0.25", "subset:0.5", "numeric", "all")
 
 
 def _draw_params(
-    family: str, rng: np.random.Generator, problem: Problem, text: bool, balanced_share: float, tier: str = "naive",
+    family: str,
+    rng: np.random.Generator,
+    problem: Problem,
+    text: bool,
+    balanced_share: float,
+    tier: str = "naive",
     rows: int = 0,
 ) -> dict[str, Any]:
     """Hyper-parameters for one crowd member. Naive members draw from wide ranges (tiny forests, a few
@@ -42,21 +47,33 @@ def _draw_params(
     if tier == "naive":
         p = _naive_params(family, pick, reg)
     elif family == "linear":
-        p = {"alpha": pick(0.1, 0.3, 1.0, 3.0, 10.0, 30.0)} if reg else {"C": pick(0.1, 0.3, 1.0, 3.0, 10.0), "max_iter": 1000}
+        p = (
+            {"alpha": pick(0.1, 0.3, 1.0, 3.0, 10.0, 30.0)}
+            if reg
+            else {"C": pick(0.1, 0.3, 1.0, 3.0, 10.0), "max_iter": 1000}
+        )
     elif family == "knn":
         p = {"n_neighbors": pick(5, 10, 15, 25, 50), "weights": pick("uniform", "distance")}
     elif family == "tree":
         p = {"max_depth": pick(6, 8, 10, 12), "min_samples_leaf": pick(5, 10, 20)}
     elif family in ("random_forest", "extra_trees"):
-        p = {"n_estimators": pick(100, 200) if big else pick(200, 300, 500), "max_depth": pick(None, 16, 24),
-             "min_samples_leaf": pick(1, 2, 5)}
+        p = {
+            "n_estimators": pick(100, 200) if big else pick(200, 300, 500),
+            "max_depth": pick(None, 16, 24),
+            "min_samples_leaf": pick(1, 2, 5),
+        }
     elif family == "hist_gb":
         p = {"max_iter": pick(200, 400), "learning_rate": pick(0.05, 0.1), "max_leaf_nodes": pick(15, 31, 63)}
     elif family == "lightgbm":
-        p = {"n_estimators": pick(200, 400) if big else pick(300, 600, 1000),
-             "learning_rate": pick(0.05, 0.1) if big else pick(0.02, 0.05),
-             "num_leaves": pick(15, 31, 63), "colsample_bytree": pick(0.6, 0.8, 1.0),
-             "subsample": pick(0.7, 0.8, 1.0), "min_child_samples": pick(10, 20, 50), "reg_lambda": pick(0.0, 1.0)}
+        p = {
+            "n_estimators": pick(200, 400) if big else pick(300, 600, 1000),
+            "learning_rate": pick(0.05, 0.1) if big else pick(0.02, 0.05),
+            "num_leaves": pick(15, 31, 63),
+            "colsample_bytree": pick(0.6, 0.8, 1.0),
+            "subsample": pick(0.7, 0.8, 1.0),
+            "min_child_samples": pick(10, 20, 50),
+            "reg_lambda": pick(0.0, 1.0),
+        }
     elif family == "svm":
         p = {"C": pick(1.0, 3.0, 10.0)}
     elif family == "mlp":
@@ -64,12 +81,24 @@ def _draw_params(
     elif family == "naive_bayes":
         p = {"variant": "gaussian"}
     if family == "naive_bayes" and text:
-        p = {"variant": pick("multinomial", "complement"), "alpha": pick(0.01, 0.1, 0.5, 1.0),
-             "vectorizer": pick("count", "tfidf"), "max_features": pick(2000, 10000, 50000), "ngram": pick((1, 1), (1, 2))}
+        p = {
+            "variant": pick("multinomial", "complement"),
+            "alpha": pick(0.01, 0.1, 0.5, 1.0),
+            "vectorizer": pick("count", "tfidf"),
+            "max_features": pick(2000, 10000, 50000),
+            "ngram": pick((1, 1), (1, 2)),
+        }
     if text and family == "linear":
         p.update({"max_features": pick(2000, 10000, 50000), "ngram": pick((1, 1), (1, 2))})
-    if problem.is_classification and family in ("linear", "tree", "random_forest", "extra_trees", "hist_gb", "lightgbm",
-                                                "svm"):
+    if problem.is_classification and family in (
+        "linear",
+        "tree",
+        "random_forest",
+        "extra_trees",
+        "hist_gb",
+        "lightgbm",
+        "svm",
+    ):
         if rng.random() < balanced_share:
             p["class_weight"] = "balanced"
     return p
@@ -77,19 +106,34 @@ def _draw_params(
 
 def _naive_params(family: str, pick: Any, reg: bool) -> dict[str, Any]:
     if family == "linear":
-        return {"alpha": pick(0.01, 0.1, 1.0, 10.0, 100.0)} if reg else {"C": pick(0.01, 0.1, 1.0, 10.0), "max_iter": 300}
+        return (
+            {"alpha": pick(0.01, 0.1, 1.0, 10.0, 100.0)} if reg else {"C": pick(0.01, 0.1, 1.0, 10.0), "max_iter": 300}
+        )
     if family == "knn":
         return {"n_neighbors": pick(1, 3, 5, 15, 31, 63), "weights": pick("uniform", "distance")}
     if family == "tree":
         return {"max_depth": pick(1, 2, 3, 5, 8, 12, None), "min_samples_leaf": pick(1, 5, 20)}
     if family in ("random_forest", "extra_trees"):
-        return {"n_estimators": pick(10, 30, 60, 100), "max_depth": pick(4, 8, 16, None), "min_samples_leaf": pick(1, 3, 10)}
+        return {
+            "n_estimators": pick(10, 30, 60, 100),
+            "max_depth": pick(4, 8, 16, None),
+            "min_samples_leaf": pick(1, 3, 10),
+        }
     if family == "hist_gb":
-        return {"max_iter": pick(20, 50, 100, 200), "learning_rate": pick(0.03, 0.1, 0.3), "max_leaf_nodes": pick(7, 15, 31, 63)}
+        return {
+            "max_iter": pick(20, 50, 100, 200),
+            "learning_rate": pick(0.03, 0.1, 0.3),
+            "max_leaf_nodes": pick(7, 15, 31, 63),
+        }
     if family == "lightgbm":
-        return {"n_estimators": pick(25, 50, 100, 200, 400), "learning_rate": pick(0.02, 0.05, 0.1, 0.3),
-                "num_leaves": pick(4, 15, 31, 63), "colsample_bytree": pick(0.5, 0.8, 1.0),
-                "subsample": pick(0.7, 1.0), "min_child_samples": pick(5, 20, 50)}
+        return {
+            "n_estimators": pick(25, 50, 100, 200, 400),
+            "learning_rate": pick(0.02, 0.05, 0.1, 0.3),
+            "num_leaves": pick(4, 15, 31, 63),
+            "colsample_bytree": pick(0.5, 0.8, 1.0),
+            "subsample": pick(0.7, 1.0),
+            "min_child_samples": pick(5, 20, 50),
+        }
     if family == "naive_bayes":
         return {"variant": "gaussian"}
     return {}
@@ -103,8 +147,15 @@ def _families(tier: str, text: bool, pixels: bool, classification: bool, rows: i
     on up to ``SVM_MAX_ROWS`` rows), kernels, neighbours and nets on pixels, linear and naive Bayes on
     text.
     """
-    base = {"linear": 0.16, "knn": 0.12, "tree": 0.10, "random_forest": 0.15, "extra_trees": 0.12, "hist_gb": 0.15,
-            "lightgbm": 0.20}
+    base = {
+        "linear": 0.16,
+        "knn": 0.12,
+        "tree": 0.10,
+        "random_forest": 0.15,
+        "extra_trees": 0.12,
+        "hist_gb": 0.15,
+        "lightgbm": 0.20,
+    }
     if text or classification:
         base["naive_bayes"] = 0.22 if text else 0.04
     if text:
@@ -174,8 +225,9 @@ def crowd_population(
         else:
             features = "all" if rng.random() < 0.8 else "subset:0.5"
             fraction = 1.0
-        cfg = ModelConfig(family=family, params=params, features=features, train_fraction=fraction,
-                          seed=int(rng.integers(1_000_000)))
+        cfg = ModelConfig(
+            family=family, params=params, features=features, train_fraction=fraction, seed=int(rng.integers(1_000_000))
+        )
         if cfg.name not in names:
             names.add(cfg.name)
             out.append((tier, cfg))

@@ -72,4 +72,3 @@ def make_submission(
         for j, c in enumerate(cols):
             out[c] = values[:, j]
     return out
-

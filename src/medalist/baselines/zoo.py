@@ -26,8 +26,11 @@ BREADTH_ROWS = 12_000
 
 
 def _log_target(task: TaskData) -> bool:
-    return (not task.is_classification) and bool(task.y_float.min() >= 0) and task.metric.name in (
-        "rmsle", "smape", "mae", "mcrmse", "rmse", "r2")
+    return (
+        (not task.is_classification)
+        and bool(task.y_float.min() >= 0)
+        and task.metric.name in ("rmsle", "smape", "mae", "mcrmse", "rmse", "r2")
+    )
 
 
 def default_zoo(task: TaskData) -> list[Recipe]:
@@ -90,15 +93,29 @@ def _breadth(task: TaskData, v: str, variants: list[dict[str, Any]], lg: dict[st
     features next to the expert's, other linear/kernel/neighbour settings (a field, not one model)."""
     medium = task.n_train > BREADTH_ROWS
     plain = bool(task.types.numeric or task.types.categorical or task.types.datetime)
-    out = [Recipe("lgbm", {"lr": 0.05, "leaves": 31, **variants[0]}, view="base", seed=10)] if v == "expert" and plain else []
-    out.append(Recipe("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.4, "subsample": 0.7, **variants[-1]},
-                      view=v, seed=11))
+    out = (
+        [Recipe("lgbm", {"lr": 0.05, "leaves": 31, **variants[0]}, view="base", seed=10)]
+        if v == "expert" and plain
+        else []
+    )
+    out.append(
+        Recipe(
+            "lgbm",
+            {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.4, "subsample": 0.7, **variants[-1]},
+            view=v,
+            seed=11,
+        )
+    )
     if medium:
         return out
     reg = not task.is_classification
     out += [
-        Recipe("lgbm", {"lr": 0.04, "leaves": 127, "min_child": 5, "colsample": 0.9, "subsample": 0.6, "l2": 10.0,
-                        **variants[0]}, view=v, seed=12),
+        Recipe(
+            "lgbm",
+            {"lr": 0.04, "leaves": 127, "min_child": 5, "colsample": 0.9, "subsample": 0.6, "l2": 10.0, **variants[0]},
+            view=v,
+            seed=12,
+        ),
         Recipe("et", {"trees": 400, "min_leaf": 3, "max_features": 0.6, **lg}, view=v, seed=13),
         Recipe("rf", {"trees": 400, "min_leaf": 2, "max_features": 0.3, **lg}, view=v, seed=14),
         Recipe("knn", {"k": 10, "weights": "distance", "numeric": "scale"}, view=v, seed=15),
@@ -107,11 +124,15 @@ def _breadth(task: TaskData, v: str, variants: list[dict[str, Any]], lg: dict[st
         Recipe("svm", {"C": 8.0, "numeric": "quantile", **lg}, view=v, seed=18),
     ]
     if reg:
-        out += [Recipe("ridge", {"alpha": 30.0, "numeric": "quantile", **lg}, view=v, seed=19),
-                Recipe("enet", {"alpha": 1e-3, "l1_ratio": 0.9, "numeric": "spline", **lg}, view=v, seed=20)]
+        out += [
+            Recipe("ridge", {"alpha": 30.0, "numeric": "quantile", **lg}, view=v, seed=19),
+            Recipe("enet", {"alpha": 1e-3, "l1_ratio": 0.9, "numeric": "spline", **lg}, view=v, seed=20),
+        ]
     else:
-        out += [Recipe("logreg", {"C": 0.03, "numeric": "quantile"}, view=v, seed=19),
-                Recipe("logreg", {"C": 3.0, "numeric": "spline", "knots": 10}, view=v, seed=20)]
+        out += [
+            Recipe("logreg", {"C": 0.03, "numeric": "quantile"}, view=v, seed=19),
+            Recipe("logreg", {"C": 3.0, "numeric": "spline", "knots": 10}, view=v, seed=20),
+        ]
     return out
 
 
@@ -126,8 +147,11 @@ def _text_zoo(task: TaskData) -> list[Recipe]:
         out.append(Recipe("linsvm", {"C": 0.05, "text": "word"}, view="base", seed=17))
         if task.n_classes == 2:
             out.append(Recipe("nbsvm", {"C": 4.0, "text": "both", "text_only": True}, view="base", seed=14))
-            out.append(Recipe("nbsvm", {"C": 1.0, "text": "word", "word_ngram": (1, 1), "text_only": True}, view="base",
-                              seed=18))
+            out.append(
+                Recipe(
+                    "nbsvm", {"C": 1.0, "text": "word", "word_ngram": (1, 1), "text_only": True}, view="base", seed=18
+                )
+            )
     else:
         out.append(Recipe("ridge", {"alpha": 3.0, "text": "both"}, view="base", seed=11))
     return out
@@ -149,8 +173,12 @@ def _image_zoo(task: TaskData) -> list[Recipe]:
         Recipe("knn", {"k": 1, **raw}, view="pixels", seed=12),
         Recipe("logreg", {"C": 0.5, **raw}, view="deskew_hog", seed=5),
         Recipe("logreg", {"C": 0.05, **raw}, view="pixels", seed=13),
-        Recipe("lgbm", {"lr": 0.1, "leaves": 15, "colsample": 0.15, "min_child": 10, "max_bin": 63, "rounds": 400},
-               view="deskew_hog", seed=6),
+        Recipe(
+            "lgbm",
+            {"lr": 0.1, "leaves": 15, "colsample": 0.15, "min_child": 10, "max_bin": 63, "rounds": 400},
+            view="deskew_hog",
+            seed=6,
+        ),
         Recipe("et", {"trees": 400}, view="deskew", seed=7),
     ]
 

@@ -13,6 +13,7 @@ from medalist.cli import leaderboard_commands  # noqa: F401
 from medalist.cli import audit_command  # noqa: F401
 from medalist.cli import run_command  # noqa: F401
 from medalist.cli import report_commands  # noqa: F401
+
 # isort: on
 from medalist.cli.app import (
     TaskDirs,

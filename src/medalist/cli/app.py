@@ -25,23 +25,36 @@ app.add_typer(tasks_app, name="tasks")
 console = Console()
 err_console = Console(stderr=True)
 
+
 @app.callback()
 def global_options(
     mlebench_dir: Annotated[
         Optional[Path],
-        typer.Option("--mlebench-dir", envvar="MEDALIST_MLEBENCH_DIR", show_envvar=True,
-                     help="Also load competitions from this MLE-bench checkout (see docs/interop.md)."),
+        typer.Option(
+            "--mlebench-dir",
+            envvar="MEDALIST_MLEBENCH_DIR",
+            show_envvar=True,
+            help="Also load competitions from this MLE-bench checkout (see docs/interop.md).",
+        ),
     ] = None,
     mlagentbench_dir: Annotated[
         Optional[Path],
-        typer.Option("--mlagentbench-dir", envvar="MEDALIST_MLAGENTBENCH_DIR", show_envvar=True,
-                     help="Also load tasks from this MLAgentBench benchmarks/ folder (see docs/interop.md)."),
+        typer.Option(
+            "--mlagentbench-dir",
+            envvar="MEDALIST_MLAGENTBENCH_DIR",
+            show_envvar=True,
+            help="Also load tasks from this MLAgentBench benchmarks/ folder (see docs/interop.md).",
+        ),
     ] = None,
     mlebench_data_dir: Annotated[
         Optional[Path],
-        typer.Option("--mlebench-data-dir", envvar="MEDALIST_MLEBENCH_DATA_DIR", show_envvar=True,
-                     help="MLE-bench data dir holding <id>/prepared/{public,private}: used in place, read-only, "
-                     "without raw/ (see docs/interop.md)."),
+        typer.Option(
+            "--mlebench-data-dir",
+            envvar="MEDALIST_MLEBENCH_DATA_DIR",
+            show_envvar=True,
+            help="MLE-bench data dir holding <id>/prepared/{public,private}: used in place, read-only, "
+            "without raw/ (see docs/interop.md).",
+        ),
     ] = None,
 ) -> None:
     """Benchmark AI agents on end-to-end ML engineering tasks (offline suite, sandboxed runs, medals)."""
@@ -63,19 +76,19 @@ TaskDirs = Annotated[
 ]
 
 
-def registry(tasks_dir: list[Path] | None = None):  # noqa: ANN201 (lazy import keeps --help fast)
+def registry(tasks_dir: list[Path] | None = None):
     from medalist.tasks import TaskRegistry
 
     return TaskRegistry.default(extra_roots=tasks_dir)
 
 
-def warn_skipped(reg) -> None:  # noqa: ANN001 (a TaskRegistry)
+def warn_skipped(reg) -> None:
     """Say which unavailable tasks a split left out, and why (one line each)."""
     for u in reg.skipped.values():
         err_console.print(f"[yellow]skipped:[/] {escape(u.message)}", highlight=False, soft_wrap=True)
 
 
-def select_tasks(reg, tasks: list[str] | None, split: str | None, all_: bool, verb: str) -> list:  # noqa: ANN001
+def select_tasks(reg, tasks: list[str] | None, split: str | None, all_: bool, verb: str) -> list:
     """The tasks a command names by id, ``--split`` or ``--all`` (an error when it names none)."""
     selectors = list(tasks or []) + ([split] if split else []) + (["all"] if all_ else [])
     if not selectors:

@@ -16,8 +16,10 @@ from medalist.errors import MedalistError
 def audit(
     tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids or split names (default: all).")] = None,
     check: Annotated[
-        Optional[list[str]], typer.Option(help="Run only these checks (reach, id_leak, adversarial, duplicates, "
-                                               "single_column, headroom); repeatable.")
+        Optional[list[str]],
+        typer.Option(
+            help="Run only these checks (reach, id_leak, adversarial, duplicates, single_column, headroom); repeatable."
+        ),
     ] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write every report to this JSON file.")] = None,
     tasks_dir: TaskDirs = None,
@@ -46,7 +48,10 @@ def audit(
         console.print(f"[bold]{rep.task_id}[/bold] {'ok' if rep.passed else '[red]FAIL[/red]'} ({rep.seconds:.0f}s)")
         for c in rep.checks:
             mark = "ok" if c.passed else ("accepted" if c.accepted else ("skipped" if c.skipped else "FAIL"))
-            console.print(f"  {c.name:<14} {mark:<8} {c.detail}" + (f"  [{c.accepted or c.skipped}]" if not c.passed and (c.accepted or c.skipped) else ""))
+            console.print(
+                f"  {c.name:<14} {mark:<8} {c.detail}"
+                + (f"  [{c.accepted or c.skipped}]" if not c.passed and (c.accepted or c.skipped) else "")
+            )
     if json_out is not None:
         atomic_write_json(json_out, {"reports": [json.loads(r.model_dump_json()) for r in reports]})
     if not all(r.passed for r in reports):

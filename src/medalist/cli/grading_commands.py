@@ -12,7 +12,7 @@ from rich.table import Table
 from medalist.cli.app import TaskDirs, app, console, err_console, one_line, registry
 
 
-def _print_report(rep) -> None:  # noqa: ANN001
+def _print_report(rep) -> None:
     table = Table(show_header=False, title=f"{rep.competition_id}: {rep.metric}")
     for k, v in rep.model_dump().items():
         if v is not None and k not in ("created_at",):
@@ -56,8 +56,14 @@ def grade(
         table.add_column(col)
     for r in summary.competition_reports:
         medal = "gold" if r.gold_medal else "silver" if r.silver_medal else "bronze" if r.bronze_medal else "-"
-        table.add_row(r.competition_id, "-" if r.score is None else f"{r.score:.6g}", str(r.valid_submission),
-                      medal, str(r.above_median), escape(r.error or ""))
+        table.add_row(
+            r.competition_id,
+            "-" if r.score is None else f"{r.score:.6g}",
+            str(r.valid_submission),
+            medal,
+            str(r.above_median),
+            escape(r.error or ""),
+        )
     console.print(table)
     console.print(
         f"{summary.total_runs} runs, {summary.total_valid_submissions} valid, {summary.total_medals} medals "

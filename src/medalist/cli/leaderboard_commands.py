@@ -47,14 +47,24 @@ def build(
         raise MedalistError("name tasks to build leaderboards for, or use --all")
     if population < MIN_POPULATION:
         raise MedalistError(f"--population must be at least {MIN_POPULATION}, got {population}")
-    command = shlex.join(["medalist", *sys.argv[1:]]) if sys.argv and "leaderboard" in sys.argv else (
-        f"medalist leaderboard build {' '.join(selectors)} --population {population} --seed {seed} --resamples {resamples}"
+    command = (
+        shlex.join(["medalist", *sys.argv[1:]])
+        if sys.argv and "leaderboard" in sys.argv
+        else (
+            f"medalist leaderboard build {' '.join(selectors)} --population {population} --seed {seed} --resamples {resamples}"
+        )
     )
     total = time.perf_counter()
     for spec in reg.resolve(selectors):
         pt = ensure_prepared(spec)
-        result = build_leaderboard(pt, population=population, seed=seed, resamples=resamples, cache_dir=cache_dir,
-                                   log=console.print if verbose else None)
+        result = build_leaderboard(
+            pt,
+            population=population,
+            seed=seed,
+            resamples=resamples,
+            cache_dir=cache_dir,
+            log=console.print if verbose else None,
+        )
         folder = spec.directory if output_dir is None else Path(output_dir) / spec.id
         out = folder / (spec.leaderboard or "leaderboard.csv")
         atomic_write_text(out, result.csv_text)
@@ -101,17 +111,27 @@ def calibrate_cmd(
         prov_path = spec.directory / "leaderboard_provenance.json"
         prov = json.loads(prov_path.read_text()) if prov_path.is_file() else {}
         reason = leaderboard_is_stale(ensure_prepared(spec)) or (
-            None if "composition" in prov else "provisional leaderboard (first generator, no reference population)")
+            None if "composition" in prov else "provisional leaderboard (first generator, no reference population)"
+        )
         if reason is not None:
             console.print(f"[yellow]warning[/] {spec.id}: not calibrated: {reason}")
             stale.append((spec.id, reason))
             continue
-        sub = None if automl is None else Path(automl) / run_dir_name(spec.id, 0) / "workspace" / "submission" / "submission.csv"
+        sub = (
+            None
+            if automl is None
+            else Path(automl) / run_dir_name(spec.id, 0) / "workspace" / "submission" / "submission.csv"
+        )
         if sub is not None and not sub.is_file():
             console.print(f"[yellow]warning[/] {spec.id}: no automl submission at {sub}")
             sub = None
-        cal = calibrate(spec, ensure_prepared(spec), sub, source=Path(automl).name if automl else None,
-                        best_confidence=prov.get("best_medal_confidence"))
+        cal = calibrate(
+            spec,
+            ensure_prepared(spec),
+            sub,
+            source=Path(automl).name if automl else None,
+            best_confidence=prov.get("best_medal_confidence"),
+        )
         rows.append(cal)
         if prov:
             prov["calibration"] = cal.model_dump(mode="json")

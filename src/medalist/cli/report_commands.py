@@ -12,27 +12,62 @@ from medalist.cli.app import TaskDirs, app, console, err_console
 if TYPE_CHECKING:
     from medalist.report.models import Comparison
 
-RunGroups = Annotated[list[Path], typer.Argument(
-    help="Run group folders: medalist's runs/<timestamp>_<agent>/, or MLE-bench's runs/<group>/ with its "
-    "*grading_report.json (or that file).")]
-CurrentLeaderboards = Annotated[bool, typer.Option(
-    "--current-leaderboards", help="Place scores on each task's current leaderboard instead of the one used at grading.")]
-Splits = Annotated[Optional[list[str]], typer.Option(
-    "--split", help="Show these splits: names, or split files (.txt, one task id a line; MLE-bench's "
-    "experiments/splits/*.txt work). Repeatable.")]
-PadMissing = Annotated[bool, typer.Option(
-    "--pad-missing", help="Count a split's missing runs as failures (MLE-bench's --pad-missing), so partial "
-    "runs get a (padded) split score.")]
-NumSeeds = Annotated[Optional[int], typer.Option(
-    "--num-seeds", min=1, help="Average at most this many seeds (the first ones); default: every complete seed.")]
+RunGroups = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Run group folders: medalist's runs/<timestamp>_<agent>/, or MLE-bench's runs/<group>/ with its "
+        "*grading_report.json (or that file)."
+    ),
+]
+CurrentLeaderboards = Annotated[
+    bool,
+    typer.Option(
+        "--current-leaderboards",
+        help="Place scores on each task's current leaderboard instead of the one used at grading.",
+    ),
+]
+Splits = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--split",
+        help="Show these splits: names, or split files (.txt, one task id a line; MLE-bench's "
+        "experiments/splits/*.txt work). Repeatable.",
+    ),
+]
+PadMissing = Annotated[
+    bool,
+    typer.Option(
+        "--pad-missing",
+        help="Count a split's missing runs as failures (MLE-bench's --pad-missing), so partial "
+        "runs get a (padded) split score.",
+    ),
+]
+NumSeeds = Annotated[
+    Optional[int],
+    typer.Option(
+        "--num-seeds", min=1, help="Average at most this many seeds (the first ones); default: every complete seed."
+    ),
+]
 
 
-def _build(run_groups: list[Path], split: list[str] | None, pad_missing: bool, num_seeds: int | None,
-           current_leaderboards: bool, tasks_dir: list[Path] | None) -> Comparison:
+def _build(
+    run_groups: list[Path],
+    split: list[str] | None,
+    pad_missing: bool,
+    num_seeds: int | None,
+    current_leaderboards: bool,
+    tasks_dir: list[Path] | None,
+) -> Comparison:
     from medalist import api
 
-    comparison = api.compare(run_groups, splits=split or [], pad_missing=pad_missing, num_seeds=num_seeds,
-                             current_leaderboards=current_leaderboards, tasks_dirs=tasks_dir or [])
+    comparison = api.compare(
+        run_groups,
+        splits=split or [],
+        pad_missing=pad_missing,
+        num_seeds=num_seeds,
+        current_leaderboards=current_leaderboards,
+        tasks_dirs=tasks_dir or [],
+    )
     for w in comparison.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
     return comparison
@@ -41,7 +76,9 @@ def _build(run_groups: list[Path], split: list[str] | None, pad_missing: bool, n
 @app.command("compare")
 def compare_cmd(
     run_groups: RunGroups,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the full comparison as JSON here.")] = None,
+    json_out: Annotated[
+        Optional[Path], typer.Option("--json", help="Also write the full comparison as JSON here.")
+    ] = None,
     split: Splits = None,
     pad_missing: PadMissing = False,
     num_seeds: NumSeeds = None,
@@ -66,8 +103,11 @@ def compare_cmd(
         console.print(f"note: {note}", highlight=False, style="dim")
     partial = partial_summary(comparison) if not split else []
     if partial:
-        console.print(f"partial splits, not shown (--split NAME shows one, --pad-missing scores them): "
-                      f"{'; '.join(partial)}", highlight=False, style="dim")
+        console.print(
+            f"partial splits, not shown (--split NAME shows one, --pad-missing scores them): {'; '.join(partial)}",
+            highlight=False,
+            style="dim",
+        )
     if json_out is not None:
         atomic_write_json(json_out, comparison)
         console.print(f"comparison written to {json_out}")
@@ -79,8 +119,10 @@ def report_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("report.html"),
     title: Annotated[str, typer.Option(help="Title at the top of the report.")] = "medalist report",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the comparison as JSON here.")] = None,
-    split: Annotated[Optional[list[str]], typer.Option(
-        "--split", help="Also score splits from these files (.txt, one task id a line). Repeatable.")] = None,
+    split: Annotated[
+        Optional[list[str]],
+        typer.Option("--split", help="Also score splits from these files (.txt, one task id a line). Repeatable."),
+    ] = None,
     pad_missing: PadMissing = False,
     num_seeds: NumSeeds = None,
     current_leaderboards: CurrentLeaderboards = False,
@@ -95,5 +137,7 @@ def report_cmd(
     if json_out is not None:
         atomic_write_json(json_out, comparison)
     size = output.stat().st_size
-    console.print(f"report written to {output} ({size / 1024:.0f} KiB; {len(comparison.runs)} runs, "
-                  f"{len(comparison.agents)} agents)")
+    console.print(
+        f"report written to {output} ({size / 1024:.0f} KiB; {len(comparison.runs)} runs, "
+        f"{len(comparison.agents)} agents)"
+    )

@@ -33,18 +33,31 @@ class TaskListing(BaseModel):
 def tasks_list(
     split: Annotated[Optional[str], typer.Option(help="Only tasks in this split.")] = None,
     tasks_dir: TaskDirs = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (one object per task) instead of a table.")]
-    = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list (one object per task) instead of a table.")
+    ] = False,
 ) -> None:
     """Show every task: id, kind, metric, rows, splits (and why a known task is unavailable)."""
     reg = registry(tasks_dir)
     specs = reg.split(split) if split else sorted(reg.tasks.values(), key=lambda s: s.id)
     broken = sorted(reg.skipped.values() if split else reg.unavailable.values(), key=lambda u: u.id)
     if as_json:
-        listing = [TaskListing(id=s.id, available=True, kind=s.kind, metric=s.metric, is_lower_better=s.is_lower_better,
-                               rows=s.rows, splits=reg.splits_of(s.id)) for s in specs]
-        listing += [TaskListing(id=u.id, available=False, splits=reg.splits_of(u.id), problem=u.problem, fix=u.fix)
-                    for u in broken]
+        listing = [
+            TaskListing(
+                id=s.id,
+                available=True,
+                kind=s.kind,
+                metric=s.metric,
+                is_lower_better=s.is_lower_better,
+                rows=s.rows,
+                splits=reg.splits_of(s.id),
+            )
+            for s in specs
+        ]
+        listing += [
+            TaskListing(id=u.id, available=False, splits=reg.splits_of(u.id), problem=u.problem, fix=u.fix)
+            for u in broken
+        ]
         print(json.dumps([t.model_dump() for t in listing], indent=2))
         return
     title = f"{len(specs) + len(broken)} tasks" + (f" in split {split!r}" if split else "")
@@ -79,14 +92,17 @@ def tasks_show(task_id: str, tasks_dir: TaskDirs = None) -> None:
         "kind": spec.kind,
         "metric": f"{spec.metric} ({'lower' if spec.is_lower_better else 'higher'} is better)",
         "id column": (roles.id_column or "?") + inferred if roles.source != "none" else "(not prepared yet)",
-        "target columns": ", ".join(roles.target_columns) + inferred if roles.target_columns
+        "target columns": ", ".join(roles.target_columns) + inferred
+        if roles.target_columns
         else ("(custom grader)" if spec.grader else ""),
         "rows": f"{spec.rows:,}" if spec.rows else "?",
         "source": spec.source or "",
         "tags": ", ".join(spec.tags),
         "splits": ", ".join(reg.splits_of(spec.id)),
         "limits": f"{spec.limits.time_limit_secs}s, {spec.limits.memory_gb} GB, {spec.limits.cpus} CPUs",
-        "leaderboard": "none" if th is None else (
+        "leaderboard": "none"
+        if th is None
+        else (
             f"{th.n_teams} entries; gold {th.gold:.6g}, silver {th.silver:.6g}, bronze {th.bronze:.6g}, median {th.median:.6g}"
         ),
         "folder": str(spec.directory),
@@ -132,9 +148,12 @@ def verify(
     tasks: Annotated[Optional[list[str]], typer.Argument(help="Task ids (or split names).")] = None,
     split: Annotated[Optional[str], typer.Option(help="Verify every task in this split.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Verify every prepared task.")] = False,
-    update: Annotated[bool, typer.Option(
-        help="Prepared-only MLE-bench data: re-record its checksums as the files are now (after `mlebench prepare`)."
-    )] = False,
+    update: Annotated[
+        bool,
+        typer.Option(
+            help="Prepared-only MLE-bench data: re-record its checksums as the files are now (after `mlebench prepare`)."
+        ),
+    ] = False,
     tasks_dir: TaskDirs = None,
 ) -> None:
     """Hash every prepared file and compare with the checksums taken when it was prepared (runs and grading
@@ -156,14 +175,18 @@ def verify(
                 continue
             raise MedalistError(f"task {spec.id!r} is not prepared; run `medalist prepare {spec.id}`")
         if update and not pt.external:
-            raise MedalistError(f"--update is for prepared-only MLE-bench data; re-prepare {spec.id!r} with `medalist prepare {spec.id} --force`")
+            raise MedalistError(
+                f"--update is for prepared-only MLE-bench data; re-prepare {spec.id!r} with `medalist prepare {spec.id} --force`"
+            )
         start = time.perf_counter()
         problems = verify_task(pt, update=update)
         secs = time.perf_counter() - start
         if problems:
             failed += 1
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-            err_console.print(f"[red]changed[/] {spec.id}: {escape('; '.join(problems[:5]))}{more}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[red]changed[/] {spec.id}: {escape('; '.join(problems[:5]))}{more}", highlight=False, soft_wrap=True
+            )
         else:
             console.print(f"[green]ok[/] {spec.id:32s} every file matches its checksum  ({secs:.2f}s)")
     if failed:

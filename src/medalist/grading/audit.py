@@ -92,22 +92,30 @@ def check_reach(pt: PreparedTask, trees: list[Path]) -> CheckResult:
     # train.csv and test.csv hold test rows' features (and duplicates' labels) by design: the data
     # checks judge them exactly (duplicates, single_column, id_leak); the fuzzy row match would count
     # coarse features and coinciding label tokens there. Every other public file is searched.
-    others = sorted(p for p in pt.public.rglob("*") if p.is_file() and p.relative_to(pt.public).as_posix()
-                    not in PUBLIC_TABLES)
+    others = sorted(
+        p for p in pt.public.rglob("*") if p.is_file() and p.relative_to(pt.public).as_posix() not in PUBLIC_TABLES
+    )
     public, _ = scan_roots([task_fingerprint(pt)], [], public_roots=others)
     hidden = hidden_paths(trees)
     unmasked = [f.path for f in outcome.findings if not is_hidden(Path(f.path), hidden)]
     stats = outcome.stats
     values = {
-        "trees": [str(t) for t in trees], "public_files": len(others), "rescanned": outcome.scanned,
+        "trees": [str(t) for t in trees],
+        "public_files": len(others),
+        "rescanned": outcome.scanned,
         "files_seen": stats.files_seen,
-        "candidates": stats.candidates, "decoded": stats.decoded, "cached": stats.cached,
+        "candidates": stats.candidates,
+        "decoded": stats.decoded,
+        "cached": stats.cached,
         "seconds": round(time.perf_counter() - start, 1),
         "found": [f.model_dump() for f in [*public, *outcome.findings]],
     }
     passed = not public and not unmasked
-    detail = (f"{len(outcome.findings)} readable file(s) hold test rows, all hidden by the sandbox"
-              if passed else f"public leak: {[f.path for f in public]}; unmasked: {unmasked}")
+    detail = (
+        f"{len(outcome.findings)} readable file(s) hold test rows, all hidden by the sandbox"
+        if passed
+        else f"public leak: {[f.path for f in public]}; unmasked: {unmasked}"
+    )
     return CheckResult(name="reach", passed=passed, detail=detail, values=values)
 
 
@@ -116,21 +124,30 @@ def check_id_leak(view: ac.TargetView, train: pd.DataFrame, id_column: str) -> C
     limit = ID_GAIN_MAX + 1 / math.sqrt(len(train))
     worst = max(probes, key=lambda p: p.gain)
     return CheckResult(
-        name="id_leak", passed=worst.gain <= limit,
+        name="id_leak",
+        passed=worst.gain <= limit,
         detail=f"best order model {worst.name}: gain {worst.gain:.3f} (limit {limit:.3f})",
-        values={"baseline": ac.baseline_score(view), "limit": limit,
-                **{p.name: {"score": p.score, "gain": p.gain} for p in probes}},
+        values={
+            "baseline": ac.baseline_score(view),
+            "limit": limit,
+            **{p.name: {"score": p.score, "gain": p.gain} for p in probes},
+        },
     )
 
 
 def check_adversarial(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> CheckResult:
     auc = ac.adversarial_auc(train, test, features)
-    return CheckResult(name="adversarial", passed=auc <= ADV_AUC_MAX,
-                       detail=f"train-vs-test AUC {auc:.3f} (limit {ADV_AUC_MAX})", values={"auc": auc})
+    return CheckResult(
+        name="adversarial",
+        passed=auc <= ADV_AUC_MAX,
+        detail=f"train-vs-test AUC {auc:.3f} (limit {ADV_AUC_MAX})",
+        values={"auc": auc},
+    )
 
 
-def check_duplicates(pt: PreparedTask, view: ac.TargetView, train: pd.DataFrame, test: pd.DataFrame,
-                     features: list[str]) -> CheckResult:
+def check_duplicates(
+    pt: PreparedTask, view: ac.TargetView, train: pd.DataFrame, test: pd.DataFrame, features: list[str]
+) -> CheckResult:
     """Fails when more than ``DUP_MAX`` of the test rows duplicate a train row and copying their targets
     explains much (``DUP_COPY_GAIN_MAX``): the same records twice. Coarse features that coincide by
     chance (copying explains little) pass. Copying alone (the prior elsewhere) must not reach a medal
@@ -140,23 +157,36 @@ def check_duplicates(pt: PreparedTask, view: ac.TargetView, train: pd.DataFrame,
     th = load_leaderboard(lb, pt.spec.is_lower_better) if lb is not None and lb.is_file() else None
     copy_medal = th is not None and sig.copy_score is not None and th.at_least(sig.copy_score, th.bronze)
     passed = (sig.share <= DUP_MAX or sig.copy_gain < DUP_COPY_GAIN_MAX) and not copy_medal
-    copy = "" if sig.copy_score is None else (
-        f"; copying alone scores {sig.copy_score:.4g}" + (f" (bronze {th.bronze:.4g}{': a medal' if copy_medal else ''})"
-                                                          if th is not None else ""))
-    return CheckResult(name="duplicates", passed=passed,
-                       detail=f"{sig.share:.1%} of test rows duplicate a train row (limit {DUP_MAX:.0%}); copying their "
-                              f"targets removes {sig.copy_gain:.0%} of the no-skill error (limit {DUP_COPY_GAIN_MAX:.0%})"
-                              + copy,
-                       values={"share": sig.share, "copy_gain": sig.copy_gain, "copy_score": sig.copy_score,
-                               "bronze": None if th is None else th.bronze, "median": None if th is None else th.median,
-                               "copy_medal": copy_medal})
+    copy = (
+        ""
+        if sig.copy_score is None
+        else (
+            f"; copying alone scores {sig.copy_score:.4g}"
+            + (f" (bronze {th.bronze:.4g}{': a medal' if copy_medal else ''})" if th is not None else "")
+        )
+    )
+    return CheckResult(
+        name="duplicates",
+        passed=passed,
+        detail=f"{sig.share:.1%} of test rows duplicate a train row (limit {DUP_MAX:.0%}); copying their "
+        f"targets removes {sig.copy_gain:.0%} of the no-skill error (limit {DUP_COPY_GAIN_MAX:.0%})" + copy,
+        values={
+            "share": sig.share,
+            "copy_gain": sig.copy_gain,
+            "copy_score": sig.copy_score,
+            "bronze": None if th is None else th.bronze,
+            "median": None if th is None else th.median,
+            "copy_medal": copy_medal,
+        },
+    )
 
 
 def check_single_column(view: ac.TargetView, train: pd.DataFrame, features: list[str]) -> CheckResult:
     signals = ac.single_column_signals(view, train, features)
     top = signals[0] if signals else ac.ColumnSignal("-", float("nan"), 0.0)
     return CheckResult(
-        name="single_column", passed=top.gain <= COLUMN_GAIN_MAX,
+        name="single_column",
+        passed=top.gain <= COLUMN_GAIN_MAX,
         detail=f"best single column {top.name!r}: gain {top.gain:.3f} (limit {COLUMN_GAIN_MAX})",
         values={"top": [{"column": s.name, "score": s.score, "gain": s.gain} for s in signals[:5]]},
     )
@@ -196,8 +226,9 @@ def check_headroom(pt: PreparedTask, stale: str | None = None) -> CheckResult:
         noise = max(noise, 1.0 / n_test)
     crowd = int(np.sum(np.abs(scores - th.gold) <= noise))
     better = (lambda a, b: a < b) if lower else (lambda a, b: a > b)
-    sample_ok = sample is None or (not better(sample, th.median) and not (sample == th.median) and
-                                   better(th.bronze, sample))
+    sample_ok = sample is None or (
+        not better(sample, th.median) and not (sample == th.median) and better(th.bronze, sample)
+    )
     perfect = spec.metric in ("accuracy", "roc_auc", "f1", "f1_macro", "balanced_accuracy", "r2") and th.gold >= 1.0
     problems = []
     if not sample_ok:
@@ -208,10 +239,21 @@ def check_headroom(pt: PreparedTask, stale: str | None = None) -> CheckResult:
         problems.append(f"{crowd} entries within noise ({noise:.4g}) of the gold line")
     if perfect:
         problems.append("gold needs a perfect score")
-    values = {"entries": th.n_teams, "sample": sample, "median": th.median, "bronze": th.bronze,
-              "silver": th.silver, "gold": th.gold, "best": best, "noise": noise, "crowded_at_gold": crowd}
-    detail = "; ".join(problems) or (f"sample {sample:.4g} < median {th.median:.4g} < gold {th.gold:.4g} <= best "
-                                     f"{best:.4g}; {crowd} entries within noise of gold")
+    values = {
+        "entries": th.n_teams,
+        "sample": sample,
+        "median": th.median,
+        "bronze": th.bronze,
+        "silver": th.silver,
+        "gold": th.gold,
+        "best": best,
+        "noise": noise,
+        "crowded_at_gold": crowd,
+    }
+    detail = "; ".join(problems) or (
+        f"sample {sample:.4g} < median {th.median:.4g} < gold {th.gold:.4g} <= best "
+        f"{best:.4g}; {crowd} entries within noise of gold"
+    )
     return CheckResult(name="headroom", passed=not problems, skipped=stale, detail=detail, values=values)
 
 
@@ -234,8 +276,9 @@ def leaderboard_is_stale(pt: PreparedTask) -> str | None:
 
 def _trees(trees: list[Path] | None) -> list[Path]:
     if trees is None:
-        raise MedalistError("the reach check needs the file trees the sandbox binds (trees=known_trees() from "
-                            "medalist.runner.execute)")
+        raise MedalistError(
+            "the reach check needs the file trees the sandbox binds (trees=known_trees() from medalist.runner.execute)"
+        )
     return trees
 
 
@@ -268,8 +311,9 @@ def audit_task(pt: PreparedTask, *, checks: tuple[str, ...] = CHECKS, trees: lis
     return AuditReport(task_id=spec.id, checks=results, seconds=round(time.perf_counter() - start, 1))
 
 
-def audit_tasks(pts: list[PreparedTask], *, checks: tuple[str, ...] = CHECKS,
-                trees: list[Path] | None = None) -> Iterator[AuditReport]:
+def audit_tasks(
+    pts: list[PreparedTask], *, checks: tuple[str, ...] = CHECKS, trees: list[Path] | None = None
+) -> Iterator[AuditReport]:
     """Audit several tasks; the reach check scans the trees once for all of them first."""
     trees = _trees(trees) if "reach" in checks else []
     if "reach" in checks:

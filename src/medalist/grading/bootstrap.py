@@ -39,6 +39,7 @@ def resample_indices(n: int, resamples: int, seed: int, start: int = 0) -> np.nd
 
 # ------------------------------------------------------------------ per-row losses (mean over a resample)
 
+
 def _row_losses(name: str, t: np.ndarray, p: np.ndarray) -> np.ndarray | None:
     """Per-row loss whose resample mean gives the metric (before a final transform), or None."""
     if name == "accuracy":
@@ -113,7 +114,11 @@ def _from_confusion(name: str, c: np.ndarray, labels: np.ndarray, metric_args: d
             present = denom > 0
             return f1.sum(axis=1) / present.sum(axis=1)
         pos = metric_args.get("pos_label", 1)
-        hit = np.flatnonzero(labels.astype(str) == str(pos)) if labels.dtype.kind not in "iufb" else np.flatnonzero(labels == pos)
+        hit = (
+            np.flatnonzero(labels.astype(str) == str(pos))
+            if labels.dtype.kind not in "iufb"
+            else np.flatnonzero(labels == pos)
+        )
         return f1[:, hit[0]] if len(hit) else np.zeros(len(c))
     if name == "mcc":
         cov_ytyp = tp.sum(axis=1) * n - np.einsum("bk,bk->b", true_n, pred_n)
@@ -134,6 +139,7 @@ def _from_confusion(name: str, c: np.ndarray, labels: np.ndarray, metric_args: d
 
 
 # ------------------------------------------------------------------ ROC-AUC
+
 
 def _auc(t: np.ndarray, score: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Weighted Mann-Whitney AUC per resample (ties count one half), from resample counts."""
@@ -157,11 +163,14 @@ def _auc(t: np.ndarray, score: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ entry point
 
+
 def fast_metric_supported(metric: Metric) -> bool:
     """True when :func:`bootstrap_scores` computes ``metric`` vectorised (no per-resample loop)."""
-    return metric.name in _CONFUSION or metric.name in ("roc_auc", "gini", "r2") or _row_losses(
-        metric.name, np.zeros(1), np.zeros(1)
-    ) is not None
+    return (
+        metric.name in _CONFUSION
+        or metric.name in ("roc_auc", "gini", "r2")
+        or _row_losses(metric.name, np.zeros(1), np.zeros(1)) is not None
+    )
 
 
 BLOCK_ELEMENTS = 2_000_000
@@ -178,10 +187,14 @@ def bootstrap_scores(
     """
     n = len(y_true)
     step = max(1, BLOCK_ELEMENTS // n)
-    return np.concatenate([
-        _scores_on(metric, y_true, y_pred, resample_indices(n, min(step, resamples - s), seed, start=s), metric_args)
-        for s in range(0, resamples, step)
-    ])
+    return np.concatenate(
+        [
+            _scores_on(
+                metric, y_true, y_pred, resample_indices(n, min(step, resamples - s), seed, start=s), metric_args
+            )
+            for s in range(0, resamples, step)
+        ]
+    )
 
 
 def fast_score(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray, **metric_args: object) -> float:
@@ -190,7 +203,9 @@ def fast_score(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray, **metric_
     return float(_scores_on(metric, np.asarray(y_true), np.asarray(y_pred), idx, metric_args)[0])
 
 
-def _scores_on(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray, idx: np.ndarray, metric_args: dict) -> np.ndarray:
+def _scores_on(
+    metric: Metric, y_true: np.ndarray, y_pred: np.ndarray, idx: np.ndarray, metric_args: dict
+) -> np.ndarray:
     name = metric.name
     t, p = np.asarray(y_true), np.asarray(y_pred)
     if name in ("roc_auc", "gini"):

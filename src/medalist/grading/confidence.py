@@ -101,7 +101,12 @@ def tier_thresholds(member_scores: np.ndarray, places: tuple[int, int, int], low
 
 
 def resampled_thresholds(
-    metric_name: str, y_true: np.ndarray, predictions: Sequence[np.ndarray], n_teams: int, resamples: int, seed: int,
+    metric_name: str,
+    y_true: np.ndarray,
+    predictions: Sequence[np.ndarray],
+    n_teams: int,
+    resamples: int,
+    seed: int,
     **metric_args: object,
 ) -> np.ndarray:
     """Gold/silver/bronze thresholds ``(3, resamples)`` of a leaderboard of ``n_teams`` members' predictions.
@@ -130,8 +135,13 @@ def medal_confidence(
         return None
     metric = get_metric(spec.metric)
     scores = bootstrap_scores(metric, y_true, y_pred, k, boot.seed, **spec.metric_args)
-    got = tiers(scores, np.asarray(boot.gold[:k]), np.asarray(boot.silver[:k]), np.asarray(boot.bronze[:k]),
-                boot.is_lower_better)
+    got = tiers(
+        scores,
+        np.asarray(boot.gold[:k]),
+        np.asarray(boot.silver[:k]),
+        np.asarray(boot.bronze[:k]),
+        boot.is_lower_better,
+    )
     valid = ~np.isnan(scores)
     if valid.sum() < MIN_RESAMPLES:
         return None
@@ -143,7 +153,9 @@ def observed_tier(report: CompetitionReport) -> int:
     return 3 if report.gold_medal else 2 if report.silver_medal else 1 if report.bronze_medal else 0
 
 
-def confidence_for(spec: TaskSpec, pt: PreparedTask, report: CompetitionReport, aligned: AlignedSubmission) -> float | None:
+def confidence_for(
+    spec: TaskSpec, pt: PreparedTask, report: CompetitionReport, aligned: AlignedSubmission
+) -> float | None:
     """Medal confidence of a graded submission, or None when the task has no matching bootstrap file."""
     boot = load_bootstrap(spec)
     lb = spec.leaderboard_path

@@ -29,7 +29,9 @@ def score_frame(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame)
     return score_frame_aligned(spec, submission, answers)[0]
 
 
-def score_frame_aligned(spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> tuple[float, AlignedSubmission]:
+def score_frame_aligned(
+    spec: TaskSpec, submission: pd.DataFrame, answers: pd.DataFrame
+) -> tuple[float, AlignedSubmission]:
     """Like :func:`score_frame`, also returning the aligned truth and predictions (for medal confidence)."""
     metric = get_metric(spec.metric)
     aligned = validate_frame(submission, answers, spec, metric, template_is_answers=True)
@@ -61,7 +63,7 @@ def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask, max_bytes: 
         value = fn(submission, pt.answers_path, **spec.grader_args)
     except (MedalistError, MemoryError):
         raise
-    except Exception as exc:  # noqa: BLE001 (a foreign grader may raise anything)
+    except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         raise InvalidSubmissionError(clip(f"grader {spec.grader} failed: {type(exc).__name__}: {first}")) from None
     try:
@@ -131,7 +133,11 @@ def report_for_score(spec: TaskSpec, score: float | None, thresholds: Thresholds
 
 
 def score_file(
-    submission: Path, spec: TaskSpec, pt: PreparedTask, *, answers: pd.DataFrame | None = None,
+    submission: Path,
+    spec: TaskSpec,
+    pt: PreparedTask,
+    *,
+    answers: pd.DataFrame | None = None,
     bounds: GradingBounds | None = None,
 ) -> float:
     """Read, validate and score one submission file in this process (raises InvalidSubmissionError)."""
@@ -139,8 +145,13 @@ def score_file(
 
 
 def score_file_with_confidence(
-    submission: Path, spec: TaskSpec, pt: PreparedTask, *, answers: pd.DataFrame | None = None,
-    bounds: GradingBounds | None = None, thresholds: Thresholds | None = None,
+    submission: Path,
+    spec: TaskSpec,
+    pt: PreparedTask,
+    *,
+    answers: pd.DataFrame | None = None,
+    bounds: GradingBounds | None = None,
+    thresholds: Thresholds | None = None,
 ) -> tuple[float, float | None]:
     """:func:`score_file` plus the medal confidence of the score (None without ``thresholds``, a custom
     grader or a stored bootstrap), computed where the aligned predictions are (the grading child)."""
@@ -176,8 +187,11 @@ def grade_submission(
         if answers is None and spec.grader is None:
             answers = cached_answers(pt)
         score, confidence = run_isolated(
-            lambda: score_file_with_confidence(submission, spec, pt, answers=answers, bounds=bounds, thresholds=thresholds),
-            memory_bytes=bounds.memory_bytes, timeout_secs=bounds.timeout_secs,
+            lambda: score_file_with_confidence(
+                submission, spec, pt, answers=answers, bounds=bounds, thresholds=thresholds
+            ),
+            memory_bytes=bounds.memory_bytes,
+            timeout_secs=bounds.timeout_secs,
         )
     except InvalidSubmissionError as exc:
         error = clip(str(exc))
@@ -229,7 +243,7 @@ def grade_jsonl(path: Path, output_dir: Path, registry: TaskRegistry | None = No
     for entry, spec in zip(entries, specs, strict=True):
         try:
             rep = grade_submission(Path(entry.submission_path), spec)
-        except Exception as exc:  # noqa: BLE001 - a broken task must not cost the other lines their grades
+        except Exception as exc:
             rep = failed_report(spec.id, Path(entry.submission_path), exc)
         rep.run_id, rep.seed = entry.run_id, entry.seed
         reports.append(rep)

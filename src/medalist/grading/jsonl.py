@@ -50,7 +50,7 @@ def read_submission_jsonl(path: Path) -> list[SubmissionLine]:
             continue
         try:
             entry = SubmissionLine.model_validate(json.loads(text))
-            entry.task  # noqa: B018  (validates the id is present)
+            entry.task
         except ValidationError as exc:
             e = exc.errors()[0]
             where = ".".join(str(x) for x in e["loc"])

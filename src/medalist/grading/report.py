@@ -44,7 +44,9 @@ class CompetitionReport(BaseModel):
     improvement: float | None = Field(
         None, description="Relative improvement over baseline_score (0.1 = 10% better), direction-aware."
     )
-    success: bool | None = Field(None, description="improvement > 10% (MLAgentBench's criterion); None without a baseline.")
+    success: bool | None = Field(
+        None, description="improvement > 10% (MLAgentBench's criterion); None without a baseline."
+    )
     run_id: str | None = None
     seed: int | None = None
 

@@ -66,8 +66,25 @@ def _open_regular_file(path: Path, what: str, max_bytes: int | None = None) -> B
 # pandas' documented default missing-value markers; ids only treat an empty field as missing, so an id
 # such as 'NA' (Namibia) or 'None' stays text.
 _NA_VALUES = [
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
-    "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
 ]
 
 
@@ -287,7 +304,9 @@ def _check_values(col: pd.Series, name: str, metric: Metric) -> np.ndarray:
                 )
         return arr
     if col.isna().any():
-        raise InvalidSubmissionError(f"column {name!r} has {int(col.isna().sum())} missing value(s), {_row(col.isna())}")
+        raise InvalidSubmissionError(
+            f"column {name!r} has {int(col.isna().sum())} missing value(s), {_row(col.isna())}"
+        )
     return col.to_numpy()
 
 
@@ -322,9 +341,7 @@ def _labels_like(pred: np.ndarray, truth: pd.Series, name: str) -> np.ndarray:
     return labels
 
 
-def _target_arrays(
-    frame: pd.DataFrame, spec: TaskSpec, metric: Metric, truth: pd.DataFrame | None
-) -> np.ndarray:
+def _target_arrays(frame: pd.DataFrame, spec: TaskSpec, metric: Metric, truth: pd.DataFrame | None) -> np.ndarray:
     cols = []
     for c in spec.target_columns:
         arr = _check_values(frame[c], c, metric)

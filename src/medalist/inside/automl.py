@@ -143,7 +143,7 @@ def text_features(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression, Ridge
 
-    def model():  # noqa: ANN202
+    def model():
         if problem.kind == "classification":
             return LogisticRegression(C=4.0, max_iter=500)
         return Ridge(alpha=1.0)
@@ -152,7 +152,7 @@ def text_features(
     xtr = vec.fit_transform(train_text)
     xte = vec.transform(test_text)
 
-    def predict(m, x):  # noqa: ANN001, ANN202
+    def predict(m, x):
         return m.predict_proba(x) if problem.kind == "classification" else m.predict(x).reshape(-1, 1)
 
     width = len(np.unique(y)) if problem.kind == "classification" else 1
@@ -177,10 +177,10 @@ def make_folds(y: np.ndarray, classification: bool, n_splits: int, seed: int) ->
     return list(KFold(n_splits, shuffle=True, random_state=seed).split(np.zeros(len(y))))
 
 
-def _time_guard(deadline: float):  # noqa: ANN202
+def _time_guard(deadline: float):
     import lightgbm as lgb
 
-    def callback(env) -> None:  # noqa: ANN001
+    def callback(env) -> None:
         if time.time() > deadline:
             log.info("time guard: stopping boosting at iteration %d", env.iteration)
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
@@ -190,8 +190,16 @@ def _time_guard(deadline: float):  # noqa: ANN202
 
 
 def fit_predict(
-    xtr: pd.DataFrame, y: np.ndarray, xva: pd.DataFrame, yva: np.ndarray, xte: pd.DataFrame,
-    problem: Problem, n_classes: int, seed: int, deadline: float, threads: int,
+    xtr: pd.DataFrame,
+    y: np.ndarray,
+    xva: pd.DataFrame,
+    yva: np.ndarray,
+    xte: pd.DataFrame,
+    problem: Problem,
+    n_classes: int,
+    seed: int,
+    deadline: float,
+    threads: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train one model with early stopping on (xva, yva); predictions for xva and xte."""
     try:
@@ -201,9 +209,17 @@ def fit_predict(
     # Many classes = one tree per class per round: a faster rate keeps multiclass affordable.
     lr = 0.1 if n_classes > 5 or len(xtr) > 50_000 else 0.05
     params = dict(
-        n_estimators=2000, learning_rate=lr, num_leaves=31,
-        min_child_samples=max(3, min(20, len(xtr) // 40)), subsample=0.8, subsample_freq=1,
-        colsample_bytree=0.8, reg_lambda=1.0, random_state=seed, n_jobs=threads, verbose=-1,
+        n_estimators=2000,
+        learning_rate=lr,
+        num_leaves=31,
+        min_child_samples=max(3, min(20, len(xtr) // 40)),
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.8,
+        reg_lambda=1.0,
+        random_state=seed,
+        n_jobs=threads,
+        verbose=-1,
     )
     callbacks = [lgb.early_stopping(50, verbose=False), _time_guard(deadline)]
     if problem.kind == "classification":
@@ -214,7 +230,9 @@ def fit_predict(
         else:
             xva_eval, yva_eval = xva, yva
         model.fit(xtr, y, eval_set=[(xva_eval, yva_eval)], callbacks=callbacks)
-        return _proba(model.predict_proba(xva), model.classes_, n_classes), _proba(model.predict_proba(xte), model.classes_, n_classes)
+        return _proba(model.predict_proba(xva), model.classes_, n_classes), _proba(
+            model.predict_proba(xte), model.classes_, n_classes
+        )
     model = lgb.LGBMRegressor(**params)
     model.fit(xtr, y, eval_set=[(xva, yva)], callbacks=callbacks)
     return model.predict(xva), model.predict(xte)
@@ -227,10 +245,12 @@ def _proba(p: np.ndarray, classes: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-def _fit_predict_hgb(xtr, y, xva, yva, xte, problem, n_classes, seed):  # noqa: ANN001, ANN202
+def _fit_predict_hgb(xtr, y, xva, yva, xte, problem, n_classes, seed):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    kw = dict(max_iter=1000, learning_rate=0.05, early_stopping=True, random_state=seed, categorical_features="from_dtype")
+    kw = dict(
+        max_iter=1000, learning_rate=0.05, early_stopping=True, random_state=seed, categorical_features="from_dtype"
+    )
     if problem.kind == "classification":
         m = HistGradientBoostingClassifier(**kw).fit(xtr, y)
         return _proba(m.predict_proba(xva), m.classes_, n_classes), _proba(m.predict_proba(xte), m.classes_, n_classes)
@@ -239,8 +259,15 @@ def _fit_predict_hgb(xtr, y, xva, yva, xte, problem, n_classes, seed):  # noqa: 
 
 
 def cross_validate(
-    x: pd.DataFrame, y: np.ndarray, xte: pd.DataFrame, problem: Problem, n_classes: int,
-    folds: list, seed: int, deadline: float, threads: int,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    xte: pd.DataFrame,
+    problem: Problem,
+    n_classes: int,
+    folds: list,
+    seed: int,
+    deadline: float,
+    threads: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """K-fold CV; test predictions are the mean over the folds that finished in time."""
     oof_width = n_classes if problem.kind == "classification" else 1
@@ -253,7 +280,9 @@ def cross_validate(
             log.info("budget: stopping after %d of %d folds (%.0fs left)", len(test_preds), len(folds), remaining)
             break
         t0 = time.time()
-        pva, pte = fit_predict(x.iloc[tr], y[tr], x.iloc[va], y[va], xte, problem, n_classes, seed + i, deadline, threads)
+        pva, pte = fit_predict(
+            x.iloc[tr], y[tr], x.iloc[va], y[va], xte, problem, n_classes, seed + i, deadline, threads
+        )
         oof[va] = pva.reshape(len(va), -1)
         test_preds.append(pte.reshape(len(xte), -1))
         fold_secs.append(time.time() - t0)
@@ -286,8 +315,14 @@ def solve(
     unknown = int((~sample[id_col].isin(test[id_col])).sum())
     if unknown:
         raise NotTabular(f"{unknown} id(s) of the sample submission are not in {layout.test.name}")
-    log.info("layout: train=%s test=%s id=%s targets=%s (%s)", layout.train.name, layout.test.name, id_col,
-             layout.target_columns, layout.source)
+    log.info(
+        "layout: train=%s test=%s id=%s targets=%s (%s)",
+        layout.train.name,
+        layout.test.name,
+        id_col,
+        layout.target_columns,
+        layout.source,
+    )
     log.info("problem: %s", problem)
     feat_cols = [c for c in test.columns if c != id_col and c in train.columns and c not in problem.label_columns]
     ft = type_columns(train[feat_cols])
@@ -296,7 +331,12 @@ def solve(
 
     # Targets: one label vector per model (several for multi-label / multi-target regression).
     if problem.output == "class_proba" and len(problem.label_columns) > 1:
-        targets = [("__class__", pd.Series(np.asarray(problem.label_columns)[train[problem.label_columns].to_numpy().argmax(1)]))]
+        targets = [
+            (
+                "__class__",
+                pd.Series(np.asarray(problem.label_columns)[train[problem.label_columns].to_numpy().argmax(1)]),
+            )
+        ]
     elif problem.output == "multilabel_proba" or (problem.kind == "regression" and len(problem.label_columns) > 1):
         targets = [(c, train[c]) for c in problem.label_columns]
     else:
@@ -334,7 +374,9 @@ def solve(
             rmse = float(np.sqrt(np.mean((oof[done, 0] - y[done]) ** 2))) if done.any() else None
             cv[name] = {"folds": used, "oof_rmse": rmse}
         log.info("cv %s: %s", name, cv[name])
-        _write_target(submission, problem, name, classes, pred, train[problem.label_columns[0]] if name != "__class__" else None)
+        _write_target(
+            submission, problem, name, classes, pred, train[problem.label_columns[0]] if name != "__class__" else None
+        )
     cols = [id_col, *problem.submission_columns]
     submission = submission[cols]
     # Keep the sample submission's row order.
@@ -348,8 +390,9 @@ def max_table_bytes() -> float:
     return memory_gb * 1e9 / 6
 
 
-def _write_target(sub: pd.DataFrame, problem: Problem, name: str, classes: np.ndarray, pred: np.ndarray,
-                  like: pd.Series | None) -> None:
+def _write_target(
+    sub: pd.DataFrame, problem: Problem, name: str, classes: np.ndarray, pred: np.ndarray, like: pd.Series | None
+) -> None:
     if problem.output == "numeric":
         p = pred[:, 0]
         sub[name] = np.clip(np.expm1(p), 0, None) if problem.log_target else p
@@ -383,12 +426,15 @@ def main() -> int:
     warnings.filterwarnings("ignore", message=".*eval_set.*")
     logs, code = Path(contract.resolve(contract.LOGS_DIR)), Path(contract.resolve(contract.CODE_DIR))
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s",
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
         handlers=[logging.StreamHandler(sys.stdout), logging.FileHandler(logs / "automl.log")],
     )
     shutil.copyfile(__file__, code / "automl.py")  # the agent's code, saved with the run
     shutil.copyfile(layout_module.__file__, code / "automl_layout.py")
-    info = json.loads(Path(contract.resolve(os.environ.get(contract.ENV_TASK_INFO, contract.TASK_INFO_PATH))).read_text())
+    info = json.loads(
+        Path(contract.resolve(os.environ.get(contract.ENV_TASK_INFO, contract.TASK_INFO_PATH))).read_text()
+    )
     data = Path(contract.resolve(contract.DATA_DIR))
     out = Path(contract.resolve(contract.SUBMISSION_PATH))
     sample = data / info["sample_submission"] if info.get("sample_submission") else None
@@ -398,8 +444,14 @@ def main() -> int:
     seed = int(os.environ.get(contract.ENV_SEED, "0"))
     threads = max(1, int(float(os.environ.get(contract.ENV_CPUS, "1")) + 0.5))
     deadline = start + BUDGET_FRACTION * limit
-    log.info("task %s, time limit %.0fs (training budget %.0fs), seed %d, %d thread(s)",
-             info["id"], limit, deadline - start, seed, threads)
+    log.info(
+        "task %s, time limit %.0fs (training budget %.0fs), seed %d, %d thread(s)",
+        info["id"],
+        limit,
+        deadline - start,
+        seed,
+        threads,
+    )
     fallback = "sample_submission" if out.is_file() else "no_submission"  # no public sample to copy
     try:
         submission, summary = solve(info, data, seed, deadline, threads)
@@ -407,7 +459,7 @@ def main() -> int:
         log.info("no tabular model: %s; outcome: %s", exc, fallback)
         write_report(fallback, f"no tabular model: {exc}")
         return 0
-    except Exception as exc:  # noqa: BLE001 (any failure: keep the fallback, say why in one line)
+    except Exception as exc:
         log.exception("automl failed; outcome: %s", fallback)
         first = (str(exc).strip().splitlines() or [""])[0]
         write_report(fallback, f"automl failed: {type(exc).__name__}: {first}")

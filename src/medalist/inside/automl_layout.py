@@ -44,8 +44,12 @@ class Layout:
 
     def info(self, info: dict) -> dict:
         """``info`` (task.json) completed with this layout's roles, for the modelling code."""
-        return {**info, "id_column": self.id_column, "target_columns": self.target_columns,
-                "prediction": self.prediction}
+        return {
+            **info,
+            "id_column": self.id_column,
+            "target_columns": self.target_columns,
+            "prediction": self.prediction,
+        }
 
 
 def table_files(data: Path) -> list[Path]:
@@ -69,7 +73,10 @@ def describe_files(data: Path, limit: int = 4) -> str:
             counts["".join(p.suffixes[-2:]).lower() or "(no extension)"] += 1
     parts = [f"{n:,} {ext}" for ext, n in counts.most_common(limit)]
     more = sum(counts.values()) - sum(n for _, n in counts.most_common(limit))
-    return ", ".join(parts + ([f"{more:,} other"] if more else []) + ([f"{folders} folder(s)"] if folders else [])) or "nothing"
+    return (
+        ", ".join(parts + ([f"{more:,} other"] if more else []) + ([f"{folders} folder(s)"] if folders else []))
+        or "nothing"
+    )
 
 
 def resolve_layout(info: dict, data: Path) -> Layout:
@@ -81,8 +88,14 @@ def resolve_layout(info: dict, data: Path) -> Layout:
     if not sample.is_file() or not sample.name.lower().endswith(TABLE_SUFFIXES):
         raise NotTabular(f"the sample submission {sample_name} is not a CSV file")
     if info.get("prediction") and (data / "train.csv").is_file() and (data / "test.csv").is_file():
-        return Layout(data / "train.csv", data / "test.csv", sample, info["id_column"], list(info["target_columns"]),
-                      info["prediction"])
+        return Layout(
+            data / "train.csv",
+            data / "test.csv",
+            sample,
+            info["id_column"],
+            list(info["target_columns"]),
+            info["prediction"],
+        )
     id_col = info.get("id_column")
     targets = list(info.get("target_columns") or [])
     if not id_col or not targets:
@@ -101,8 +114,16 @@ def resolve_layout(info: dict, data: Path) -> Layout:
         raise NotTabular(f"{train.name} shares no feature column with {test.name}")
     prediction = infer_prediction(str(info.get("metric") or ""), targets, train, train_cols, sample, id_col)
     metric = str(info.get("metric") or "").lower()
-    return Layout(train, test, sample, id_col, targets, prediction,
-                  log_target=prediction == "numeric" and ("rmsle" in metric or "log-error" in metric), source="inferred")
+    return Layout(
+        train,
+        test,
+        sample,
+        id_col,
+        targets,
+        prediction,
+        log_target=prediction == "numeric" and ("rmsle" in metric or "log-error" in metric),
+        source="inferred",
+    )
 
 
 def _find_test(tables: list[Path], id_col: str, data: Path) -> Path:
@@ -141,7 +162,9 @@ def _sample_values(sample: Path, targets: list[str]) -> pd.DataFrame:
     return pd.read_csv(sample, usecols=targets, nrows=2000)
 
 
-def infer_prediction(metric: str, targets: list[str], train: Path, train_cols: list[str], sample: Path, id_col: str) -> str:
+def infer_prediction(
+    metric: str, targets: list[str], train: Path, train_cols: list[str], sample: Path, id_col: str
+) -> str:
     """label / probability / numeric for a task whose metric medalist does not know (see module doc)."""
     name = metric.lower()
     if not all(t in train_cols for t in targets):

@@ -41,5 +41,5 @@ def resolve(path: str) -> str:
         if path == target or path.startswith(target + "/"):
             env = "MEDALIST_MOUNT_" + re.sub(r"[^A-Za-z0-9]+", "_", target.strip("/")).upper()
             host = os.environ.get(env)
-            return host + path[len(target):] if host else path
+            return host + path[len(target) :] if host else path
     return path

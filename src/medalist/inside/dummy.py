@@ -108,7 +108,10 @@ def gpus_only_own(view: dict[str, object]) -> tuple[bool, str]:
         ok = ok and sorted(view["nvidia_smi_uuids"]) == sorted(given)  # type: ignore[arg-type]
     if not given:
         ok = ok and not view["devices"]
-    return ok, f"given {given or 'no GPU'}; sees {view['devices'] or 'no /dev/nvidia*'}; nvidia-smi -L: {view['nvidia_smi_uuids']}"
+    return (
+        ok,
+        f"given {given or 'no GPU'}; sees {view['devices'] or 'no /dev/nvidia*'}; nvidia-smi -L: {view['nvidia_smi_uuids']}",
+    )
 
 
 def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
@@ -123,15 +126,27 @@ def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
         print(f"[{'PASS' if ok else 'FAIL'}] {name}: {detail}", flush=True)
 
     check("not_root", lambda: (os.getuid() != 0 and os.geteuid() != 0, f"uid={os.getuid()} gid={os.getgid()}"))
-    check("contract_env", lambda: (
-        all(env.get(k) for k in (contract.ENV_COMPETITION_ID, contract.ENV_TIME_LIMIT, contract.ENV_STEP_LIMIT)),
-        ", ".join(f"{k}={env.get(k)!r}" for k in (contract.ENV_COMPETITION_ID, contract.ENV_TIME_LIMIT, contract.ENV_STEP_LIMIT)),
-    ))
-    check("instructions_readable", lambda: (_readable(contract.resolve(contract.INSTRUCTIONS_PATH)) is not None, contract.INSTRUCTIONS_PATH))
-    check("data_readable", lambda: (
-        Path(contract.resolve(env.get("MEDALIST_SAMPLE_SUBMISSION", ""))).is_file(),
-        f"{contract.DATA_DIR}: {sorted(os.listdir(contract.resolve(contract.DATA_DIR)))}"
-    ))
+    check(
+        "contract_env",
+        lambda: (
+            all(env.get(k) for k in (contract.ENV_COMPETITION_ID, contract.ENV_TIME_LIMIT, contract.ENV_STEP_LIMIT)),
+            ", ".join(
+                f"{k}={env.get(k)!r}"
+                for k in (contract.ENV_COMPETITION_ID, contract.ENV_TIME_LIMIT, contract.ENV_STEP_LIMIT)
+            ),
+        ),
+    )
+    check(
+        "instructions_readable",
+        lambda: (_readable(contract.resolve(contract.INSTRUCTIONS_PATH)) is not None, contract.INSTRUCTIONS_PATH),
+    )
+    check(
+        "data_readable",
+        lambda: (
+            Path(contract.resolve(env.get("MEDALIST_SAMPLE_SUBMISSION", ""))).is_file(),
+            f"{contract.DATA_DIR}: {sorted(os.listdir(contract.resolve(contract.DATA_DIR)))}",
+        ),
+    )
     check("data_read_only", lambda: (lambda r: (not r[0], r[1]))(_try_write(contract.DATA_DIR)))
     for folder in (contract.SUBMISSION_DIR, contract.CODE_DIR, contract.LOGS_DIR):
         check(f"writable:{folder}", lambda f=folder: _try_write(f))
@@ -139,15 +154,17 @@ def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
     private = [p for p in env.get("MEDALIST_PRIVATE_PATHS", "").split(":") if p] + COMMON_PRIVATE
     for path in private:
         check(f"private_unreadable:{path}", lambda p=path: (lambda r: (r is None, r or "not readable"))(_readable(p)))
-    check("no_answers_file_reachable", lambda: (lambda f: (not f, f"found {f}" if f else "no answers.csv found"))(
-        _walk_for("answers.csv")
-    ))
+    check(
+        "no_answers_file_reachable",
+        lambda: (lambda f: (not f, f"found {f}" if f else "no answers.csv found"))(_walk_for("answers.csv")),
+    )
 
     host, port = env.get("MEDALIST_PROBE_HOST", ""), env.get("MEDALIST_PROBE_PORT", "")
     if host and port:
-        check(f"no_host_loopback:{host}:{port}", lambda: (lambda r: (r is None, r or "connection refused/failed"))(
-            _connect(host, int(port))
-        ))
+        check(
+            f"no_host_loopback:{host}:{port}",
+            lambda: (lambda r: (r is None, r or "connection refused/failed"))(_connect(host, int(port))),
+        )
     for ip, p in (("1.1.1.1", 53), ("8.8.8.8", 443)):
         check(f"no_internet:{ip}:{p}", lambda ip=ip, p=p: (lambda r: (r is None, r or "unreachable"))(_connect(ip, p)))
 
@@ -172,9 +189,12 @@ def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
         tool = shutil.which("validate_submission")
         if tool is None:
             return False, "validate_submission is not on PATH"
-        proc = subprocess.run([tool, contract.resolve(contract.SUBMISSION_PATH)], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [tool, contract.resolve(contract.SUBMISSION_PATH)], capture_output=True, text=True, timeout=120
+        )
         out = (proc.stdout + proc.stderr).strip()
         return proc.returncode == 0 and "score" not in out.lower(), out
+
     check("validate_submission", validate)
     return results
 
@@ -196,7 +216,10 @@ def main() -> int:
         "failed": failed,
     }
     Path(contract.resolve(contract.LOGS_DIR), CHECKS_FILE).write_text(json.dumps(report, indent=2))
-    print(f"{len(results) - len(failed)}/{len(results)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(
+        f"{len(results) - len(failed)}/{len(results)} checks passed"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

@@ -66,9 +66,15 @@ class AgentRun:
             client = None
         path = contract_path("instructions")
         text = path.read_text(encoding="utf-8") if path.is_file() else "(no instructions found)"
-        return cls(name=name, client=client, margin=publish_margin(args.time_limit), instructions=text,
-                   info=task_info(), python=os.environ.get(SOLUTION_PYTHON_ENV) or sys.executable,
-                   note=os.environ.get(SOLUTION_NOTE_ENV, ""))
+        return cls(
+            name=name,
+            client=client,
+            margin=publish_margin(args.time_limit),
+            instructions=text,
+            info=task_info(),
+            python=os.environ.get(SOLUTION_PYTHON_ENV) or sys.executable,
+            note=os.environ.get(SOLUTION_NOTE_ENV, ""),
+        )
 
     def load_previous(self, path: Path, model: type[M]) -> M | None:
         """The log an interrupted attempt left (None if there is none or it is unreadable)."""
@@ -87,7 +93,9 @@ class AgentRun:
         self.client.report_stop(stop_reason, summary)
         print(f"{self.name}: stop: {stop_reason}; {summary}")
         if failed:
-            print(f"{self.name}: the model could not be reached ({stop_reason}); see llm_usage.json notes",
-                  file=sys.stderr)
+            print(
+                f"{self.name}: the model could not be reached ({stop_reason}); see llm_usage.json notes",
+                file=sys.stderr,
+            )
             return 1
         return 0

@@ -21,9 +21,28 @@ from pathlib import Path
 STATS_ROWS = 200_000
 """CSV rows read for column statistics (the row count is always exact)."""
 TEXT_SUFFIXES = {".txt", ".md", ".json", ".yaml", ".yml"}
-NOTABLE = ("torch", "torchvision", "torchaudio", "xgboost", "xgboost-cpu", "catboost", "lightgbm", "scikit-learn",
-           "pandas", "numpy", "scipy", "statsmodels", "pillow", "opencv-python", "transformers", "timm", "polars",
-           "pyarrow", "optuna", "jax")
+NOTABLE = (
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "xgboost",
+    "xgboost-cpu",
+    "catboost",
+    "lightgbm",
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "pillow",
+    "opencv-python",
+    "transformers",
+    "timm",
+    "polars",
+    "pyarrow",
+    "optuna",
+    "jax",
+)
 
 
 def _count_lines(path: Path) -> int:
@@ -72,7 +91,7 @@ def _csv_preview(path: Path, rel: str, targets: Iterable[str], detailed: bool) -
     rows = max(0, _count_lines(path) - 1)
     try:
         df = pd.read_csv(path, nrows=STATS_ROWS, low_memory=False)
-    except Exception as exc:  # noqa: BLE001 - a file pandas cannot read is still listed
+    except Exception as exc:
         return [f"- {rel} ({rows:,} rows; not readable as CSV: {str(exc).splitlines()[0][:100]})"]
     cut = f", statistics from the first {STATS_ROWS:,}" if rows > STATS_ROWS else ""
     lines = [f"- {rel}: {rows:,} rows x {df.shape[1]} columns{cut}"]
@@ -140,8 +159,10 @@ def data_preview(data: Path, targets: Iterable[str] = (), max_chars: int = 6000)
         tree, files = _tree(Path(data))
     except OSError as exc:
         return f"(cannot list {data}: {exc})"
-    csvs = sorted((p for p in files if p.suffix.lower() == ".csv"),
-                  key=lambda p: (0 if "train" in p.name else 1 if "test" in p.name else 2, str(p)))
+    csvs = sorted(
+        (p for p in files if p.suffix.lower() == ".csv"),
+        key=lambda p: (0 if "train" in p.name else 1 if "test" in p.name else 2, str(p)),
+    )
     targets = list(targets) + _label_columns(csvs)
     for detailed in (True, False):
         parts = list(tree)
@@ -178,8 +199,9 @@ print(json.dumps(out))
 def probe_python(python: str, timeout: float = 120.0) -> dict[str, object]:
     """What is installed for ``python`` (its distributions and CUDA devices), asked of that python."""
     try:
-        done = subprocess.run([python, "-c", _PROBE], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [python, "-c", _PROBE], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
         return {}
@@ -192,24 +214,28 @@ def environment(python: str, env: dict[str, str] | None = None) -> str:
     packages: dict[str, str] = info.get("packages") or {}  # type: ignore[assignment]
     notable = [f"{n} {packages[n]}" for n in NOTABLE if n in packages]
     others = len(packages) - len(notable)
-    lines = [f"- Python packages (no internet: nothing else can be installed): {', '.join(notable) or 'unknown'}"
-             + (f", and {others} others" if others > 0 else "")]
+    lines = [
+        f"- Python packages (no internet: nothing else can be installed): {', '.join(notable) or 'unknown'}"
+        + (f", and {others} others" if others > 0 else "")
+    ]
     gpus = info.get("gpus") or []
     if info.get("cuda"):
         lines.append(f"- GPU: {', '.join(map(str, gpus))} (torch.cuda is available)")
     elif "torch" in packages:
         lines.append("- No GPU: torch runs on the CPU")
     cpus = env.get("MEDALIST_CPUS")
-    lines.append(f"- CPUs: {cpus} (use at most {cpus} threads / n_jobs={cpus})" if cpus else
-                 f"- CPUs: {os.cpu_count()}")
+    lines.append(
+        f"- CPUs: {cpus} (use at most {cpus} threads / n_jobs={cpus})" if cpus else f"- CPUs: {os.cpu_count()}"
+    )
     mem = env.get("MEDALIST_MEMORY_GB")
     if mem:
         lines.append(f"- Memory: {mem} GB for everything in the run (exceeding it kills the run)")
     return "\n".join(lines)
 
 
-def status_line(time_left: float | None, time_limit: float | None, step: int, max_steps: int,
-                exec_limit: float | None = None) -> str:
+def status_line(
+    time_left: float | None, time_limit: float | None, step: int, max_steps: int, exec_limit: float | None = None
+) -> str:
     """One ``[status]`` line: time and steps left, and how long the next script may run."""
     parts = []
     if time_left is not None and time_limit:

@@ -44,8 +44,9 @@ class ChatReply:
 class ChatModel(Protocol):
     """What agent logic needs from a model service."""
 
-    def chat(self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None,
-             **params: Any) -> ChatReply:
+    def chat(
+        self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None, **params: Any
+    ) -> ChatReply:
         """One chat completion (``timeout``: seconds to wait for the answer, None = client default)."""
         ...
 
@@ -57,8 +58,15 @@ class ChatModel(Protocol):
 class GatewayClient:
     """HTTP client for the gateway (or any OpenAI-compatible server)."""
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 900.0, retries: int = 3, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 900.0,
+        retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         base = base_url or os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE")
         if not base:
             raise ChatError("OPENAI_BASE_URL is not set: the agent was started without a model gateway")
@@ -68,8 +76,9 @@ class GatewayClient:
         self.retries = retries
         self._sleep = sleep
 
-    def _request(self, method: str, path: str, payload: dict[str, Any] | None = None,
-                 timeout: float | None = None) -> dict[str, Any]:
+    def _request(
+        self, method: str, path: str, payload: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         data = None if payload is None else json.dumps(payload).encode()
         headers = {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
         delay = 1.0
@@ -84,7 +93,9 @@ class GatewayClient:
                 body = _error_body(exc)
                 err = body.get("error") if isinstance(body.get("error"), dict) else {}
                 if exc.code == 402 or err.get("type") == "budget_exceeded":
-                    raise BudgetStop(str(err.get("code") or "budget"), str(err.get("message") or "budget used up")) from None
+                    raise BudgetStop(
+                        str(err.get("code") or "budget"), str(err.get("message") or "budget used up")
+                    ) from None
                 # The gateway already retried its provider ("upstream_error"); only retry the gateway itself.
                 if (exc.code in (408, 429) or exc.code >= 500) and err.get("type") != "upstream_error":
                     if attempt < self.retries:
@@ -102,15 +113,20 @@ class GatewayClient:
                 raise ChatError(f"cannot reach the model gateway at {self.base_url}: {exc}") from None
         raise AssertionError("unreachable")
 
-    def chat(self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None,
-             **params: Any) -> ChatReply:
+    def chat(
+        self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None, **params: Any
+    ) -> ChatReply:
         payload = {"model": role, "messages": messages, **{k: v for k, v in params.items() if v is not None}}
         data = self._request("POST", "/chat/completions", payload, timeout=timeout)
         choices = data.get("choices") or [{}]
         content = (choices[0].get("message") or {}).get("content") or ""
         usage = data.get("usage") or {}
-        return ChatReply(content=content, input_tokens=int(usage.get("prompt_tokens") or 0),
-                         output_tokens=int(usage.get("completion_tokens") or 0), raw=data)
+        return ChatReply(
+            content=content,
+            input_tokens=int(usage.get("prompt_tokens") or 0),
+            output_tokens=int(usage.get("completion_tokens") or 0),
+            raw=data,
+        )
 
     def start_step(self, n: int) -> None:
         self._request("POST", "/medalist/step", {"step": n})
@@ -140,22 +156,27 @@ class ScriptedChatModel:
     ``max_steps`` imitates the gateway's step budget.
     """
 
-    def __init__(self, answers: Iterable[str | Callable[[list[dict[str, Any]]], str]], *,
-                 max_steps: int | None = None) -> None:
+    def __init__(
+        self, answers: Iterable[str | Callable[[list[dict[str, Any]]], str]], *, max_steps: int | None = None
+    ) -> None:
         self.answers = list(answers)
         self.calls: list[dict[str, Any]] = []
         self.steps = 0
         self.max_steps = max_steps
 
-    def chat(self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None,
-             **params: Any) -> ChatReply:
+    def chat(
+        self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None, **params: Any
+    ) -> ChatReply:
         if not self.answers:
             raise BudgetStop("script_exhausted", "the scripted model has no answers left")
         answer = self.answers.pop(0)
         text = answer(messages) if callable(answer) else answer
         self.calls.append({"role": role, "messages": messages, "params": params, "answer": text})
-        return ChatReply(content=text, input_tokens=sum(len(str(m.get("content", ""))) // 4 for m in messages),
-                         output_tokens=len(text) // 4)
+        return ChatReply(
+            content=text,
+            input_tokens=sum(len(str(m.get("content", ""))) // 4 for m in messages),
+            output_tokens=len(text) // 4,
+        )
 
     def start_step(self, n: int) -> None:
         if self.max_steps is not None and n > self.max_steps:

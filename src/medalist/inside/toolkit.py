@@ -64,16 +64,29 @@ class ExecResult:
         return self.exit_code == 0 and not self.timed_out
 
 
-def run_script(script: Path, cwd: Path, timeout: float, *, python: str | None = None,
-               log_path: Path | None = None, env: dict[str, str] | None = None) -> ExecResult:
+def run_script(
+    script: Path,
+    cwd: Path,
+    timeout: float,
+    *,
+    python: str | None = None,
+    log_path: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> ExecResult:
     """Run a Python script with a wall-clock timeout, killing its whole process group after."""
     cwd.mkdir(parents=True, exist_ok=True)
     log_path = log_path or cwd / "output.txt"
     start = time.monotonic()
     with log_path.open("wb") as out:
-        proc = subprocess.Popen([python or sys.executable, str(script)], cwd=cwd, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                                env=env)
+        proc = subprocess.Popen(
+            [python or sys.executable, str(script)],
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
         timed_out = False
         try:
             proc.wait(timeout=max(1.0, timeout))
@@ -88,8 +101,12 @@ def run_script(script: Path, cwd: Path, timeout: float, *, python: str | None = 
     output = log_path.read_text(encoding="utf-8", errors="replace")
     if timed_out:
         output += f"\n[medalist] the script was killed after the {timeout:.0f}s time limit\n"
-    return ExecResult(exit_code=None if timed_out else proc.returncode, timed_out=timed_out,
-                      seconds=round(time.monotonic() - start, 3), output=output)
+    return ExecResult(
+        exit_code=None if timed_out else proc.returncode,
+        timed_out=timed_out,
+        seconds=round(time.monotonic() - start, 3),
+        output=output,
+    )
 
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
@@ -136,7 +153,7 @@ def extract_json(text: str) -> dict[str, Any] | None:
                     depth -= 1
                     if depth == 0:
                         try:
-                            data = json.loads(cand[start:i + 1])
+                            data = json.loads(cand[start : i + 1])
                         except ValueError:
                             break
                         if isinstance(data, dict):

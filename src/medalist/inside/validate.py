@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__.strip())
         return 0
     submission = Path(contract.resolve(args[0] if args else contract.SUBMISSION_PATH))
-    info = json.loads(Path(contract.resolve(os.environ.get(contract.ENV_TASK_INFO, contract.TASK_INFO_PATH))).read_text())
+    info = json.loads(
+        Path(contract.resolve(os.environ.get(contract.ENV_TASK_INFO, contract.TASK_INFO_PATH))).read_text()
+    )
     spec = TaskSpec.model_validate(info["spec"])
     sample = Path(contract.resolve(contract.DATA_DIR)) / spec.sample_submission if spec.sample_submission else None
     try:

@@ -35,11 +35,22 @@ def _masked(value: Any) -> Any:
     return value
 
 
-def request_key(scope: str, model: str, api_base: str | None, messages: list[Any], params: dict[str, Any],
-                occurrence: int = 0) -> str:
+def request_key(
+    scope: str, model: str, api_base: str | None, messages: list[Any], params: dict[str, Any], occurrence: int = 0
+) -> str:
     """The cache key of one request (see the module docstring)."""
-    canonical = json.dumps({"scope": scope, "model": model, "api_base": api_base, "messages": _masked(messages),
-                            "params": params, "occurrence": occurrence}, sort_keys=True, default=str)
+    canonical = json.dumps(
+        {
+            "scope": scope,
+            "model": model,
+            "api_base": api_base,
+            "messages": _masked(messages),
+            "params": params,
+            "occurrence": occurrence,
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -85,9 +85,13 @@ class LLMConfig(BaseModel):
             raise ConfigError("an LLM agent needs a model: pass --model provider/name (e.g. openai/gpt-4o-mini)")
         fields = {k: config[k] for k in cls.model_fields if k in config and k != "budget" and config[k] is not None}
         budget = dict(config.get("budget") or {})
-        for key, target in (("max_cost", "max_cost_usd"), ("max_cost_usd", "max_cost_usd"),
-                            ("max_tokens", "max_tokens"), ("max_steps", "max_steps"),
-                            ("max_wall_secs", "max_wall_secs")):
+        for key, target in (
+            ("max_cost", "max_cost_usd"),
+            ("max_cost_usd", "max_cost_usd"),
+            ("max_tokens", "max_tokens"),
+            ("max_steps", "max_steps"),
+            ("max_wall_secs", "max_wall_secs"),
+        ):
             if config.get(key) is not None:
                 budget[target] = config[key]
         try:

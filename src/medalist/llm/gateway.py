@@ -94,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "medalist-gateway/1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def address_string(self) -> str:
@@ -136,8 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
         if length > limit:
             self.close_connection = True  # the unread body must not be parsed as the next request
             self._discard(length, 4 * limit)
-            self._error(413, f"request body of {length} bytes is over the gateway's limit of {limit} bytes",
-                        "request_too_large")
+            self._error(
+                413, f"request body of {length} bytes is over the gateway's limit of {limit} bytes", "request_too_large"
+            )
             return None
         if length <= 0:
             self._error(400, "request body missing", "invalid_request_error")
@@ -166,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     # -- routes ------------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         gw = self.server.gateway
         path = self.path.split("?", 1)[0].rstrip("/")
         if path in ("/v1/models", "/models"):
@@ -180,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._error(404, f"no route GET {path}", "not_found")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def do_POST(self) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")
         if path not in ("/v1/chat/completions", "/chat/completions", "/v1/medalist/step", "/v1/medalist/stop"):
             self._error(404, f"no route POST {path}", "not_found")
@@ -191,8 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not gw.slots.acquire(blocking=False):
             self.close_connection = True
             self._discard(self._content_length(), gw.limits.max_request_bytes)  # so the client reads the 429
-            self._error(429, f"too many concurrent requests (at most {gw.limits.max_concurrent}); retry later",
-                        "rate_limit_exceeded")
+            self._error(
+                429,
+                f"too many concurrent requests (at most {gw.limits.max_concurrent}); retry later",
+                "rate_limit_exceeded",
+            )
             return
         try:
             body = self._body()
@@ -201,8 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/v1/medalist/step":
                 self._step(body)
             elif path == "/v1/medalist/stop":
-                gw.meter.stop(str(body.get("reason") or "agent_stopped")[:100], str(body.get("message") or "")[:500],
-                              by_agent=True)
+                gw.meter.stop(
+                    str(body.get("reason") or "agent_stopped")[:100],
+                    str(body.get("message") or "")[:500],
+                    by_agent=True,
+                )
                 self._send_json(200, gw.meter.summary().model_dump(mode="json"))
             else:
                 self._chat(body)
@@ -248,12 +255,18 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if reservation is not None:
                 gw.meter.release(reservation)
-        gw.log_call(started, requested, model, messages, result=result.model_dump(exclude={"response"}),
-                    content=result.content)
+        gw.log_call(
+            started, requested, model, messages, result=result.model_dump(exclude={"response"}), content=result.content
+        )
         size = len(json.dumps(result.response, default=str))
         if size > gw.limits.max_response_bytes:
-            self._error(502, f"the model's answer ({size} bytes) is over the gateway's limit of "
-                             f"{gw.limits.max_response_bytes} bytes", "upstream_error", "response_too_large")
+            self._error(
+                502,
+                f"the model's answer ({size} bytes) is over the gateway's limit of "
+                f"{gw.limits.max_response_bytes} bytes",
+                "upstream_error",
+                "response_too_large",
+            )
         elif body.get("stream"):
             self._stream(result.response)
         else:
@@ -277,8 +290,15 @@ class _Handler(BaseHTTPRequestHandler):
 class Gateway:
     """Serve a run's :class:`Provider` to a sandbox over a unix socket (use as a context manager)."""
 
-    def __init__(self, provider: Provider, *, token: str | None = None, calls_log: Path | None = None,
-                 socket_dir: Path | None = None, limits: GatewayLimits | None = None) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        token: str | None = None,
+        calls_log: Path | None = None,
+        socket_dir: Path | None = None,
+        limits: GatewayLimits | None = None,
+    ) -> None:
         self.provider = provider
         self.meter: UsageMeter = provider.meter
         self.limits = limits or GatewayLimits()
@@ -311,7 +331,9 @@ class Gateway:
         with self._conn_lock:
             self._connections -= 1
 
-    def reserve_call(self, model: str, messages: list[Any], params: dict[str, Any]) -> tuple[dict[str, Any], Reservation]:
+    def reserve_call(
+        self, model: str, messages: list[Any], params: dict[str, Any]
+    ) -> tuple[dict[str, Any], Reservation]:
         """Force one completion per call and reserve the call's worst case before it is forwarded.
 
         ``n`` (and ``best_of``) are dropped, so the provider returns one choice; ``max_tokens`` becomes
@@ -322,9 +344,12 @@ class Gateway:
         asked = [params.get("max_tokens"), self.provider.config.max_output_tokens]
         caps = [int(v) for v in asked if isinstance(v, int | float) and not isinstance(v, bool) and v > 0]
         est_in = estimate_input_tokens(messages)
-        res = self.meter.reserve(est_in, min(caps) if caps else None,
-                                 lambda out: self.provider.estimate_cost(model, est_in, out),
-                                 wait_secs=self.provider.config.request_timeout_secs)
+        res = self.meter.reserve(
+            est_in,
+            min(caps) if caps else None,
+            lambda out: self.provider.estimate_cost(model, est_in, out),
+            wait_secs=self.provider.config.request_timeout_secs,
+        )
         if res.max_output is not None:
             params["max_tokens"] = res.max_output
         return params, res
@@ -360,8 +385,17 @@ class Gateway:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def log_call(self, started: float, requested: Any, model: str, messages: list[Any], *,
-                 result: dict[str, Any] | None = None, content: str | None = None, error: str | None = None) -> None:
+    def log_call(
+        self,
+        started: float,
+        requested: Any,
+        model: str,
+        messages: list[Any],
+        *,
+        result: dict[str, Any] | None = None,
+        content: str | None = None,
+        error: str | None = None,
+    ) -> None:
         """Append one call (request messages, answer, tokens, cost) to the run's calls log (JSONL).
 
         Once the log would pass ``limits.max_log_bytes`` one last line says so and later calls are only
@@ -372,10 +406,20 @@ class Gateway:
             self._call_no += 1
             if self._log_full:
                 return
-            entry = {"n": self._call_no, "started": started, "ended": time.time(), "requested_model": requested,
-                     "model": model, "messages": messages, "content": content, "error": error}
+            entry = {
+                "n": self._call_no,
+                "started": started,
+                "ended": time.time(),
+                "requested_model": requested,
+                "model": model,
+                "messages": messages,
+                "content": content,
+                "error": error,
+            }
             if result:
-                entry.update({k: result.get(k) for k in ("input_tokens", "output_tokens", "cost_usd", "seconds", "cached")})
+                entry.update(
+                    {k: result.get(k) for k in ("input_tokens", "output_tokens", "cost_usd", "seconds", "cached")}
+                )
             line = json.dumps(entry, default=str) + "\n"
             limit = self.limits.max_log_bytes
             if limit is not None and self._log_bytes + len(line.encode()) > limit:

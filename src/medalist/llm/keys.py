@@ -44,13 +44,17 @@ def key_envs(model: str) -> tuple[str, ...]:
         from medalist.llm.provider import litellm_module
 
         missing = litellm_module().validate_environment(model).get("missing_keys") or []
-    except Exception:  # noqa: BLE001 - an unknown provider is reported by the first call instead
+    except Exception:
         return ()
     return tuple(missing)
 
 
-def check_api_keys(models: Iterable[str], api_base: str | None = None, api_key_env: str | None = None,
-                   environ: Mapping[str, str] | None = None) -> None:
+def check_api_keys(
+    models: Iterable[str],
+    api_base: str | None = None,
+    api_key_env: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Raise :class:`MissingApiKeyError` (one line) if a model's provider key is missing.
 
     With ``api_base`` (a local or self-hosted OpenAI-compatible server) no key is required, but a

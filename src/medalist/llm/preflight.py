@@ -56,8 +56,9 @@ def check_endpoint(config: LLMConfig, *, timeout: float = 60.0) -> list[str]:
     """One tiny call per model; raise :class:`PreflightError` (one line) if any fails. Returns notes."""
     from medalist.llm.provider import Provider
 
-    quick = config.model_copy(update={"retries": 1, "backoff_secs": 0.5, "request_timeout_secs": timeout,
-                                      "max_output_tokens": None})
+    quick = config.model_copy(
+        update={"retries": 1, "backoff_secs": 0.5, "request_timeout_secs": timeout, "max_output_tokens": None}
+    )
     cache = ResponseCache(Path(config.cache_dir), PREFLIGHT_SCOPE) if config.cache_dir else None
     provider = Provider(quick, UsageMeter(), cache=cache)
     notes: list[str] = []
@@ -80,11 +81,14 @@ def _check_model(provider: Provider, model: str, config: LLMConfig) -> list[str]
     except ProviderError as exc:
         message = _plain(str(exc), model)
         code = f" (HTTP {exc.status_code})" if exc.status_code not in (502, 503) else ""
-        raise PreflightError(f"model check failed for {model} {_where(config)}{code}: {message}; "
-                             f"{_hint(message, exc.status_code, config)}") from None
+        raise PreflightError(
+            f"model check failed for {model} {_where(config)}{code}: {message}; "
+            f"{_hint(message, exc.status_code, config)}"
+        ) from None
     if result.cost_usd is None:
         if config.budget.max_cost_usd is not None:
-            raise PreflightError(f"no price is known for {model}, so --max-cost cannot be enforced; "
-                                 "use --max-tokens instead")
+            raise PreflightError(
+                f"no price is known for {model}, so --max-cost cannot be enforced; use --max-tokens instead"
+            )
         return [f"no price is known for {model}: its cost will show as unknown"]
     return []

@@ -21,11 +21,25 @@ from medalist.llm.usage import UsageMeter
 
 log = logging.getLogger(__name__)
 
-PASSTHROUGH_PARAMS = frozenset({
-    "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "n",
-    "presence_penalty", "frequency_penalty", "response_format", "tools", "tool_choice",
-    "logit_bias", "user", "parallel_tool_calls",
-})
+PASSTHROUGH_PARAMS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "seed",
+        "n",
+        "presence_penalty",
+        "frequency_penalty",
+        "response_format",
+        "tools",
+        "tool_choice",
+        "logit_bias",
+        "user",
+        "parallel_tool_calls",
+    }
+)
 """OpenAI chat parameters forwarded to the provider (others are dropped)."""
 
 PLACEHOLDER_KEY = "sk-medalist-local"
@@ -70,8 +84,14 @@ def litellm_module() -> Any:
 
 
 def _transient_errors(litellm: Any) -> tuple[type[BaseException], ...]:
-    names = ("RateLimitError", "APIConnectionError", "Timeout", "InternalServerError",
-             "ServiceUnavailableError", "BadGatewayError")
+    names = (
+        "RateLimitError",
+        "APIConnectionError",
+        "Timeout",
+        "InternalServerError",
+        "ServiceUnavailableError",
+        "BadGatewayError",
+    )
     return tuple(getattr(litellm, n) for n in names if isinstance(getattr(litellm, n, None), type))
 
 
@@ -83,8 +103,14 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 class Provider:
     """Calls models for one run; every call is checked against the budget and metered."""
 
-    def __init__(self, config: LLMConfig, meter: UsageMeter, *,
-                 sleep: Callable[[float], None] = time.sleep, cache: ResponseCache | None = None) -> None:
+    def __init__(
+        self,
+        config: LLMConfig,
+        meter: UsageMeter,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        cache: ResponseCache | None = None,
+    ) -> None:
         self.config = config
         self.meter = meter
         self.cache = cache
@@ -112,8 +138,9 @@ class Provider:
                     return m
         return self.config.role_model(role)
 
-    def complete(self, messages: list[dict[str, Any]], *, role: Role = "code", model: str | None = None,
-                 **params: Any) -> ChatResult:
+    def complete(
+        self, messages: list[dict[str, Any]], *, role: Role = "code", model: str | None = None, **params: Any
+    ) -> ChatResult:
         """Run one chat completion with retries; raises BudgetExceeded or ProviderError."""
         self.meter.check()
         model = model or self.config.role_model(role)
@@ -136,20 +163,35 @@ class Provider:
                 self.meter.record_error(model, _one_line(exc))
                 if attempt >= self.config.retries:
                     raise ProviderError(f"{model}: gave up after {attempt + 1} tries: {_one_line(exc)}", 503) from None
-                log.warning("transient error from %s (try %d): %s; retrying in %.1fs",
-                            model, attempt + 1, _one_line(exc, 120), delay)
+                log.warning(
+                    "transient error from %s (try %d): %s; retrying in %.1fs",
+                    model,
+                    attempt + 1,
+                    _one_line(exc, 120),
+                    delay,
+                )
                 self._sleep(delay)
                 delay = min(delay * 2, self.config.backoff_max_secs)
                 self.meter.check()
                 continue
-            except Exception as exc:  # noqa: BLE001 - bad request, auth, unknown model: not retried
+            except Exception as exc:
                 self.meter.record_error(model, _one_line(exc))
                 status = getattr(exc, "status_code", None)
                 raise ProviderError(f"{model}: {_one_line(exc)}", status if isinstance(status, int) else 502) from None
             result = self._account(model, resp, time.monotonic() - start)
             if key is not None:
-                self.cache.put(key, result.model_dump(include={"model", "input_tokens", "output_tokens",  # type: ignore[union-attr]
-                                                                "cost_usd", "response"}))
+                self.cache.put(
+                    key,
+                    result.model_dump(
+                        include={
+                            "model",
+                            "input_tokens",
+                            "output_tokens",  # type: ignore[union-attr]
+                            "cost_usd",
+                            "response",
+                        }
+                    ),
+                )
             return result
         raise AssertionError("unreachable")
 
@@ -162,8 +204,15 @@ class Provider:
         response = hit["response"]
         choices = response.get("choices") or [{}]
         content = (choices[0].get("message") or {}).get("content")
-        return ChatResult(model=model, content=content, input_tokens=tin, output_tokens=tout, cost_usd=cost,
-                          cached=True, response=response)
+        return ChatResult(
+            model=model,
+            content=content,
+            input_tokens=tin,
+            output_tokens=tout,
+            cost_usd=cost,
+            cached=True,
+            response=response,
+        )
 
     def _account(self, model: str, resp: Any, seconds: float) -> ChatResult:
         data = resp.model_dump() if hasattr(resp, "model_dump") else dict(resp)
@@ -173,22 +222,30 @@ class Provider:
         self.meter.record_call(model, tin, tout, cost, note)
         choices = data.get("choices") or [{}]
         content = (choices[0].get("message") or {}).get("content")
-        return ChatResult(model=model, content=content, input_tokens=tin, output_tokens=tout,
-                          cost_usd=cost, seconds=round(seconds, 3), response=data)
+        return ChatResult(
+            model=model,
+            content=content,
+            input_tokens=tin,
+            output_tokens=tout,
+            cost_usd=cost,
+            seconds=round(seconds, 3),
+            response=data,
+        )
 
     def estimate_cost(self, model: str, input_tokens: int, output_tokens: int) -> float | None:
         """Price of a call of that size from litellm's table (None: unknown), to reserve budget with."""
         try:
-            cin, cout = self._litellm.cost_per_token(model=model, prompt_tokens=input_tokens,
-                                                     completion_tokens=output_tokens)
+            cin, cout = self._litellm.cost_per_token(
+                model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+            )
             return float(cin) + float(cout)
-        except Exception:  # noqa: BLE001 - unknown model: litellm raises
+        except Exception:
             return None
 
     def _cost(self, model: str, resp: Any, tin: int, tout: int) -> tuple[float | None, str | None]:
         try:
             cost = float(self._litellm.completion_cost(completion_response=resp, model=model))
-        except Exception:  # noqa: BLE001 - unknown model: litellm raises
+        except Exception:
             return None, f"no price known for {model}"
         if cost == 0.0 and (tin or tout) and self.config.api_base is None:
             return 0.0, f"price of {model} is 0 in litellm's table"

@@ -71,7 +71,9 @@ class UsageSummary(BaseModel):
     cache_hits: int = Field(0, description="Calls answered from the response cache (no upstream call).")
     cost_saved_usd: float = Field(0.0, description="Recorded price of the cached answers (not spent again).")
     resumed: int = Field(0, description="Times this run's usage was carried over into a resumed attempt.")
-    agent_steps: int | None = Field(None, description="Steps the agent reported (informational; steps count calls; None: it reports none).")
+    agent_steps: int | None = Field(
+        None, description="Steps the agent reported (informational; steps count calls; None: it reports none)."
+    )
     per_model: dict[str, ModelUsage] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
     stop_reason: str | None = Field(None, description="Budget that stopped the agent, if any.")
@@ -95,8 +97,13 @@ class UsageSummary(BaseModel):
 class UsageMeter:
     """Counts calls, tokens, cost and steps against a :class:`Budget`."""
 
-    def __init__(self, budget: Budget | None = None, path: Path | None = None,
-                 clock: Callable[[], float] = time.monotonic, previous: UsageSummary | None = None) -> None:
+    def __init__(
+        self,
+        budget: Budget | None = None,
+        path: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        previous: UsageSummary | None = None,
+    ) -> None:
         """``previous``: what an interrupted attempt of the same run used; it counts against the budget."""
         self.budget = budget or Budget()
         self.path = path
@@ -108,8 +115,14 @@ class UsageMeter:
         self._changed = threading.Condition(self._lock)
         self._in_flight: list[Reservation] = []
         if previous is not None:
-            self._s = previous.model_copy(update={"budget": self.budget, "stop_reason": None, "stop_message": None,
-                                                  "resumed": previous.resumed + 1})
+            self._s = previous.model_copy(
+                update={
+                    "budget": self.budget,
+                    "stop_reason": None,
+                    "stop_message": None,
+                    "resumed": previous.resumed + 1,
+                }
+            )
             self._start -= previous.wall_secs
         self._save()
 
@@ -136,8 +149,14 @@ class UsageMeter:
             self._stop(*problem)
             raise BudgetExceeded(*problem)
 
-    def reserve(self, input_tokens: int, max_output: int | None = None,
-                price: Callable[[int], float | None] | None = None, *, wait_secs: float = 600.0) -> Reservation:
+    def reserve(
+        self,
+        input_tokens: int,
+        max_output: int | None = None,
+        price: Callable[[int], float | None] | None = None,
+        *,
+        wait_secs: float = 600.0,
+    ) -> Reservation:
         """Claim room for one call before it is forwarded: its estimated ``input_tokens`` plus its output
         cap (``max_output``, clamped to what the token budget has left), priced by ``price(output cap)``
         (None: unknown). Waits while concurrent calls hold the room it needs; raises
@@ -212,8 +231,9 @@ class UsageMeter:
             self._stop(reason, message, by_agent=by_agent)
 
     # -- recording ---------------------------------------------------------------------------------
-    def record_call(self, model: str, input_tokens: int, output_tokens: int, cost_usd: float | None,
-                    note: str | None = None) -> None:
+    def record_call(
+        self, model: str, input_tokens: int, output_tokens: int, cost_usd: float | None, note: str | None = None
+    ) -> None:
         """Account one successful model call (``cost_usd=None``: unknown price, counted apart)."""
         with self._lock:
             s = self._s

@@ -10,13 +10,25 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "AgentSplitAggregate": "models", "Comparison": "models", "Estimate": "models", "RunMetrics": "models",
-    "RunView": "models", "TaskInfo": "models",
-    "TASKS_RUN": "aggregate", "compare": "aggregate", "run_metrics": "aggregate",
-    "PROTOCOL": "protocol", "SeedPlan": "protocol", "build_seeds": "protocol",
-    "LoadedGroup": "load", "load_group": "load", "load_groups": "load",
+    "AgentSplitAggregate": "models",
+    "Comparison": "models",
+    "Estimate": "models",
+    "RunMetrics": "models",
+    "RunView": "models",
+    "TaskInfo": "models",
+    "TASKS_RUN": "aggregate",
+    "compare": "aggregate",
+    "run_metrics": "aggregate",
+    "PROTOCOL": "protocol",
+    "SeedPlan": "protocol",
+    "build_seeds": "protocol",
+    "LoadedGroup": "load",
+    "load_group": "load",
+    "load_groups": "load",
     "load_mlebench_group": "mlebench_runs",
-    "build_comparison": "build", "render_report": "html", "write_report": "html",
+    "build_comparison": "build",
+    "render_report": "html",
+    "write_report": "html",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -77,8 +77,13 @@ def run_metrics(run: RunView, task: TaskInfo | None) -> RunMetrics:
     if imp is not None:
         rates["success"] = float(imp > SUCCESS_IMPROVEMENT)
     return RunMetrics(
-        key=run.key, agent=run.agent, task_id=run.task_id, seed=run.seed,
-        rates=rates, improvement=imp, normalized_score=norm,
+        key=run.key,
+        agent=run.agent,
+        task_id=run.task_id,
+        seed=run.seed,
+        rates=rates,
+        improvement=imp,
+        normalized_score=norm,
         medal_confidence=rep.medal_confidence if rep is not None and valid else None,
     )
 
@@ -159,8 +164,13 @@ def aggregate_agent_split(
     missing = [t for t in split_tasks if t not in ran]
     partial = bool(missing) and not pad_missing
     plan = build_seeds(runs_by_task, ran if partial else split_tasks, pad_missing, num_seeds)
-    seeds = [[pair[1] if pair is not None else missing_run(agent, t, i, tasks.get(t))
-              for t, pair in zip(plan.task_ids, seed)] for i, seed in enumerate(plan.seeds)]
+    seeds = [
+        [
+            pair[1] if pair is not None else missing_run(agent, t, i, tasks.get(t))
+            for t, pair in zip(plan.task_ids, seed)
+        ]
+        for i, seed in enumerate(plan.seeds)
+    ]
     in_split = [p for t in ran for p in runs_by_task[t]]
     costs = [r.cost_usd for r, _ in in_split if r.cost_usd is not None]
     walls = [r.wall_seconds for r, _ in in_split if r.wall_seconds is not None]
@@ -190,8 +200,9 @@ _MEDAL_ORDER = ("gold", "silver", "bronze", "above-median", "valid", "invalid", 
 
 def task_agent_cell(task_id: str, agent: str, runs: Sequence[RunView], metrics: Sequence[RunMetrics]) -> TaskAgentCell:
     """Summarise one agent's runs (all seeds) on one task for the medal matrix."""
-    pairs = sorted(((r, m) for r, m in zip(runs, metrics) if r.agent == agent and r.task_id == task_id),
-                   key=lambda p: p[0].seed)
+    pairs = sorted(
+        ((r, m) for r, m in zip(runs, metrics) if r.agent == agent and r.task_id == task_id), key=lambda p: p[0].seed
+    )
     cell = TaskAgentCell(task_id=task_id, agent=agent, n_runs=len(pairs))
     best = len(_MEDAL_ORDER) - 1
     scores: list[float] = []
@@ -207,9 +218,19 @@ def task_agent_cell(task_id: str, agent: str, runs: Sequence[RunView], metrics: 
         cell.bronze += int(m.rates["bronze_medal"])
         cell.above_median += int(m.rates["above_median"])
         cell.valid += int(valid)
-        level = ("gold" if m.rates["gold_medal"] else "silver" if m.rates["silver_medal"]
-                 else "bronze" if m.rates["bronze_medal"] else "above-median" if m.rates["above_median"]
-                 else "valid" if valid else "invalid")
+        level = (
+            "gold"
+            if m.rates["gold_medal"]
+            else "silver"
+            if m.rates["silver_medal"]
+            else "bronze"
+            if m.rates["bronze_medal"]
+            else "above-median"
+            if m.rates["above_median"]
+            else "valid"
+            if valid
+            else "invalid"
+        )
         best = min(best, _MEDAL_ORDER.index(level))
     cell.best_medal = _MEDAL_ORDER[best]
     cell.mean_score = _mean(scores)
@@ -236,17 +257,23 @@ def dedupe_runs(runs: Iterable[RunView]) -> tuple[list[RunView], list[str]]:
     return list(kept.values()) + others, warnings
 
 
-def _notes(aggregates: Sequence[AgentSplitAggregate], tasks: Mapping[str, TaskInfo], run_tasks: Sequence[str]) -> list[str]:
+def _notes(
+    aggregates: Sequence[AgentSplitAggregate], tasks: Mapping[str, TaskInfo], run_tasks: Sequence[str]
+) -> list[str]:
     notes = []
     degenerate = [t for t in run_tasks if t in tasks and tasks[t].baseline_degenerate]
     if degenerate:
         listed = ", ".join(f"{t} ({tasks[t].baseline_score:.4g})" for t in degenerate[:6])
-        notes.append(f"improvement and success leave out {len(degenerate)} task(s) whose baseline has no skill "
-                     f"(score ~0 next to the leaderboard's best): {listed}{', ...' if len(degenerate) > 6 else ''}")
+        notes.append(
+            f"improvement and success leave out {len(degenerate)} task(s) whose baseline has no skill "
+            f"(score ~0 next to the leaderboard's best): {listed}{', ...' if len(degenerate) > 6 else ''}"
+        )
     unused = [a for a in aggregates if a.unused_runs and a.split == TASKS_RUN]
     for a in unused:
-        notes.append(f"{a.agent}: {a.unused_runs} run(s) beyond the last complete seed are left out, as MLE-bench "
-                     "does (--pad-missing keeps them and counts the missing runs as failures)")
+        notes.append(
+            f"{a.agent}: {a.unused_runs} run(s) beyond the last complete seed are left out, as MLE-bench "
+            "does (--pad-missing keeps them and counts the missing runs as failures)"
+        )
     return notes
 
 
@@ -281,9 +308,11 @@ def compare(
     metrics = [run_metrics(r, tasks.get(r.task_id)) for r in runs]
     unknown = [t for t in run_tasks if t not in tasks]
     if unknown:
-        warnings.append(f"{len(unknown)} task(s) not in the task registry ({', '.join(unknown[:4])}"
-                        f"{', ...' if len(unknown) > 4 else ''}): medal rates only, no normalized score or "
-                        "improvement (MLE-bench competitions need --mlebench-dir)")
+        warnings.append(
+            f"{len(unknown)} task(s) not in the task registry ({', '.join(unknown[:4])}"
+            f"{', ...' if len(unknown) > 4 else ''}): medal rates only, no normalized score or "
+            "improvement (MLE-bench competitions need --mlebench-dir)"
+        )
     by_agent_task: dict[str, dict[str, list[tuple[RunView, RunMetrics]]]] = defaultdict(lambda: defaultdict(list))
     for r, m in zip(runs, metrics):
         by_agent_task[r.agent][r.task_id].append((r, m))
@@ -295,8 +324,10 @@ def compare(
                 continue
             aggregates.append(agg)
             if num_seeds is not None and agg.n_seeds < num_seeds:
-                warnings.append(f"{agent} on split {split}: {num_seeds} seeds asked for, {agg.n_seeds} "
-                                f"{'built' if pad_missing else 'complete'}")
+                warnings.append(
+                    f"{agent} on split {split}: {num_seeds} seeds asked for, {agg.n_seeds} "
+                    f"{'built' if pad_missing else 'complete'}"
+                )
     used_splits = [s for s in split_map if any(a.split == s for a in aggregates)]
     cells = [task_agent_cell(t, a, runs, metrics) for t in run_tasks for a in agents if by_agent_task[a].get(t)]
     return Comparison(

@@ -15,9 +15,20 @@ from medalist.tasks.registry import TaskRegistry
 UNFINISHED = frozenset({"pending", "running"})
 """Runs not finished yet are left out of the numbers (a failed or errored run counts as a failure)."""
 
-MEDAL_FIELDS = ("gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold", "any_medal",
-                "gold_medal", "silver_medal", "bronze_medal", "above_median", "leaderboard_size",
-                "leaderboard_rank", "beats_fraction")
+MEDAL_FIELDS = (
+    "gold_threshold",
+    "silver_threshold",
+    "bronze_threshold",
+    "median_threshold",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "leaderboard_size",
+    "leaderboard_rank",
+    "beats_fraction",
+)
 
 
 def is_stale(report: CompetitionReport, info: TaskInfo, source: str = "medalist") -> bool:
@@ -64,18 +75,31 @@ def build_comparison(
     data_dirs = [Path(g.data_dir) for g in groups if g.data_dir]
     infos, splits, warnings = task_infos(registry, {r.task_id for r in runs}, data_dirs)
     splits.update({name: list(ids) for name, ids in (extra_splits or {}).items()})
-    stale = sorted({r.task_id for r in runs if r.report is not None and r.report.valid_submission
-                    and r.task_id in infos and is_stale(r.report, infos[r.task_id], r.source)})
+    stale = sorted(
+        {
+            r.task_id
+            for r in runs
+            if r.report is not None
+            and r.report.valid_submission
+            and r.task_id in infos
+            and is_stale(r.report, infos[r.task_id], r.source)
+        }
+    )
     if current_leaderboards:
         runs = [replace_on_current_leaderboard(r, registry) if r.task_id in infos else r for r in runs]
     elif stale:
-        warnings.append(f"runs of {len(stale)} task(s) were graded against another leaderboard than the current "
-                        f"one ({', '.join(stale[:4])}{', ...' if len(stale) > 4 else ''}); "
-                        "--current-leaderboards places their scores on today's leaderboards")
-    comparison = compare(runs, infos, splits, groups=[g.info() for g in groups], pad_missing=pad_missing,
-                         num_seeds=num_seeds)
+        warnings.append(
+            f"runs of {len(stale)} task(s) were graded against another leaderboard than the current "
+            f"one ({', '.join(stale[:4])}{', ...' if len(stale) > 4 else ''}); "
+            "--current-leaderboards places their scores on today's leaderboards"
+        )
+    comparison = compare(
+        runs, infos, splits, groups=[g.info() for g in groups], pad_missing=pad_missing, num_seeds=num_seeds
+    )
     if unfinished:
-        warnings.append(f"{len(unfinished)} run(s) still pending or running were left out "
-                        f"({', '.join(r.key for r in unfinished[:3])}{', ...' if len(unfinished) > 3 else ''})")
+        warnings.append(
+            f"{len(unfinished)} run(s) still pending or running were left out "
+            f"({', '.join(r.key for r in unfinished[:3])}{', ...' if len(unfinished) > 3 else ''})"
+        )
     comparison.warnings = [w for g in groups for w in g.warnings] + warnings + comparison.warnings
     return comparison, groups

@@ -86,21 +86,35 @@ def _leaderboard_rows(comparison: Comparison, split: str) -> list[dict[str, Any]
     def key(a: AgentSplitAggregate) -> tuple[bool, float, float]:
         any_m = a.metrics.get("any_medal")
         norm = a.metrics.get("normalized_score")
-        return (not a.scored, -(any_m.mean or 0) if any_m else 0, -(norm.mean or 0) if norm and norm.mean is not None else 0)
+        return (
+            not a.scored,
+            -(any_m.mean or 0) if any_m else 0,
+            -(norm.mean or 0) if norm and norm.mean is not None else 0,
+        )
 
     rows = []
     rank = 0
     for a in sorted(aggs, key=key):
         rank += a.scored
-        rows.append({
-            "rank": rank if a.scored else "", "agent": a.agent, "color": agent_color(comparison.agents.index(a.agent)),
-            "coverage": a.coverage, "status": a.status, "status_text": fmt_status(a), "runs": a.n_runs,
-            "seeds": a.n_seeds, "unused": a.unused_runs,
-            "cells": [fmt_estimate(a.metrics.get(k), digits_of(k)) for k, _ in COLUMNS],
-            "ci": fmt_ci(a.metrics.get("any_medal"), 1, *RATE_RANGE),
-            "ci_mlebench": fmt_ci(a.metrics.get("any_medal"), 1, mlebench=True), "pass_at_k": fmt_pass_at_k(a),
-            "cost": fmt_cost(a.total_cost_usd, a.cost_unknown), "time": fmt_seconds(a.total_wall_seconds),
-        })
+        rows.append(
+            {
+                "rank": rank if a.scored else "",
+                "agent": a.agent,
+                "color": agent_color(comparison.agents.index(a.agent)),
+                "coverage": a.coverage,
+                "status": a.status,
+                "status_text": fmt_status(a),
+                "runs": a.n_runs,
+                "seeds": a.n_seeds,
+                "unused": a.unused_runs,
+                "cells": [fmt_estimate(a.metrics.get(k), digits_of(k)) for k, _ in COLUMNS],
+                "ci": fmt_ci(a.metrics.get("any_medal"), 1, *RATE_RANGE),
+                "ci_mlebench": fmt_ci(a.metrics.get("any_medal"), 1, mlebench=True),
+                "pass_at_k": fmt_pass_at_k(a),
+                "cost": fmt_cost(a.total_cost_usd, a.cost_unknown),
+                "time": fmt_seconds(a.total_wall_seconds),
+            }
+        )
     return rows
 
 
@@ -121,14 +135,27 @@ def _task_plots(comparison: Comparison) -> list[dict[str, Any]]:
         svg = None
         if info is not None:
             marks = [
-                Mark(agent=r.agent, row=comparison.agents.index(r.agent), score=r.report.score,
-                     label=f"{r.agent}, seed {r.seed}: {r.report.score:.6g} ({medal_of(r)})",
-                     color=agent_color(comparison.agents.index(r.agent)))
-                for r in runs if r not in invalid and r.report is not None and r.report.score is not None
+                Mark(
+                    agent=r.agent,
+                    row=comparison.agents.index(r.agent),
+                    score=r.report.score,
+                    label=f"{r.agent}, seed {r.seed}: {r.report.score:.6g} ({medal_of(r)})",
+                    color=agent_color(comparison.agents.index(r.agent)),
+                )
+                for r in runs
+                if r not in invalid and r.report is not None and r.report.score is not None
             ]
             svg = leaderboard_plot(info, marks, comparison.agents)
-        out.append({"task": tid, "anchor": "task-" + slug(tid), "info": info, "svg": svg,
-                    "invalid": invalid, "n_runs": len(runs)})
+        out.append(
+            {
+                "task": tid,
+                "anchor": "task-" + slug(tid),
+                "info": info,
+                "svg": svg,
+                "invalid": invalid,
+                "n_runs": len(runs),
+            }
+        )
     return out
 
 
@@ -136,27 +163,43 @@ def _run_pages(comparison: Comparison) -> list[RunPage]:
     pages = []
     for r in comparison.runs:
         trace = read_trace(Path(r.run_dir), **r.paths) if r.run_dir else RunTrace()
-        pages.append(RunPage(run=r, anchor="run-" + slug(r.key), medal=medal_of(r),
-                             color=agent_color(comparison.agents.index(r.agent)), trace=trace))
+        pages.append(
+            RunPage(
+                run=r,
+                anchor="run-" + slug(r.key),
+                medal=medal_of(r),
+                color=agent_color(comparison.agents.index(r.agent)),
+                trace=trace,
+            )
+        )
     return pages
 
 
 def render_report(comparison: Comparison, title: str = "medalist report") -> str:
     """The whole report as one HTML string."""
     max_secs = max((r.wall_seconds or 0 for r in comparison.runs), default=0) or 1
-    return _env().get_template("report.html.j2").render(
-        title=title,
-        version=__version__,
-        c=comparison,
-        columns=[label for _, label in COLUMNS],
-        splits=[(s, split_about(comparison, s), _leaderboard_rows(comparison, s)) for s in covered_splits(comparison)],
-        partial_splits=[(s, split_about(comparison, s), _leaderboard_rows(comparison, s)) for s in comparison.splits
-                        if s not in covered_splits(comparison)],
-        agent_colors={a: agent_color(i) for i, a in enumerate(comparison.agents)},
-        matrix=_matrix(comparison),
-        plots=_task_plots(comparison),
-        pages=_run_pages(comparison),
-        max_secs=max_secs,
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            version=__version__,
+            c=comparison,
+            columns=[label for _, label in COLUMNS],
+            splits=[
+                (s, split_about(comparison, s), _leaderboard_rows(comparison, s)) for s in covered_splits(comparison)
+            ],
+            partial_splits=[
+                (s, split_about(comparison, s), _leaderboard_rows(comparison, s))
+                for s in comparison.splits
+                if s not in covered_splits(comparison)
+            ],
+            agent_colors={a: agent_color(i) for i, a in enumerate(comparison.agents)},
+            matrix=_matrix(comparison),
+            plots=_task_plots(comparison),
+            pages=_run_pages(comparison),
+            max_secs=max_secs,
+        )
     )
 
 

@@ -35,8 +35,9 @@ class LoadedGroup:
         return self.path.parent.name if self.path.is_file() else self.path.name
 
     def info(self) -> GroupInfo:
-        return GroupInfo(name=self.name, path=str(self.path), agent=self.label,
-                         n_runs=len(self.runs), created_at=self.created_at)
+        return GroupInfo(
+            name=self.name, path=str(self.path), agent=self.label, n_runs=len(self.runs), created_at=self.created_at
+        )
 
 
 def agent_label(meta: GroupMetadata) -> str:
@@ -76,8 +77,11 @@ def run_view(group: Path, label: str, run_dir: Path, rec: RunRecord) -> RunView:
         steps=usage.steps if usage else None,
         peak_memory_mb=rec.peak_memory_bytes / 2**20 if rec.peak_memory_bytes is not None else None,
         gpus=len(rec.gpus),
-        gpu_peak_memory_mb=(rec.gpu_usage.peak_memory_bytes / 2**20
-                            if rec.gpu_usage and rec.gpu_usage.peak_memory_bytes is not None else None),
+        gpu_peak_memory_mb=(
+            rec.gpu_usage.peak_memory_bytes / 2**20
+            if rec.gpu_usage and rec.gpu_usage.peak_memory_bytes is not None
+            else None
+        ),
         gpu_peak_utilization_pct=rec.gpu_usage.peak_utilization_pct if rec.gpu_usage else None,
         run_dir=str(run_dir),
         paths={k: v for k, v in rec.paths.model_dump().items() if k in ("logs", "code", "stdout", "stderr")},
@@ -129,10 +133,14 @@ def load_group(path: Path) -> LoadedGroup:
     if reports:
         return load_mlebench_group(path)
     if meta.is_file():
-        raise MedalistError(f"{path}: an MLE-bench run group without a grading report (grade it first: "
-                            f"mlebench grade --submission {path.name}/submission.jsonl --output-dir {path.name})")
-    raise MedalistError(f"{path}: not a run group (no {METADATA_JSON} from `medalist run`, no *grading_report*.json "
-                        "from `mlebench grade`; expected runs/<timestamp>_<agent>/)")
+        raise MedalistError(
+            f"{path}: an MLE-bench run group without a grading report (grade it first: "
+            f"mlebench grade --submission {path.name}/submission.jsonl --output-dir {path.name})"
+        )
+    raise MedalistError(
+        f"{path}: not a run group (no {METADATA_JSON} from `medalist run`, no *grading_report*.json "
+        "from `mlebench grade`; expected runs/<timestamp>_<agent>/)"
+    )
 
 
 def load_groups(paths: list[Path]) -> tuple[list[LoadedGroup], list[RunView]]:

@@ -26,8 +26,15 @@ from medalist.report.models import RunView
 
 REPORT_GLOB = "*grading_report*.json"
 EXPERIMENTS_CSV = "run_group_experiments.csv"
-REQUIRED = ("competition_id", "gold_medal", "silver_medal", "bronze_medal", "above_median",
-            "submission_exists", "valid_submission")
+REQUIRED = (
+    "competition_id",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "submission_exists",
+    "valid_submission",
+)
 """Fields MLE-bench's aggregation reads from every report entry."""
 
 _GROUP_NAME = re.compile(r"(?P<stamp>.+?)_run-group_(?P<agent>.+)")
@@ -69,8 +76,9 @@ def _report_file(path: Path) -> Path:
     if not reports:
         raise MedalistError(f"{path}: no {REPORT_GLOB} in this MLE-bench run group (run `mlebench grade` first)")
     if len(reports) > 1:
-        raise MedalistError(f"{path}: {len(reports)} grading reports ({', '.join(r.name for r in reports[:4])}); "
-                            "name the one to read")
+        raise MedalistError(
+            f"{path}: {len(reports)} grading reports ({', '.join(r.name for r in reports[:4])}); name the one to read"
+        )
     return reports[0]
 
 
@@ -90,7 +98,7 @@ def _run_dir(group_dir: Path, submission_path: str) -> Path | None:
     if not submission_path:
         return None
     sub = Path(submission_path)
-    for candidate in ([sub] if sub.is_absolute() else [group_dir.parent.parent / sub, group_dir / sub]):
+    for candidate in [sub] if sub.is_absolute() else [group_dir.parent.parent / sub, group_dir / sub]:
         run_dir = candidate.parent.parent
         try:
             if run_dir.is_dir() and run_dir.resolve().parent == group_dir.resolve():
@@ -124,17 +132,26 @@ def load_mlebench_group(path: Path) -> LoadedGroup:
             rep = CompetitionReport.model_validate(entry)
         except ValidationError as exc:
             first = exc.errors()[0]
-            group.warnings.append(f"{report.name}: entry {i} skipped: field '{'.'.join(map(str, first['loc']))}': "
-                                  f"{first['msg']}")
+            group.warnings.append(
+                f"{report.name}: entry {i} skipped: field '{'.'.join(map(str, first['loc']))}': {first['msg']}"
+            )
             continue
         seed = seen[rep.competition_id]
         seen[rep.competition_id] += 1
         run_dir = _run_dir(group_dir, rep.submission_path)
-        group.runs.append(RunView(
-            group=group_dir.name, agent=group.label, task_id=rep.competition_id, seed=seed, status="graded",
-            report=rep, source="mlebench", run_dir=None if run_dir is None else str(run_dir),
-            paths={"logs": "logs", "code": "code", "stdout": "run.log", "stderr": "agent_stderr.log"},
-        ))
+        group.runs.append(
+            RunView(
+                group=group_dir.name,
+                agent=group.label,
+                task_id=rep.competition_id,
+                seed=seed,
+                status="graded",
+                report=rep,
+                source="mlebench",
+                run_dir=None if run_dir is None else str(run_dir),
+                paths={"logs": "logs", "code": "code", "stdout": "run.log", "stderr": "agent_stderr.log"},
+            )
+        )
     if not group.runs:
         group.warnings.append(f"{report}: no competition reports")
     return group

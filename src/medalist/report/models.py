@@ -208,8 +208,9 @@ class Comparison(BaseModel):
     pad_missing: bool = Field(False, description="Missing runs were counted as failures.")
     num_seeds: int | None = Field(None, description="Seeds requested (None: every complete seed).")
     ci_method: str = Field(
-        "t", description="95% CI: Student-t over per-seed values, mean +- t(0.975, n-1) * SEM (SEM: ddof=1); "
-        "mlebench_ci_* is MLE-bench's mean +- 1.96 * SEM."
+        "t",
+        description="95% CI: Student-t over per-seed values, mean +- t(0.975, n-1) * SEM (SEM: ddof=1); "
+        "mlebench_ci_* is MLE-bench's mean +- 1.96 * SEM.",
     )
     success_threshold: float = SUCCESS_IMPROVEMENT
     improvement_cap: float = Field(IMPROVEMENT_CAP, description="Per-run improvement is clipped to +-this.")

@@ -34,9 +34,16 @@ def estimate(values: Sequence[float]) -> Estimate:
     var = math.fsum((v - mean) ** 2 for v in vals) / (n - 1)
     sem = math.sqrt(var / n)
     half = float(_stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1)) * sem
-    return Estimate(mean=mean, sem=sem, ci_low=mean - half, ci_high=mean + half,
-                    mlebench_ci_low=mean - MLEBENCH_Z * sem, mlebench_ci_high=mean + MLEBENCH_Z * sem,
-                    n=n, values=vals)
+    return Estimate(
+        mean=mean,
+        sem=sem,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        mlebench_ci_low=mean - MLEBENCH_Z * sem,
+        mlebench_ci_high=mean + MLEBENCH_Z * sem,
+        n=n,
+        values=vals,
+    )
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

@@ -91,9 +91,13 @@ def leaderboard_plot(task: TaskInfo, marks: Sequence[Mark], agents: Sequence[str
     axis_y = rows_y + row_h * max(1, len(agents)) + 4
     height = axis_y + 40
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lbplot" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-label="{escape(task.task_id)} score plot">']
-    parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{axis_y - top}" fill="#fafbfc" stroke="#e3e6ea"/>')
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="lbplot" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(task.task_id)} score plot">'
+    ]
+    parts.append(
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{axis_y - top}" fill="#fafbfc" stroke="#e3e6ea"/>'
+    )
     if lb:
         bins = 40
         counts = [0] * bins
@@ -107,38 +111,54 @@ def leaderboard_plot(task: TaskInfo, marks: Sequence[Mark], agents: Sequence[str
                 continue
             h = hist_h * c / peak
             x0, x1 = x(lo + (hi - lo) * i / bins), x(lo + (hi - lo) * (i + 1) / bins)
-            parts.append(f'<rect x="{min(x0, x1):.1f}" y="{top + hist_h - h:.1f}" width="{max(bw - 1, 1):.1f}" '
-                         f'height="{h:.1f}" fill="#c5cdd6"><title>{c} leaderboard entries</title></rect>')
-        parts.append(f'<text x="{left - 8}" y="{top + hist_h / 2 + 4:.0f}" text-anchor="end" class="lbl">'
-                     f'leaderboard ({len(lb)})</text>')
+            parts.append(
+                f'<rect x="{min(x0, x1):.1f}" y="{top + hist_h - h:.1f}" width="{max(bw - 1, 1):.1f}" '
+                f'height="{h:.1f}" fill="#c5cdd6"><title>{c} leaderboard entries</title></rect>'
+            )
+        parts.append(
+            f'<text x="{left - 8}" y="{top + hist_h / 2 + 4:.0f}" text-anchor="end" class="lbl">'
+            f"leaderboard ({len(lb)})</text>"
+        )
     for (name, v), level in zip(lines, levels):
         xv = x(v)
         dash = ' stroke-dasharray="4 3"' if name == "median" else ""
-        parts.append(f'<line x1="{xv:.1f}" x2="{xv:.1f}" y1="{top}" y2="{axis_y}" stroke="{LINE_COLORS[name]}" '
-                     f'stroke-width="1.5"{dash}><title>{name}: {fmt(v)}</title></line>')
-        parts.append(f'<text x="{xv:.1f}" y="{top - 5 - 11 * level}" text-anchor="middle" class="lbl" '
-                     f'fill="{LINE_COLORS[name]}">{name}</text>')
+        parts.append(
+            f'<line x1="{xv:.1f}" x2="{xv:.1f}" y1="{top}" y2="{axis_y}" stroke="{LINE_COLORS[name]}" '
+            f'stroke-width="1.5"{dash}><title>{name}: {fmt(v)}</title></line>'
+        )
+        parts.append(
+            f'<text x="{xv:.1f}" y="{top - 5 - 11 * level}" text-anchor="middle" class="lbl" '
+            f'fill="{LINE_COLORS[name]}">{name}</text>'
+        )
     if task.sample_score is not None:
         xs = x(task.sample_score)
-        parts.append(f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="{top}" y2="{axis_y}" stroke="#222" stroke-width="1" '
-                     f'stroke-dasharray="1 3"><title>sample submission: {fmt(task.sample_score)}</title></line>')
+        parts.append(
+            f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="{top}" y2="{axis_y}" stroke="#222" stroke-width="1" '
+            f'stroke-dasharray="1 3"><title>sample submission: {fmt(task.sample_score)}</title></line>'
+        )
         parts.append(f'<text x="{xs:.1f}" y="{axis_y - 4}" text-anchor="start" dx="3" class="lbl muted">sample</text>')
     for r, agent in enumerate(agents):
         y = rows_y + row_h * r + row_h / 2
-        parts.append(f'<text x="{left - 8}" y="{y + 4:.0f}" text-anchor="end" class="lbl">{escape(_short(agent))}</text>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 4:.0f}" text-anchor="end" class="lbl">{escape(_short(agent))}</text>'
+        )
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eceff2"/>')
     for m in marks:
         y = rows_y + row_h * m.row + row_h / 2
-        parts.append(f'<circle cx="{x(m.score):.1f}" cy="{y:.1f}" r="6" fill="{m.color}" fill-opacity="0.85" '
-                     f'stroke="#fff" stroke-width="1.5"><title>{escape(m.label)}</title></circle>')
+        parts.append(
+            f'<circle cx="{x(m.score):.1f}" cy="{y:.1f}" r="6" fill="{m.color}" fill-opacity="0.85" '
+            f'stroke="#fff" stroke-width="1.5"><title>{escape(m.label)}</title></circle>'
+        )
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{axis_y}" y2="{axis_y}" stroke="#888"/>')
     for t in _ticks(lo, hi):
         xt = x(t)
         parts.append(f'<line x1="{xt:.1f}" x2="{xt:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#888"/>')
         parts.append(f'<text x="{xt:.1f}" y="{axis_y + 16}" text-anchor="middle" class="tick">{fmt(t)}</text>')
     direction = "lower is better" if task.is_lower_better else "higher is better"
-    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{axis_y + 33}" text-anchor="middle" class="lbl muted">'
-                 f'{escape(task.metric)} ({direction}; better to the right)</text>')
+    parts.append(
+        f'<text x="{left + plot_w / 2:.0f}" y="{axis_y + 33}" text-anchor="middle" class="lbl muted">'
+        f"{escape(task.metric)} ({direction}; better to the right)</text>"
+    )
     parts.append("</svg>")
     return Markup("".join(parts))
 

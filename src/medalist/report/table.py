@@ -32,12 +32,16 @@ def fmt_estimate(e: Estimate | None, digits: int = 1) -> str:
     return f"{e.mean:.{digits}f} ± {e.sem:.{digits}f}"
 
 
-def fmt_ci(e: Estimate | None, digits: int = 1, lo: float | None = None, hi: float | None = None,
-           mlebench: bool = False) -> str:
+def fmt_ci(
+    e: Estimate | None, digits: int = 1, lo: float | None = None, hi: float | None = None, mlebench: bool = False
+) -> str:
     """'[low, high]' of the t interval (or MLE-bench's 1.96*SEM one), optionally clipped to the metric's
     possible range (e.g. 0..100 for a rate)."""
-    bounds = (e.mlebench_ci_low, e.mlebench_ci_high) if e is not None and mlebench else (
-        (e.ci_low, e.ci_high) if e is not None else (None, None))
+    bounds = (
+        (e.mlebench_ci_low, e.mlebench_ci_high)
+        if e is not None and mlebench
+        else ((e.ci_low, e.ci_high) if e is not None else (None, None))
+    )
     if bounds[0] is None or bounds[1] is None:
         return "-"
     low = bounds[0] if lo is None else max(lo, bounds[0])
@@ -88,12 +92,13 @@ def fmt_seconds(secs: float | None) -> str:
 
 def legend(comparison: Comparison) -> str:
     """What the numbers in split_table are, in one paragraph (printed once under the tables)."""
-    seeds = ("missing runs padded as failures" if comparison.pad_missing
-             else "complete seeds only, later runs unused")
-    return (f"protocol {comparison.protocol} ({seeds}): seed i = the i-th run of every task of the split; "
-            "mean ± SEM over seeds; 95% CI: Student-t (clipped to 0-100) and MLE-bench's ±1.96·SEM. "
-            "partial = over the tasks run only, not the split's score (--pad-missing scores it). "
-            f"Improvement: capped at ±{comparison.improvement_cap * 100:.0f}% per run, or the median over tasks.")
+    seeds = "missing runs padded as failures" if comparison.pad_missing else "complete seeds only, later runs unused"
+    return (
+        f"protocol {comparison.protocol} ({seeds}): seed i = the i-th run of every task of the split; "
+        "mean ± SEM over seeds; 95% CI: Student-t (clipped to 0-100) and MLE-bench's ±1.96·SEM. "
+        "partial = over the tasks run only, not the split's score (--pad-missing scores it). "
+        f"Improvement: capped at ±{comparison.improvement_cap * 100:.0f}% per run, or the median over tasks."
+    )
 
 
 def split_about(comparison: Comparison, split: str) -> str:

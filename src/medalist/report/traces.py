@@ -126,12 +126,25 @@ def _from_aide_journal(raw: Any) -> tuple[list[TraceNode], int, bool | None] | N
     if best is None and (b := journal.best()) is not None:
         best = b.id
     nodes = [
-        {"id": n.id, "step": n.step, "parent_id": n.parent_id, "plan": n.plan, "code": n.code, "output": n.output,
-         "analysis": n.summary, "metric": n.metric, "is_buggy": n.is_bug, "exec_time": n.exec_seconds,
-         "stage": n.stage, "error": n.error or ""}
+        {
+            "id": n.id,
+            "step": n.step,
+            "parent_id": n.parent_id,
+            "plan": n.plan,
+            "code": n.code,
+            "output": n.output,
+            "analysis": n.summary,
+            "metric": n.metric,
+            "is_buggy": n.is_bug,
+            "exec_time": n.exec_seconds,
+            "stage": n.stage,
+            "error": n.error or "",
+        }
         for n in journal.nodes
     ]
-    roots, count, _ = _tree(nodes, {}, best_id=None if best is None else str(best), maximize=not journal.lower_is_better)
+    roots, count, _ = _tree(
+        nodes, {}, best_id=None if best is None else str(best), maximize=not journal.lower_is_better
+    )
     return roots, count, not journal.lower_is_better
 
 
@@ -169,14 +182,18 @@ def _tree(
         metric = n.get("metric")
         step = _first(n, "step", "index")
         nodes[nid] = TraceNode(
-            id=nid, parent=None if parent is None else str(parent),
+            id=nid,
+            parent=None if parent is None else str(parent),
             step=step if isinstance(step, int) else None,
-            plan=clip(_first(n, "plan", "thought")), code=clip(_first(n, "code")),
+            plan=clip(_first(n, "plan", "thought")),
+            code=clip(_first(n, "code")),
             output=clip(_first(n, "term_out", "_term_out", "output", "stdout")),
-            analysis=clip(_first(n, "analysis")), metric=_number(metric),
+            analysis=clip(_first(n, "analysis")),
+            metric=_number(metric),
             is_buggy=_first(n, "is_buggy", "is_bug", "buggy"),
             exec_time=_number(_first(n, "exec_time", "exec_seconds")),
-            stage=clip(_first(n, "stage"), 40), error=clip(_first(n, "error")),
+            stage=clip(_first(n, "stage"), 40),
+            error=clip(_first(n, "error")),
         )
     kids: dict[str, list[TraceNode]] = {}
     for node in nodes.values():
@@ -227,14 +244,18 @@ def parse_steps(raw: Any) -> list[TraceStep]:
         action = _first(s, "action", "tool", "name", "type")
         if isinstance(action, dict):
             action = _first(action, "name", "tool") or json.dumps(action)[:80]
-        out.append(TraceStep(
-            index=idx if isinstance(idx, int) else i,
-            action=clip(action, 200),
-            thought=clip(_first(s, "thought", "reasoning", "plan", "reflection")),
-            # a step with no parsed action shows the model's reply (what went wrong), not an empty input
-            input=clip(_first(s, "input", "action_input", "args", "arguments", "code", "command") or s.get("response")),
-            output=clip(_first(s, "output", "observation", "result", "stdout")),
-        ))
+        out.append(
+            TraceStep(
+                index=idx if isinstance(idx, int) else i,
+                action=clip(action, 200),
+                thought=clip(_first(s, "thought", "reasoning", "plan", "reflection")),
+                # a step with no parsed action shows the model's reply (what went wrong), not an empty input
+                input=clip(
+                    _first(s, "input", "action_input", "args", "arguments", "code", "command") or s.get("response")
+                ),
+                output=clip(_first(s, "output", "observation", "result", "stdout")),
+            )
+        )
     return out
 
 
@@ -257,8 +278,13 @@ def _load_json(path: Path, notes: list[str]) -> Any:
 def _code_files(folder: Path) -> list[CodeFile]:
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
-                   and p.suffix in {".py", ".sh", ".R", ".txt", ".md", ".ipynb", ".yaml", ".json"})
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not p.is_symlink()
+        and p.suffix in {".py", ".sh", ".R", ".txt", ".md", ".ipynb", ".yaml", ".json"}
+    )
     out = []
     for p in files[:MAX_CODE_FILES]:
         try:
@@ -268,8 +294,13 @@ def _code_files(folder: Path) -> list[CodeFile]:
     return out
 
 
-def read_trace(run_dir: Path, logs: str = "workspace/logs", code: str = "workspace/code",
-               stdout: str = "agent_stdout.log", stderr: str = "agent_stderr.log") -> RunTrace:
+def read_trace(
+    run_dir: Path,
+    logs: str = "workspace/logs",
+    code: str = "workspace/code",
+    stdout: str = "agent_stdout.log",
+    stderr: str = "agent_stderr.log",
+) -> RunTrace:
     """Collect a run's trace; a run with no trace at all gives an empty RunTrace."""
     run_dir = Path(run_dir)
     trace = RunTrace()

@@ -79,8 +79,11 @@ class ExperimentConfig(BaseModel):
             if limits.get("step_limit") is None:
                 limits["step_limit"] = value
             data["limits"] = limits
-            warnings.warn("experiment config: 'max_iterations' is now 'limits.step_limit' (the old name still works)",
-                          FutureWarning, stacklevel=2)
+            warnings.warn(
+                "experiment config: 'max_iterations' is now 'limits.step_limit' (the old name still works)",
+                FutureWarning,
+                stacklevel=2,
+            )
         return data
 
     @field_validator("limits", "budget", "agent_options", mode="before")
@@ -95,8 +98,12 @@ class ExperimentConfig(BaseModel):
         values = [v] if isinstance(v, str) else v
         if not isinstance(values, list):
             return v  # pydantic reports the wrong type
-        return [part for item in values
-                for part in (item.replace(",", " ").split() if isinstance(item, str) else [item]) if part != ""]
+        return [
+            part
+            for item in values
+            for part in (item.replace(",", " ").split() if isinstance(item, str) else [item])
+            if part != ""
+        ]
 
     @field_validator("tasks_dir", mode="before")
     @classmethod
@@ -142,17 +149,28 @@ class ExperimentConfig(BaseModel):
             "runs_dir": self.runs_dir,
             "no_grade": None if self.grade is None else not self.grade,
         }
-        return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if k == "tasks_dir" and v else v)
-                for k, v in opts.items() if v is not None}
+        return {
+            k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if k == "tasks_dir" and v else v)
+            for k, v in opts.items()
+            if v is not None
+        }
 
 
 # YAML key of each run option, for error messages.
 FIELD_OF_OPTION = {
-    "time_limit": "limits.time_limit_secs", "memory": "limits.memory_gb", "cpus": "limits.cpus",
-    "step_limit": "limits.step_limit", "no_grade": "grade", "model": "model", "gpus": "limits.gpus",
-    "disk": "limits.disk_gb", "max_files": "limits.max_files",
-    "max_cost": "budget.max_cost_usd", "max_tokens": "budget.max_tokens",
-    "max_output_tokens": "budget.max_output_tokens", "agent_option": "agent_options",
+    "time_limit": "limits.time_limit_secs",
+    "memory": "limits.memory_gb",
+    "cpus": "limits.cpus",
+    "step_limit": "limits.step_limit",
+    "no_grade": "grade",
+    "model": "model",
+    "gpus": "limits.gpus",
+    "disk": "limits.disk_gb",
+    "max_files": "limits.max_files",
+    "max_cost": "budget.max_cost_usd",
+    "max_tokens": "budget.max_tokens",
+    "max_output_tokens": "budget.max_output_tokens",
+    "agent_option": "agent_options",
 }
 
 
@@ -263,7 +281,9 @@ def write_template(path: Path, force: bool = False) -> Path:
 
 
 def init_command(
-    path: Annotated[Path, typer.Argument(help="File to write (a folder gets experiment.yaml).")] = Path("experiment.yaml"),
+    path: Annotated[Path, typer.Argument(help="File to write (a folder gets experiment.yaml).")] = Path(
+        "experiment.yaml"
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented experiment config template for `medalist run --config` (never prompts)."""

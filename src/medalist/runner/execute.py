@@ -43,7 +43,12 @@ from medalist.tasks.reach_state import ensure_scan
 from medalist.tasks.registry import TaskRegistry
 
 STATUS_BY_REASON: dict[str, RunStatus] = {
-    "timeout": "timeout", "oom": "oom", "killed": "failed", "disk_limit": "failed", "file_limit": "failed", "error": "error",
+    "timeout": "timeout",
+    "oom": "oom",
+    "killed": "failed",
+    "disk_limit": "failed",
+    "file_limit": "failed",
+    "error": "error",
 }
 ATTEMPT_LOCK = ".attempt.lock"
 """In each run dir: flock-ed by the attempt writing it (released by the kernel if that process dies),
@@ -118,7 +123,7 @@ def hold_run(run_dir: Path, wait_secs: float) -> Iterator[str]:
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(run_dir / ATTEMPT_LOCK, "a+")  # noqa: SIM115
+    fh = open(run_dir / ATTEMPT_LOCK, "a+")
     try:
         deadline = time.monotonic() + wait_secs
         while True:
@@ -135,7 +140,9 @@ def hold_run(run_dir: Path, wait_secs: float) -> Iterator[str]:
         token = uuid.uuid4().hex
         fh.seek(0)
         fh.truncate()
-        fh.write(json.dumps({"token": token, "host": socket.gethostname(), "pid": os.getpid(), "started_at": utc_now()}))
+        fh.write(
+            json.dumps({"token": token, "host": socket.gethostname(), "pid": os.getpid(), "started_at": utc_now()})
+        )
         fh.flush()
         yield token
     finally:
@@ -164,8 +171,13 @@ def read_agent_report(logs: Path) -> AgentReport | None:
 
 def new_record(spec: RunSpec, attempts: int = 0) -> RunRecord:
     return RunRecord(
-        run_id=spec.run_id, group_id=spec.group_id, task_id=spec.task_id, seed=spec.seed,
-        agent_id=spec.agent.id, limits=spec.limits, attempts=attempts,
+        run_id=spec.run_id,
+        group_id=spec.group_id,
+        task_id=spec.task_id,
+        seed=spec.seed,
+        agent_id=spec.agent.id,
+        limits=spec.limits,
+        attempts=attempts,
     )
 
 
@@ -175,7 +187,7 @@ def status_for(result: SandboxResult) -> RunStatus:
     return STATUS_BY_REASON.get(result.exit_reason, "error")
 
 
-def _sandbox(name: str):  # noqa: ANN202 (returns a medalist.sandbox.base.Sandbox)
+def _sandbox(name: str):
     try:
         from medalist.sandbox import get_sandbox  # type: ignore[attr-defined]
     except ImportError as exc:
@@ -195,7 +207,9 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
     sandbox = _sandbox(spec.sandbox)
     record.sandbox, record.isolated = sandbox.name, bool(sandbox.isolates)
     agent = build_agent(spec.agent)
-    ctx = AgentContext(prepared=pt, seed=spec.seed, limits=spec.limits, run_dir=run_dir, workspace=workspace, python=python)
+    ctx = AgentContext(
+        prepared=pt, seed=spec.seed, limits=spec.limits, run_dir=run_dir, workspace=workspace, python=python
+    )
     with run_gpus(spec, record) as gpus, agent.launch(ctx) as launch:  # waits for free GPUs, if it needs any
         env = contract_env(pt, spec.limits, spec.seed, python)
         env.update(launch.env)
@@ -207,8 +221,11 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             env=env,
             cwd="/home/code",
             limits=Limits(
-                memory_gb=spec.limits.memory_gb, cpus=spec.limits.cpus, timeout_secs=spec.limits.time_limit_secs,
-                disk_gb=spec.limits.disk_gb, max_files=spec.limits.max_files,
+                memory_gb=spec.limits.memory_gb,
+                cpus=spec.limits.cpus,
+                timeout_secs=spec.limits.time_limit_secs,
+                disk_gb=spec.limits.disk_gb,
+                max_files=spec.limits.max_files,
             ),
             stdout=run_dir / record.paths.stdout,
             stderr=run_dir / record.paths.stderr,
@@ -240,7 +257,9 @@ def run_trees(mounts: list[Mount], group_dir: Path) -> list[Path]:
     return [*system_trees(), *(p for p in own if p not in covers and not p.is_relative_to(group))]
 
 
-def scan_and_hide(pts: list[PreparedTask], trees: list[Path], notify: Callable[[str], None] | None = None) -> list[Path]:
+def scan_and_hide(
+    pts: list[PreparedTask], trees: list[Path], notify: Callable[[str], None] | None = None
+) -> list[Path]:
     """Make sure ``trees`` have a current reachability scan for the tasks (a stat-only check when they
     do), then return everything the sandbox must hide in them."""
     ensure_scan(pts, trees, notify=notify)

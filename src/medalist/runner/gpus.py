@@ -42,8 +42,12 @@ def run_gpus(spec: RunSpec, record: RunRecord) -> Iterator[tuple[GpuDevice, ...]
     allocator = GpuAllocator(require_gpus(n, where=f"host {socket.gethostname()}"))
 
     def waiting(holders: dict[str, dict[str, object]]) -> None:
-        log.info("run %s waits for %d free GPU(s); held by %s", spec.run_id, n,
-                 ", ".join(str(h.get("owner", "?")) for h in holders.values()))
+        log.info(
+            "run %s waits for %d free GPU(s); held by %s",
+            spec.run_id,
+            n,
+            ", ".join(str(h.get("owner", "?")) for h in holders.values()),
+        )
 
     lease = allocator.acquire(n, owner=f"{spec.group_id}/{spec.run_id}", on_wait=waiting)
     record.gpus, record.gpu_wait_seconds = list(lease.gpus), lease.waited_secs

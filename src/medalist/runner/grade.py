@@ -15,7 +15,9 @@ from medalist.tasks.prepare import PreparedTask, ensure_prepared
 from medalist.tasks.registry import TaskRegistry
 
 
-def grade_group(group: RunGroup, registry: TaskRegistry, graded: dict[str, CompetitionReport] | None = None) -> GradingSummary:
+def grade_group(
+    group: RunGroup, registry: TaskRegistry, graded: dict[str, CompetitionReport] | None = None
+) -> GradingSummary:
     """Grade every run's submission (missing or invalid ones get a report saying so) and write the summary.
 
     Every run gets a report and the summary is always written: a submission that breaks grading is
@@ -32,8 +34,9 @@ def grade_group(group: RunGroup, registry: TaskRegistry, graded: dict[str, Compe
     return summary
 
 
-def grade_run(group: RunGroup, entry: RunEntry, registry: TaskRegistry,
-              prepared: dict[str, PreparedTask] | None = None) -> CompetitionReport:
+def grade_run(
+    group: RunGroup, entry: RunEntry, registry: TaskRegistry, prepared: dict[str, PreparedTask] | None = None
+) -> CompetitionReport:
     """Grade one run: its report goes into its ``run.json`` and its score into the group's entry (not saved).
 
     ``prepared`` caches prepared tasks across calls. Never raises: a failure is an invalid report with
@@ -51,7 +54,7 @@ def grade_run(group: RunGroup, entry: RunEntry, registry: TaskRegistry,
         if spec.id not in prepared:
             prepared[spec.id] = ensure_prepared(spec)
         report = grade_submission(submission, spec, prepared[spec.id])
-    except Exception as exc:  # noqa: BLE001 - one broken task or run must not leave the group ungraded
+    except Exception as exc:
         report = failed_report(entry.task_id, submission, exc)
     report.run_id, report.seed = entry.run_id, entry.seed
     report.submission_path = str(Path(entry.dir) / submission.relative_to(run_dir))

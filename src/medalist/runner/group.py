@@ -100,9 +100,19 @@ class RunGroup:
             for s in seeds
         ]
         meta = GroupMetadata(
-            group_id=gid, agent_id=agent.id, agent=agent, tasks=[t.id for t in tasks], seeds=seeds,
-            limits=overrides, executor=executor, sandbox=sandbox, grade=grade, medalist_version=__version__,
-            data_dir=data_dir, tasks_dirs=list(tasks_dirs or []), runs=runs,
+            group_id=gid,
+            agent_id=agent.id,
+            agent=agent,
+            tasks=[t.id for t in tasks],
+            seeds=seeds,
+            limits=overrides,
+            executor=executor,
+            sandbox=sandbox,
+            grade=grade,
+            medalist_version=__version__,
+            data_dir=data_dir,
+            tasks_dirs=list(tasks_dirs or []),
+            runs=runs,
             task_sources=paths.task_sources() if task_sources is None else dict(task_sources),
         )
         group = cls(dir=gdir, meta=meta)
@@ -128,7 +138,7 @@ class RunGroup:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive use of the group by one ``medalist run`` (released even on kill -9)."""
-        fh = open(self.dir / LOCK, "a+")  # noqa: SIM115
+        fh = open(self.dir / LOCK, "a+")
         try:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -147,9 +157,17 @@ class RunGroup:
 
     def run_spec(self, entry: RunEntry, task: TaskSpec) -> RunSpec:
         return RunSpec(
-            run_id=entry.run_id, group_id=self.meta.group_id, group_dir=str(self.dir), run_dir=str(self.run_dir(entry)),
-            task_id=entry.task_id, seed=entry.seed, agent=self.meta.agent, limits=resolve_limits(task, self.meta.limits),
-            sandbox=self.meta.sandbox, data_dir=self.meta.data_dir, tasks_dirs=self.meta.tasks_dirs,
+            run_id=entry.run_id,
+            group_id=self.meta.group_id,
+            group_dir=str(self.dir),
+            run_dir=str(self.run_dir(entry)),
+            task_id=entry.task_id,
+            seed=entry.seed,
+            agent=self.meta.agent,
+            limits=resolve_limits(task, self.meta.limits),
+            sandbox=self.meta.sandbox,
+            data_dir=self.meta.data_dir,
+            tasks_dirs=self.meta.tasks_dirs,
             task_sources=self.meta.task_sources,
         )
 
@@ -171,10 +189,17 @@ class RunGroup:
             if record is not None:  # keep the attempt count across the clean-up
                 from medalist.runner.execute import write_record
 
-                write_record(self.run_dir(entry), RunRecord(
-                    run_id=entry.run_id, group_id=self.meta.group_id, task_id=entry.task_id, seed=entry.seed,
-                    agent_id=self.meta.agent_id, attempts=record.attempts,
-                ))
+                write_record(
+                    self.run_dir(entry),
+                    RunRecord(
+                        run_id=entry.run_id,
+                        group_id=self.meta.group_id,
+                        task_id=entry.task_id,
+                        seed=entry.seed,
+                        agent_id=self.meta.agent_id,
+                        attempts=record.attempts,
+                    ),
+                )
             todo.append(entry)
         self.save()
         return todo

@@ -31,20 +31,34 @@ Environment
 def render_instructions(spec: TaskSpec, limits: RunLimits) -> str:
     """Task description + rules + contract, as one text file."""
     fmt = dict(
-        data=contract.DATA_DIR, submission=contract.SUBMISSION_PATH, code=contract.CODE_DIR, logs=contract.LOGS_DIR,
-        sample_format=f"the format of {contract.DATA_DIR}/{spec.sample_submission}" if spec.sample_submission
-        else "the format the task description gives", time=limits.time_limit_secs,
+        data=contract.DATA_DIR,
+        submission=contract.SUBMISSION_PATH,
+        code=contract.CODE_DIR,
+        logs=contract.LOGS_DIR,
+        sample_format=f"the format of {contract.DATA_DIR}/{spec.sample_submission}"
+        if spec.sample_submission
+        else "the format the task description gives",
+        time=limits.time_limit_secs,
         mem=f"{limits.memory_gb:g} GB memory" if limits.memory_gb else "no memory limit",
         cpus=(f"{limits.cpus:g} CPUs" if limits.cpus else "no CPU limit")
         + (f", {limits.gpus} NVIDIA GPU(s) of your own, in CUDA_VISIBLE_DEVICES" if limits.gpus else ""),
-        task_info=contract.TASK_INFO_PATH, cid=contract.ENV_COMPETITION_ID, task_id=spec.id,
-        tl=contract.ENV_TIME_LIMIT, sl=contract.ENV_STEP_LIMIT, steps=limits.step_limit, seed_var=contract.ENV_SEED,
+        task_info=contract.TASK_INFO_PATH,
+        cid=contract.ENV_COMPETITION_ID,
+        task_id=spec.id,
+        tl=contract.ENV_TIME_LIMIT,
+        sl=contract.ENV_STEP_LIMIT,
+        steps=limits.step_limit,
+        seed_var=contract.ENV_SEED,
     )
     header = (
         f"You are solving the machine-learning competition '{spec.name}' (id: {spec.id}).\n"
         f"Metric: {spec.metric} ({'lower' if spec.is_lower_better else 'higher'} is better). "
-        + (f"Predict column(s) {', '.join(spec.target_columns)} for every row of the test set, keyed by "
-           f"'{spec.id_column}'.\n\n" if spec.target_columns else "The submission format is in the task description.\n\n")
+        + (
+            f"Predict column(s) {', '.join(spec.target_columns)} for every row of the test set, keyed by "
+            f"'{spec.id_column}'.\n\n"
+            if spec.target_columns
+            else "The submission format is in the task description.\n\n"
+        )
     )
     description = spec.description_path.read_text(encoding="utf-8").strip()
     return header + RULES.format(**fmt) + "\n" + CONTRACT.format(**fmt) + "\nTask description\n\n" + description + "\n"

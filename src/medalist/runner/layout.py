@@ -180,7 +180,14 @@ def contract_env(pt: PreparedTask, limits: RunLimits, seed: int, python: str) ->
     }
     if limits.cpus:
         threads = str(max(1, round(limits.cpus)))
-        env.update({contract.ENV_CPUS: threads, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})
+        env.update(
+            {
+                contract.ENV_CPUS: threads,
+                "OMP_NUM_THREADS": threads,
+                "OPENBLAS_NUM_THREADS": threads,
+                "MKL_NUM_THREADS": threads,
+            }
+        )
     if limits.memory_gb:
         env[contract.ENV_MEMORY_GB] = f"{limits.memory_gb:g}"
     return env

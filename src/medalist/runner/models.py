@@ -115,7 +115,9 @@ class RunRecord(BaseModel):
     grading: CompetitionReport | None = None
     usage: Usage | None = None
     gpus: list[GpuDevice] = Field(default_factory=list, description="The GPUs this run was given.")
-    gpu_wait_seconds: float | None = Field(None, description="Time spent waiting for free GPUs (not in the time limit).")
+    gpu_wait_seconds: float | None = Field(
+        None, description="Time spent waiting for free GPUs (not in the time limit)."
+    )
     gpu_usage: GpuUsage | None = None
     agent_report: AgentReport | None = None
 

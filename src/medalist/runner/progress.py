@@ -13,8 +13,13 @@ from medalist.runner.group import RunGroup
 from medalist.runner.models import RunEntry
 
 STYLE = {
-    "pending": "dim", "running": "cyan", "completed": "green", "failed": "red",
-    "timeout": "yellow", "oom": "magenta", "error": "bold red",
+    "pending": "dim",
+    "running": "cyan",
+    "completed": "green",
+    "failed": "red",
+    "timeout": "yellow",
+    "oom": "magenta",
+    "error": "bold red",
 }
 MAX_ROWS = 40
 
@@ -56,4 +61,3 @@ class GroupView:
         totals = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
         line = Text(f"{done}/{len(rows)} runs finished ({totals}) - {time.monotonic() - self.t0:.0f}s elapsed")
         return Group(table, line)
-

@@ -97,8 +97,15 @@ class DiskGuard:
                     inodes[path] = _used_inodes(path)
                 except OSError:
                     pass
-        return cls(writable=writable, limit_bytes=limit, baseline=sum(u[0] for u in usage), reserves=reserves,
-                   limit_files=max_files, baseline_files=sum(u[1] for u in usage), inodes_at_start=inodes)
+        return cls(
+            writable=writable,
+            limit_bytes=limit,
+            baseline=sum(u[0] for u in usage),
+            reserves=reserves,
+            limit_files=max_files,
+            baseline_files=sum(u[1] for u in usage),
+            inodes_at_start=inodes,
+        )
 
     def _inode_alarm(self) -> bool:
         """Cheap check (statvfs) whether the mounts' filesystems gained more inodes than the file limit:
@@ -121,7 +128,10 @@ class DiskGuard:
             except OSError:
                 continue
             if free < reserve:
-                return "killed", f"disk guard: free space on {path} fell to {free >> 20} MiB (reserve {reserve >> 20} MiB)"
+                return (
+                    "killed",
+                    f"disk guard: free space on {path} fell to {free >> 20} MiB (reserve {reserve >> 20} MiB)",
+                )
         now = time.monotonic()
         scan = self.limit_bytes is not None or self.limit_files is not None
         if scan and (now >= self._next_scan or self._inode_alarm()):
@@ -130,7 +140,10 @@ class DiskGuard:
             grown = sum(u[0] for u in usage) - self.baseline
             files = sum(u[1] for u in usage) - self.baseline_files
             if self.limit_bytes is not None and grown > self.limit_bytes:
-                return "disk_limit", f"disk limit: writable mounts grew by {grown >> 20} MiB (limit {self.limit_bytes >> 20} MiB)"
+                return (
+                    "disk_limit",
+                    f"disk limit: writable mounts grew by {grown >> 20} MiB (limit {self.limit_bytes >> 20} MiB)",
+                )
             if self.limit_files is not None and files > self.limit_files:
                 return "file_limit", f"file limit: writable mounts gained {files} files (limit {self.limit_files})"
         return None

@@ -65,7 +65,7 @@ TOP_LINKS = ("lib", "lib32", "lib64", "libx32", "bin", "sbin")
 # Wait for the harness on stdin (cgroup attach), lower RLIMIT_FSIZE (512-byte blocks in dash and POSIX-mode
 # bash; lowering needs no capability, unlike prlimit on another uid), then become bwrap.
 GATE_SCRIPT = (
-    'read -r _ || exit 125; exec </dev/null; '
+    "read -r _ || exit 125; exec </dev/null; "
     '[ -z "$MEDALIST_FSIZE_BLOCKS" ] || ulimit -f "$MEDALIST_FSIZE_BLOCKS" || exit 125; exec "$@"'
 )
 TMP_DEFAULT_BYTES = 2 * GiB
@@ -291,7 +291,9 @@ class BwrapSandbox:
         for path in [*harness_binds(), *(Path(m.source) for m in request.mounts)]:
             resolved = Path(os.path.abspath(path)).resolve()
             if _overlaps(resolved, cache.resolve()):
-                raise MedalistError(f"refusing to bind {path} into the sandbox: it overlaps the task cache {cache} (private answers)")
+                raise MedalistError(
+                    f"refusing to bind {path} into the sandbox: it overlaps the task cache {cache} (private answers)"
+                )
             for d in deny:
                 if _overlaps(resolved, d.resolve()):
                     raise MedalistError(f"refusing to bind {path} into the sandbox: it overlaps the denied path {d}")

@@ -216,7 +216,11 @@ class RunCgroup:
             _write(cpu / "cpu.cfs_period_us", str(CFS_PERIOD_US))
             _write(cpu / "cpu.cfs_quota_us", str(max(1000, int(lim.cpus * CFS_PERIOD_US))))
         unified_kill = self.layout.unified is not None and self.layout.has_cgroup_kill()
-        if "cpuacct" in v1 and self.layout.unified is None and not (v1["cpuacct"] == v1.get("cpu") and "cpu" in self.dirs):
+        if (
+            "cpuacct" in v1
+            and self.layout.unified is None
+            and not (v1["cpuacct"] == v1.get("cpu") and "cpu" in self.dirs)
+        ):
             self._mkdir("cpuacct", v1["cpuacct"])
         if "freezer" in v1 and not unified_kill:
             self._mkdir("freezer", v1["freezer"])

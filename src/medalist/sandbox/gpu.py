@@ -127,12 +127,25 @@ def discover_gpus() -> list[GpuDevice]:
     if nvidia_smi() is not None:
         listed = parse_smi_list(run_smi(["-L"]))
         # Without the proc file (unusual), nvidia-smi's index is the best guess of the minor.
-        gpus = [GpuDevice(index=i, uuid=u, name=n, minor=int(by_uuid[u]["Device Minor"]) if u in by_uuid else i,
-                          pci_bus=by_uuid.get(u, {}).get("Bus Location")) for i, n, u in listed]
+        gpus = [
+            GpuDevice(
+                index=i,
+                uuid=u,
+                name=n,
+                minor=int(by_uuid[u]["Device Minor"]) if u in by_uuid else i,
+                pci_bus=by_uuid.get(u, {}).get("Bus Location"),
+            )
+            for i, n, u in listed
+        ]
     else:
         gpus = [
-            GpuDevice(index=i, uuid=f.get("GPU UUID", f"bus-{f['Bus Location']}"), name=f.get("Model", ""),
-                      minor=int(f["Device Minor"]), pci_bus=f["Bus Location"])
+            GpuDevice(
+                index=i,
+                uuid=f.get("GPU UUID", f"bus-{f['Bus Location']}"),
+                name=f.get("Model", ""),
+                minor=int(f["Device Minor"]),
+                pci_bus=f["Bus Location"],
+            )
             for i, f in enumerate(proc)
         ]
     return [g for g in gpus if _is_char_device(dev_dir() / g.node)]
@@ -165,9 +178,13 @@ def require_gpus(n: int, where: str = "this machine") -> list[GpuDevice]:
         raise MedalistError(f"--gpus {n}: cannot list NVIDIA GPUs on {where}: {exc}") from None
     if not gpus:
         narrowed = os.environ.get("CUDA_VISIBLE_DEVICES")
-        why = (f"CUDA_VISIBLE_DEVICES={narrowed!r} names none of its GPUs" if narrowed is not None and discover_gpus()
-               else "nvidia-smi lists none with a device node" if nvidia_smi()
-               else f"no nvidia-smi on PATH and no {proc_dir()}/gpus")
+        why = (
+            f"CUDA_VISIBLE_DEVICES={narrowed!r} names none of its GPUs"
+            if narrowed is not None and discover_gpus()
+            else "nvidia-smi lists none with a device node"
+            if nvidia_smi()
+            else f"no nvidia-smi on PATH and no {proc_dir()}/gpus"
+        )
         raise MedalistError(f"--gpus {n}: no NVIDIA GPU found on {where} ({why}); see README, GPUs")
     if len(gpus) < n:
         raise MedalistError(f"--gpus {n}: {where} has only {len(gpus)} usable NVIDIA GPU(s)")
@@ -175,6 +192,16 @@ def require_gpus(n: int, where: str = "this machine") -> list[GpuDevice]:
 
 
 __all__ = [
-    "GpuDevice", "dev_dir", "discover_gpus", "host_gpus", "nvidia_smi", "parse_smi_list", "proc_dir", "proc_gpus",
-    "require_gpus", "run_smi", "sys_dir", "visible_subset",
+    "GpuDevice",
+    "dev_dir",
+    "discover_gpus",
+    "host_gpus",
+    "nvidia_smi",
+    "parse_smi_list",
+    "proc_dir",
+    "proc_gpus",
+    "require_gpus",
+    "run_smi",
+    "sys_dir",
+    "visible_subset",
 ]

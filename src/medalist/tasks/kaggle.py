@@ -28,7 +28,9 @@ CREDENTIALS_HINT = (
 class KaggleClient(Protocol):
     """The part of ``kaggle.api.kaggle_api_extended.KaggleApi`` medalist uses."""
 
-    def competition_download_files(self, competition: str, path: str | None = ..., force: bool = ..., quiet: bool = ...) -> Any: ...
+    def competition_download_files(
+        self, competition: str, path: str | None = ..., force: bool = ..., quiet: bool = ...
+    ) -> Any: ...
 
 
 def credential_locations() -> list[Path]:
@@ -55,7 +57,9 @@ def make_client() -> KaggleClient:
         # Importing the package authenticates (and raises without credentials), so it happens only here.
         from kaggle.api.kaggle_api_extended import KaggleApi
     except ImportError as exc:
-        raise MedalistError(f"the kaggle package is not installed ({exc}); run `pip install 'medalist[kaggle]'`") from None
+        raise MedalistError(
+            f"the kaggle package is not installed ({exc}); run `pip install 'medalist[kaggle]'`"
+        ) from None
     except (OSError, SystemExit) as exc:
         raise MedalistError(f"Kaggle credentials were rejected ({exc}); {CREDENTIALS_HINT}") from None
     api = KaggleApi()
@@ -76,7 +80,7 @@ def _http_status(exc: BaseException) -> int | None:
 
 def md5_file(path: Path) -> str:
     """Hex MD5 of a file (the digest MLE-bench's ``checksums.yaml`` records for the Kaggle zip)."""
-    h = hashlib.md5()  # noqa: S324 (a checksum, not security)
+    h = hashlib.md5()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
             h.update(block)
@@ -129,7 +133,7 @@ def download_competition(
             client.competition_download_files(competition, path=tmp, force=False, quiet=True)
         except MedalistError:
             raise
-        except Exception as exc:  # noqa: BLE001 (the client raises several unrelated types)
+        except Exception as exc:
             status = _http_status(exc)
             if status == 403:
                 raise MedalistError(

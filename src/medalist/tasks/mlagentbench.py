@@ -78,7 +78,9 @@ def benchmarks_dir(path: Path) -> Path:
     """The ``benchmarks/`` folder given it, its MLAgentBench package, or the repository root."""
     path = Path(path).expanduser().resolve()
     for cand in (path, path / "benchmarks", path / "MLAgentBench" / "benchmarks"):
-        if cand.is_dir() and any((d / "scripts").is_dir() and (d / "env").is_dir() for d in cand.iterdir() if d.is_dir()):
+        if cand.is_dir() and any(
+            (d / "scripts").is_dir() and (d / "env").is_dir() for d in cand.iterdir() if d.is_dir()
+        ):
             return cand
     raise ConfigError(f"{path}: not an MLAgentBench benchmarks folder (expected <task>/env/ and <task>/scripts/)")
 
@@ -119,7 +121,9 @@ def task_spec(task_dir: Path) -> TaskSpec:
         "lower_is_better": lower,
         "leaderboard": None,
         "answers": "scripts/eval.py",
-        "sample_submission": "sample_submission.csv" if (task_dir / "env" / "sample_submission.csv").is_file() else None,
+        "sample_submission": "sample_submission.csv"
+        if (task_dir / "env" / "sample_submission.csv").is_file()
+        else None,
         "tags": ["mlagentbench"],
         "source": f"MLAgentBench task {task_dir}",
     }
@@ -154,7 +158,11 @@ def run_get_score(scripts: Path, folder: Path, timeout: float) -> float:
         try:
             proc = subprocess.run(
                 [sys.executable, "-c", _GET_SCORE, str(Path(folder).resolve()), str(out)],
-                cwd=scripts, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                cwd=scripts,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             raise EvalError(f"eval.py get_score timed out after {timeout:g}s") from None
@@ -187,8 +195,12 @@ def measure_baseline(public: Path, scripts: Path, timeout: float, eval_timeout: 
         shutil.copytree(public, work)
         try:
             proc = subprocess.run(
-                [sys.executable, "train.py"], cwd=work, capture_output=True, text=True,
-                timeout=timeout, stdin=subprocess.DEVNULL,
+                [sys.executable, "train.py"],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             record.error = f"train.py timed out after {timeout:g}s"
@@ -209,7 +221,13 @@ def measure_baseline(public: Path, scripts: Path, timeout: float, eval_timeout: 
 
 
 def prepare_task_folder(
-    raw: Path, public: Path, private: Path, *, task_dir: str, baseline_timeout: float = 600, prepare_timeout: float = 3600
+    raw: Path,
+    public: Path,
+    private: Path,
+    *,
+    task_dir: str,
+    baseline_timeout: float = 600,
+    prepare_timeout: float = 3600,
 ) -> None:
     """medalist prepare hook: run scripts/prepare.py in a copy, publish env/, keep scripts/ private, measure baseline.
 
@@ -224,8 +242,12 @@ def prepare_task_folder(
         if (work / "scripts" / "prepare.py").is_file():
             try:
                 proc = subprocess.run(
-                    [sys.executable, "prepare.py"], cwd=work / "scripts", input="\n" * 16,
-                    capture_output=True, text=True, timeout=prepare_timeout,
+                    [sys.executable, "prepare.py"],
+                    cwd=work / "scripts",
+                    input="\n" * 16,
+                    capture_output=True,
+                    text=True,
+                    timeout=prepare_timeout,
                 )
             except subprocess.TimeoutExpired:
                 raise MedalistError(f"{src}/scripts/prepare.py timed out after {prepare_timeout:g}s") from None

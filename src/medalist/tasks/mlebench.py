@@ -101,7 +101,9 @@ def leaderboard_is_lower_better(path: Path) -> bool:
     try:
         scores = pd.read_csv(path)["score"]
     except (OSError, KeyError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise Unavailable(f"{path}: cannot read the leaderboard's 'score' column ({type(exc).__name__}: {exc})") from None
+        raise Unavailable(
+            f"{path}: cannot read the leaderboard's 'score' column ({type(exc).__name__}: {exc})"
+        ) from None
     if len(scores) == 0:
         raise Unavailable(f"{path}: leaderboard has no rows")
     return bool(scores.iloc[0] < scores.iloc[-1])
@@ -120,7 +122,7 @@ def _under_prepared(value: str, competition_id: str, cfg: Path, field: str) -> t
     for part in ("public", "private"):
         prefix = f"{competition_id}/prepared/{part}/"
         if value.startswith(prefix) and len(value) > len(prefix):
-            return part, value[len(prefix):]
+            return part, value[len(prefix) :]
     raise ConfigError(f"{cfg}: field '{field}': expected a path under {competition_id}/prepared/, got {value!r}")
 
 
@@ -146,7 +148,9 @@ def competition_spec(config_path: Path, root: Path) -> TaskSpec:
     answers_part, answers = _under_prepared(cfg.dataset.answers, cfg.id, config_path, "dataset.answers")
     if answers_part != "private":
         raise ConfigError(f"{config_path}: field 'dataset.answers': expected a path under {cfg.id}/prepared/private/")
-    sample_part, sample = _under_prepared(cfg.dataset.sample_submission, cfg.id, config_path, "dataset.sample_submission")
+    sample_part, sample = _under_prepared(
+        cfg.dataset.sample_submission, cfg.id, config_path, "dataset.sample_submission"
+    )
     tags = ["mlebench", cfg.competition_type] + ([] if cfg.awards_medals else ["no-medals"])
     fields: dict[str, Any] = {
         "id": cfg.id,
@@ -254,7 +258,9 @@ def import_function(checkout: Path, target: str) -> Callable[..., Any]:
         except ModuleNotFoundError as exc:
             missing = exc.name or str(exc)
             if missing.split(".")[0] == "mlebench":
-                raise ConfigError(f"{checkout}: cannot import {module_name} ({exc}); is the checkout complete?") from None
+                raise ConfigError(
+                    f"{checkout}: cannot import {module_name} ({exc}); is the checkout complete?"
+                ) from None
             raise MedalistError(
                 f"MLE-bench code {module_name} needs the Python package {missing!r}, which is not installed; "
                 f"install MLE-bench's dependencies with `pip install -e {checkout}`"
@@ -326,7 +332,7 @@ def grade_competition(submission: Path, answers: Path, *, checkout: str, grade_f
     try:
         with importable(Path(checkout)):
             score = fn(sub, truth)
-    except Exception as exc:  # noqa: BLE001 (MLE-bench treats every grading failure as an invalid submission)
+    except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         if _is_their_invalid_submission(exc):
             raise InvalidSubmissionError(first or "invalid submission") from None

@@ -31,11 +31,14 @@ try:
 except ImportError:  # pragma: no cover (not POSIX: no lock)
     fcntl = None  # type: ignore[assignment]
 
+
 def load_entry_point(spec: TaskSpec, entry: str | None = None, field: str = "prepare") -> Callable[..., object]:
     """Resolve ``file.py:function`` (relative to the task folder) or ``package.module:function``."""
     entry = entry or spec.prepare
     if ":" not in entry:
-        raise ConfigError(f"{spec.directory / 'task.yaml'}: field '{field}': expected 'file.py:function', got {entry!r}")
+        raise ConfigError(
+            f"{spec.directory / 'task.yaml'}: field '{field}': expected 'file.py:function', got {entry!r}"
+        )
     target, func = entry.rsplit(":", 1)
     if target.endswith(".py"):
         path = spec.directory / target
@@ -54,7 +57,7 @@ def load_entry_point(spec: TaskSpec, entry: str | None = None, field: str = "pre
                 f"task {spec.id!r}: {path.name} needs a package that is not installed ({exc}); "
                 "install with `pip install 'medalist[suite]'`"
             ) from None
-        except Exception as exc:  # noqa: BLE001 (a broken script: say where, in one line)
+        except Exception as exc:
             sys.modules.pop(mod_name, None)
             first = (str(exc).strip().splitlines() or [""])[0]
             raise ConfigError(
@@ -206,7 +209,8 @@ def ensure_prepared(spec: TaskSpec, cache_root: Path | None = None) -> PreparedT
     if problems:
         fix = (
             f"if you re-ran `mlebench prepare` there, run `medalist verify {spec.id} --update`"
-            if pt.external else f"run `medalist prepare {spec.id} --force`"
+            if pt.external
+            else f"run `medalist prepare {spec.id} --force`"
         )
         raise MedalistError(f"task {spec.id!r}: prepared data failed verification ({'; '.join(problems[:3])}); {fix}")
     return pt

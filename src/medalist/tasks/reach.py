@@ -52,8 +52,21 @@ from medalist.tasks.fingerprint import (
     vocabulary,
 )
 
-TABLE_SUFFIXES = {".csv", ".tsv", ".arff", ".dat", ".data", ".txt", ".json", ".pkl", ".pickle", ".npy", ".npz",
-                  ".parquet", ".feather"}
+TABLE_SUFFIXES = {
+    ".csv",
+    ".tsv",
+    ".arff",
+    ".dat",
+    ".data",
+    ".txt",
+    ".json",
+    ".pkl",
+    ".pickle",
+    ".npy",
+    ".npz",
+    ".parquet",
+    ".feather",
+}
 COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".compress", ".lzma"}
 ARCHIVE_SUFFIXES = {".zip", ".tar", ".tgz"}
 MAX_FILE_BYTES = 300 << 20
@@ -153,8 +166,8 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None,
     text: str | None = None
     if data[:1] == b"\x80" and (".pkl" in lower or ".pickle" in lower or lower.endswith(".compress")):
         try:
-            text = _frame_text(pickle.loads(data))  # noqa: S301 (installed package files, read-only in the sandbox)
-        except Exception:  # noqa: BLE001 (not a loadable table: nothing to match)
+            text = _frame_text(pickle.loads(data))
+        except Exception:
             return
     elif data[:6] == b"\x93NUMPY" or (data[:4] == b"PK\x03\x04" and lower.endswith(".npz")):
         try:
@@ -162,13 +175,13 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None,
                 warnings.simplefilter("ignore", UserWarning)
                 loaded = np.load(io.BytesIO(data), allow_pickle=False)
                 text = _frame_text(dict(loaded) if hasattr(loaded, "files") else loaded)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return
     elif data[:4] in (b"PAR1", b"ARRO", b"FEA1"):
         try:
             frame = pd.read_parquet(io.BytesIO(data)) if data[:4] == b"PAR1" else pd.read_feather(io.BytesIO(data))
             text = _frame_text(frame)
-        except Exception:  # noqa: BLE001 (no engine installed, or not a table)
+        except Exception:
             return
     elif b"\x00" not in data[:4096]:
         text = data.decode("utf-8", errors="replace")
@@ -192,8 +205,10 @@ def _json_table_text(text: str) -> str | None:
         if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj[:100]):
             return _frame_text(pd.DataFrame.from_records(obj))
         columns = list(obj.values()) if isinstance(obj, dict) and len(obj) > 1 else []
-        if columns and (all(isinstance(v, list) and len(v) == len(columns[0]) for v in columns)
-                        or all(isinstance(v, dict) and v.keys() == columns[0].keys() for v in columns)):
+        if columns and (
+            all(isinstance(v, list) and len(v) == len(columns[0]) for v in columns)
+            or all(isinstance(v, dict) and v.keys() == columns[0].keys() for v in columns)
+        ):
             return _frame_text(pd.DataFrame(obj))  # columns (pandas' orient="columns"/"list")
     except (ValueError, TypeError):
         return None
@@ -239,8 +254,11 @@ def _records(text: str, raw: list[str] | None = None) -> list[list[str]]:
         raw = LINE_TOKEN_RE.findall(text)
     bounds = [-1, *(i for i, t in enumerate(raw) if t == "\n" or t == "\r"), len(raw)]
     canon = {t: canon_token(t) for t in set(raw)}
-    lines = ([c for c in map(canon.__getitem__, raw[a + 1:b]) if c] for a, b in zip(bounds, bounds[1:])
-             if b - a > MIN_ROW_TOKENS)
+    lines = (
+        [c for c in map(canon.__getitem__, raw[a + 1 : b]) if c]
+        for a, b in zip(bounds, bounds[1:])
+        if b - a > MIN_ROW_TOKENS
+    )
     return [line for line in lines if len(line) >= MIN_ROW_TOKENS]
 
 
@@ -253,7 +271,7 @@ def _segments(text: str) -> list[str]:
         if len(line) <= WINDOW_CHARS:
             out.append(line)
         else:
-            out += [line[i:i + WINDOW_CHARS] for i in range(0, len(line) - step, step)]
+            out += [line[i : i + WINDOW_CHARS] for i in range(0, len(line) - step, step)]
     return out
 
 

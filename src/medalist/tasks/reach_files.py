@@ -42,8 +42,16 @@ def _scan_one(item: tuple[str, tuple[int, ...]]) -> Result:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
         found = scan_bytes(os.path.basename(path), data, _INDEX, tasks)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, MemoryError,
-            RuntimeError):
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        zipfile.BadZipFile,
+        tarfile.TarError,
+        lzma.LZMAError,
+        MemoryError,
+        RuntimeError,
+    ):
         found = None
     if found is None:
         return path, None, np.zeros(0, dtype=np.uint32), False
@@ -59,7 +67,9 @@ def scan_workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def scan_files(items: list[tuple[str, tuple[int, ...]]], index: FingerprintIndex, workers: int | None = None) -> Iterator[Result]:
+def scan_files(
+    items: list[tuple[str, tuple[int, ...]]], index: FingerprintIndex, workers: int | None = None
+) -> Iterator[Result]:
     """Scan (path, task indices) items, largest files first, in a pool of forked processes."""
     global _INDEX
     workers = workers or scan_workers()
@@ -153,7 +163,7 @@ class ScanCache:
                 if raw.get("version") == CACHE_VERSION:
                     blob = np.load(self._blob_path(), mmap_mode="r")
                     self.sets, self.files = raw["sets"], raw["files"]
-                    self.sketches = {p: blob[e[4]:e[4] + e[5]] for p, e in self.files.items()}
+                    self.sketches = {p: blob[e[4] : e[4] + e[5]] for p, e in self.files.items()}
             except (OSError, ValueError, KeyError):
                 self.sets, self.files, self.sketches = [], {}, {}
         self._set_ids = {tuple(s): i for i, s in enumerate(self.sets)}
@@ -169,8 +179,9 @@ class ScanCache:
             return set(), [], None, False
         return set(self.sets[entry[2]]), entry[3], self.sketches.get(path), bool(entry[6])
 
-    def store(self, path: str, st: os.stat_result, digests: set[str], results: list[list], sketch: np.ndarray,
-              sampled: bool) -> None:
+    def store(
+        self, path: str, st: os.stat_result, digests: set[str], results: list[list], sketch: np.ndarray, sampled: bool
+    ) -> None:
         key = tuple(sorted(digests))
         if key not in self._set_ids:
             self._set_ids[key] = len(self.sets)
@@ -192,12 +203,13 @@ class ScanCache:
         np.save(tmp, blob.astype(np.uint32, copy=False))
         os.replace(tmp, self._blob_path())
         atomic_write_json(self.path, {"version": CACHE_VERSION, "sets": self.sets, "files": self.files})
-        self.sketches = {p: blob[e[4]:e[4] + e[5]] for p, e in self.files.items()}
+        self.sketches = {p: blob[e[4] : e[4] + e[5]] for p, e in self.files.items()}
         self.dirty = False
 
 
-def gate(index: FingerprintIndex, sketches: dict[str, tuple[np.ndarray, bool]],
-         tasks: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+def gate(
+    index: FingerprintIndex, sketches: dict[str, tuple[np.ndarray, bool]], tasks: dict[str, tuple[int, ...]]
+) -> dict[str, tuple[int, ...]]:
     """Which of its ``tasks`` each file (by its sketch) could hold enough anchored rows of: the
     pre-filter's first condition over the sketch. One membership test for all files at once."""
     if not sketches:
@@ -223,7 +235,7 @@ def gate(index: FingerprintIndex, sketches: dict[str, tuple[np.ndarray, bool]],
         left, right = np.searchsorted(sorted_anchors, values, "left"), np.searchsorted(sorted_anchors, values, "right")
         present[order[left]] = True
         for j in np.flatnonzero(right - left > 1):
-            present[order[left[j]:right[j]]] = True
+            present[order[left[j] : right[j]]] = True
         passing = set(index.gate(present, at_least=1 if sketches[p][1] else None))
         out[p] = tuple(k for k in tasks[p] if k in passing)
     return out
@@ -308,8 +320,15 @@ def findings_of(
         for digest, n_feat, n_ans in rows:
             fp = by_digest.get(digest)
             if fp is not None and is_finding(fp.rows, n_feat, n_ans, public=is_public):
-                found.append(ReachFinding(task_id=fp.task_id, path=path, test_rows=fp.rows,
-                                          rows_with_features=n_feat, rows_with_answers=n_ans))
+                found.append(
+                    ReachFinding(
+                        task_id=fp.task_id,
+                        path=path,
+                        test_rows=fp.rows,
+                        rows_with_features=n_feat,
+                        rows_with_answers=n_ans,
+                    )
+                )
     return found
 
 
@@ -335,5 +354,15 @@ def scan_roots(
     return findings_of(fps, results, public_roots=public_roots or []), stats
 
 
-__all__ = ["ScanCache", "ScanStats", "TreeListing", "findings_of", "gate", "scan_files", "scan_paths", "scan_roots",
-           "scan_workers", "walk_tree"]
+__all__ = [
+    "ScanCache",
+    "ScanStats",
+    "TreeListing",
+    "findings_of",
+    "gate",
+    "scan_files",
+    "scan_paths",
+    "scan_roots",
+    "scan_workers",
+    "walk_tree",
+]

@@ -115,8 +115,12 @@ def _exclude(tree: Path) -> list[str]:
 
 
 def _is_current(scan: TreeScan | None, tree: Path, digests: set[str]) -> bool:
-    return (scan is not None and digests <= scan.tasks.keys() and scan.exclude == _exclude(tree)
-            and tree_stamp(tree, scan.dirs, scan.files) == scan.stamp)
+    return (
+        scan is not None
+        and digests <= scan.tasks.keys()
+        and scan.exclude == _exclude(tree)
+        and tree_stamp(tree, scan.dirs, scan.files) == scan.stamp
+    )
 
 
 @contextmanager
@@ -153,8 +157,14 @@ def normalise_trees(trees: list[Path]) -> list[Path]:
     return [p for p in out if not any(o != p and p.is_relative_to(o) for o in out)]
 
 
-def ensure_scan(pts: list[PreparedTask], trees: list[Path], *, root: Path | None = None,
-                workers: int | None = None, notify: Callable[[str], None] | None = None) -> ScanOutcome:
+def ensure_scan(
+    pts: list[PreparedTask],
+    trees: list[Path],
+    *,
+    root: Path | None = None,
+    workers: int | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> ScanOutcome:
     """Make sure every tree has a current scan covering every task of ``pts``; scan what is missing
     (``notify`` is told first, with a one-line message).
 
@@ -174,23 +184,39 @@ def ensure_scan(pts: list[PreparedTask], trees: list[Path], *, root: Path | None
             stale = [t for t in trees if not _is_current(state.trees.get(str(t)), t, set(need))]
             if stale:
                 if notify is not None:
-                    notify(f"scanning {len(stale)} file tree(s) the sandbox binds for copies of {len(need)} task(s)' "
-                           f"test rows ({', '.join(map(str, stale[:3]))}{', ...' if len(stale) > 3 else ''}); "
-                           "once per machine and tree state")
+                    notify(
+                        f"scanning {len(stale)} file tree(s) the sandbox binds for copies of {len(need)} task(s)' "
+                        f"test rows ({', '.join(map(str, stale[:3]))}{', ...' if len(stale) > 3 else ''}); "
+                        "once per machine and tree state"
+                    )
                 _scan(state, stale, need, root, workers, outcome)
     by_digest = {d: pt.spec.id for d, pt in need.items()}
     for t in trees:
         scan = state.trees[str(t)]
         for digest, rows in scan.findings.items():
             if digest in by_digest:
-                outcome.findings += [ReachFinding(task_id=by_digest[digest], path=p, test_rows=scan.test_rows[digest],
-                                                  rows_with_features=nf, rows_with_answers=na) for p, nf, na in rows]
+                outcome.findings += [
+                    ReachFinding(
+                        task_id=by_digest[digest],
+                        path=p,
+                        test_rows=scan.test_rows[digest],
+                        rows_with_features=nf,
+                        rows_with_answers=na,
+                    )
+                    for p, nf, na in rows
+                ]
     outcome.seconds = time.perf_counter() - start
     return outcome
 
 
-def _scan(state: ReachState, stale: list[Path], need: dict[str, PreparedTask], root: Path, workers: int | None,
-          outcome: ScanOutcome) -> None:
+def _scan(
+    state: ReachState,
+    stale: list[Path],
+    need: dict[str, PreparedTask],
+    root: Path,
+    workers: int | None,
+    outcome: ScanOutcome,
+) -> None:
     """Scan the stale trees for the needed tasks (plus, for an unchanged tree, only the tasks it lacks)."""
     fps = {d: task_fingerprint(pt) for d, pt in need.items()}
     cache = ScanCache(root / FILES_CACHE)
@@ -215,8 +241,11 @@ def _scan(state: ReachState, stale: list[Path], need: dict[str, PreparedTask], r
             new.stamp, new.scanned_at = tree_stamp(tree, scan.dirs, scan.files), now
             for fp in todo:
                 new.tasks[fp.digest], new.test_rows[fp.digest] = fp.task_id, fp.rows
-                new.findings[fp.digest] = [(f.path, f.rows_with_features, f.rows_with_answers) for f in found
-                                           if f.task_id == fp.task_id and Path(f.path).is_relative_to(tree)]
+                new.findings[fp.digest] = [
+                    (f.path, f.rows_with_features, f.rows_with_answers)
+                    for f in found
+                    if f.task_id == fp.task_id and Path(f.path).is_relative_to(tree)
+                ]
             state.trees[str(tree)] = new
             outcome.scanned.append(str(tree))
     state.trees = {k: v for k, v in state.trees.items() if Path(k).exists()}

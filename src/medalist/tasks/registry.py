@@ -99,7 +99,9 @@ class TaskRegistry:
         for specs, foreign_splits, broken in self._foreign():
             for spec in specs:
                 if spec.id in tasks:
-                    raise ConfigError(f"{spec.directory}: task id {spec.id!r} is already defined in {tasks[spec.id].directory}")
+                    raise ConfigError(
+                        f"{spec.directory}: task id {spec.id!r} is already defined in {tasks[spec.id].directory}"
+                    )
                 tasks[spec.id] = spec
             for u in broken:
                 if u.id not in tasks:

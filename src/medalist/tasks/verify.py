@@ -69,7 +69,7 @@ def record_fingerprint(pt: PreparedTask, files: dict[str, tuple[int, int]] | Non
     atomic_write_json(pt.fingerprint_path, Fingerprint(manifest_sha256=_manifest_sha(pt), files=files))
 
 
-def _path(pt: PreparedTask, key: str):  # noqa: ANN202 (a Path)
+def _path(pt: PreparedTask, key: str):
     part, _, rel = key.partition("/")
     return (pt.public if part == "public" else pt.private) / rel
 
@@ -135,7 +135,8 @@ def full_check(pt: PreparedTask, *, update: bool = False) -> list[str]:
     found |= {k: "checksum mismatch" for k in set(now) & set(recorded) if digests[k]["sha256"] != recorded[k]}
     found |= {
         k: f"differs from MLE-bench's checksums.yaml (md5 {digests[k]['md5']}, expected {md5})"
-        for k, md5 in reference.items() if k in digests and digests[k]["md5"] != md5
+        for k, md5 in reference.items()
+        if k in digests and digests[k]["md5"] != md5
     }
     found |= {k: "is missing (listed in MLE-bench's checksums.yaml)" for k in set(reference) - set(now)}
     problems = _ordered(found)

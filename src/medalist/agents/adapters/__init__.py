@@ -44,32 +44,62 @@ class AdapterPackage(BaseModel):
     def install_hint(self, venv: Path) -> str:
         if self.script:
             return f"{self.venv_env}={venv} bash {REPO / self.script}"
-        return f"/usr/bin/python3 -m venv {venv} && " + " && ".join(c.replace("{venv}", str(venv)) for c in self.install)
+        return f"/usr/bin/python3 -m venv {venv} && " + " && ".join(
+            c.replace("{venv}", str(venv)) for c in self.install
+        )
 
 
 AIDEML = AdapterPackage(
-    id="aideml", package="aideml==0.2.2", entry="aide", venv_env="MEDALIST_AIDEML_VENV",
+    id="aideml",
+    package="aideml==0.2.2",
+    entry="aide",
+    venv_env="MEDALIST_AIDEML_VENV",
     # aideml pins torch, transformers and old numpy/pandas/sklearn; its agent loop needs only these.
-    install=["{venv}/bin/pip install --no-deps aideml==0.2.2",
-             "{venv}/bin/pip install openai anthropic funcy humanize jsonschema dataclasses-json omegaconf shutup "
-             "coolname igraph genson black==24.3.0 rich backoff python-dotenv numpy pandas scikit-learn lightgbm"],
+    install=[
+        "{venv}/bin/pip install --no-deps aideml==0.2.2",
+        "{venv}/bin/pip install openai anthropic funcy humanize jsonschema dataclasses-json omegaconf shutup "
+        "coolname igraph genson black==24.3.0 rich backoff python-dotenv numpy pandas scikit-learn lightgbm",
+    ],
 )
-PLEXE_DEPS = ["'pyspark>=4.0.1,<4.1'", "'keras>=3.12,<3.13'", "'xgboost-cpu>=3.1.1,<3.2'", "'lightgbm>=4.6,<4.7'", "jax", "'numpy>=2.3.4,<2.4'",
-              "'pandas>=2.3.3,<2.4'", "'pyarrow>=22,<23'", "'scikit-learn>=1.7.2,<1.8'", "smolagents",
-              "'litellm>=1.79.3'", "cloudpickle", "dataclasses-json", "joblib", "pydantic", "pydantic-settings",
-              "pyyaml", "tenacity", "openinference-instrumentation-smolagents", "opentelemetry-sdk",
-              "opentelemetry-exporter-otlp-proto-http"]
+PLEXE_DEPS = [
+    "'pyspark>=4.0.1,<4.1'",
+    "'keras>=3.12,<3.13'",
+    "'xgboost-cpu>=3.1.1,<3.2'",
+    "'lightgbm>=4.6,<4.7'",
+    "jax",
+    "'numpy>=2.3.4,<2.4'",
+    "'pandas>=2.3.3,<2.4'",
+    "'pyarrow>=22,<23'",
+    "'scikit-learn>=1.7.2,<1.8'",
+    "smolagents",
+    "'litellm>=1.79.3'",
+    "cloudpickle",
+    "dataclasses-json",
+    "joblib",
+    "pydantic",
+    "pydantic-settings",
+    "pyyaml",
+    "tenacity",
+    "openinference-instrumentation-smolagents",
+    "opentelemetry-sdk",
+    "opentelemetry-exporter-otlp-proto-http",
+]
 PLEXE = AdapterPackage(
-    id="plexe", package="plexe==1.4.4", entry="plexe", venv_env="MEDALIST_PLEXE_VENV",
+    id="plexe",
+    package="plexe==1.4.4",
+    entry="plexe",
+    venv_env="MEDALIST_PLEXE_VENV",
     # plexe pins tensorflow (only its keras models train with it) and xgboost with CUDA's nccl; its
     # workflow needs pyspark (and a Java 17+ runtime), keras (on jax), xgboost-cpu and these.
-    install=["{venv}/bin/pip install --no-deps plexe==1.4.4",
-             "{venv}/bin/pip install " + " ".join(PLEXE_DEPS)],
+    install=["{venv}/bin/pip install --no-deps plexe==1.4.4", "{venv}/bin/pip install " + " ".join(PLEXE_DEPS)],
 )
 
 OPENHANDS = AdapterPackage(
     # Current OpenHands needs Python >= 3.12: the script builds the venv on Debian 13's CPython 3.13.
-    id="openhands", package="openhands-sdk==1.58.2", entry="python", venv_env="MEDALIST_OPENHANDS_VENV",
+    id="openhands",
+    package="openhands-sdk==1.58.2",
+    entry="python",
+    venv_env="MEDALIST_OPENHANDS_VENV",
     script="scripts/setup_openhands.sh",
 )
 
@@ -102,21 +132,29 @@ class AidemlOptions(AgentOptions):
     venv: str | None = Field(None, description="aideml's venv (default: MEDALIST_AIDEML_VENV or .venv-aideml).")
     num_drafts: int | None = Field(None, ge=1, description="agent.search.num_drafts (aideml's default: 5).")
     debug_prob: float | None = Field(None, ge=0, le=1, description="agent.search.debug_prob (aideml's default: 0.5).")
-    exec_timeout: int = Field(600, gt=0, description="exec.timeout in seconds (aideml's default: 3600; capped at a third of the time limit).")
+    exec_timeout: int = Field(
+        600, gt=0, description="exec.timeout in seconds (aideml's default: 3600; capped at a third of the time limit)."
+    )
 
 
 class PlexeOptions(AgentOptions):
     venv: str | None = Field(None, description="plexe's venv (default: MEDALIST_PLEXE_VENV or .venv-plexe).")
     spark_cores: int = Field(2, ge=1, description="Cores of plexe's local Spark session.")
     spark_memory: str = Field("1g", description="Spark driver memory.")
-    model_types: list[str] = Field(default_factory=lambda: ["xgboost", "lightgbm"], description="Model types plexe may train.")
+    model_types: list[str] = Field(
+        default_factory=lambda: ["xgboost", "lightgbm"], description="Model types plexe may train."
+    )
 
 
 class OpenHandsOptions(AgentOptions):
     venv: str | None = Field(None, description="OpenHands' venv (default: MEDALIST_OPENHANDS_VENV or .venv-openhands).")
-    native_tool_calling: bool = Field(True, description="Use the model's native tool calls (else OpenHands' prompt-based calls).")
+    native_tool_calling: bool = Field(
+        True, description="Use the model's native tool calls (else OpenHands' prompt-based calls)."
+    )
     terminal: Literal["subprocess", "tmux"] = Field("subprocess", description="OpenHands' terminal backend.")
-    llm_timeout: int | None = Field(None, gt=0, description="Seconds one model call may take (OpenHands' default when unset).")
+    llm_timeout: int | None = Field(
+        None, gt=0, description="Seconds one model call may take (OpenHands' default when unset)."
+    )
 
 
 class _AdapterAgent(GatewayAgent):
@@ -131,8 +169,10 @@ class _AdapterAgent(GatewayAgent):
 
     def check_installed(self) -> None:
         if not (self.venv / "bin" / self.pkg.entry).is_file():
-            raise MedalistError(f"{self.pkg.package} is not installed in {self.venv} "
-                                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
+            raise MedalistError(
+                f"{self.pkg.package} is not installed in {self.venv} "
+                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})"
+            )
 
     def preflight(self) -> list[str]:
         self.check_installed()
@@ -183,12 +223,23 @@ class PlexeAgent(_AdapterAgent):
 
     def config_yaml(self) -> dict[str, Any]:
         """plexe's CONFIG_FILE: every agent role on the gateway (``${OPENAI_BASE_URL}`` is resolved by plexe)."""
-        roles = ("statistical_analysis", "ml_task_analysis", "metric_selection", "dataset_splitting",
-                 "baseline_builder", "feature_processor", "model_definer", "evaluation", "hypothesiser",
-                 "planner", "insight_extractor")
+        roles = (
+            "statistical_analysis",
+            "ml_task_analysis",
+            "metric_selection",
+            "dataset_splitting",
+            "baseline_builder",
+            "feature_processor",
+            "model_definer",
+            "evaluation",
+            "hypothesiser",
+            "planner",
+            "insight_extractor",
+        )
         cfg: dict[str, Any] = {f"{r}_llm": "openai/code" for r in roles}
-        cfg["routing_config"] = {"default": {"api_base": "${OPENAI_BASE_URL}",
-                                             "headers": {"Authorization": "Bearer ${OPENAI_API_KEY}"}}}
+        cfg["routing_config"] = {
+            "default": {"api_base": "${OPENAI_BASE_URL}", "headers": {"Authorization": "Bearer ${OPENAI_API_KEY}"}}
+        }
         # Spark within the sandbox's means; only the model types installed (tensorflow, torch are not).
         opts = self.options
         assert isinstance(opts, PlexeOptions)
@@ -203,7 +254,10 @@ class PlexeAgent(_AdapterAgent):
         path.write_text(yaml.safe_dump(self.config_yaml(), sort_keys=False), encoding="utf-8")
         os.chmod(path.parent, 0o755)
         os.chmod(path, 0o644)
-        return [Mount(source=path.parent, target=str(Path(self.CONFIG_TARGET).parent)), *java_conf_mounts(Path(ctx.run_dir))]
+        return [
+            Mount(source=path.parent, target=str(Path(self.CONFIG_TARGET).parent)),
+            *java_conf_mounts(Path(ctx.run_dir)),
+        ]
 
     def extra_env(self, ctx: AgentContext) -> dict[str, str]:
         return {"CONFIG_FILE": self.CONFIG_TARGET, "KERAS_BACKEND": "jax"}
@@ -226,15 +280,23 @@ class OpenHandsAgent(_AdapterAgent):
     def preflight(self) -> list[str]:
         self.check_installed()
         if not any(self.venv.glob("lib/python3.*/site-packages/openhands/sdk")):
-            raise MedalistError(f"openhands-sdk is not installed in {self.venv} "
-                                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})")
+            raise MedalistError(
+                f"openhands-sdk is not installed in {self.venv} "
+                f"(set {self.pkg.venv_env} or install: {self.pkg.install_hint(self.venv)})"
+            )
         return super().preflight()
 
     def wrapper_argv(self, ctx: AgentContext) -> list[str]:
         opts = self.options
         assert isinstance(opts, OpenHandsOptions)
-        args = [ctx.python, "-m", "medalist.inside.adapters.openhands_run", f"--python={self.venv / 'bin' / 'python'}",
-                f"--native-tool-calling={'true' if opts.native_tool_calling else 'false'}", f"--terminal={opts.terminal}"]
+        args = [
+            ctx.python,
+            "-m",
+            "medalist.inside.adapters.openhands_run",
+            f"--python={self.venv / 'bin' / 'python'}",
+            f"--native-tool-calling={'true' if opts.native_tool_calling else 'false'}",
+            f"--terminal={opts.terminal}",
+        ]
         if opts.llm_timeout is not None:
             args.append(f"--llm-timeout={opts.llm_timeout}")
         return args

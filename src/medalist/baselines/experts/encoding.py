@@ -62,8 +62,14 @@ def text_model(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold predictions of a TF-IDF linear model (P(positive) / class index mean / value)."""
     ngram = (1, 2) if analyzer == "word" else (2, 5)
-    vec = TfidfVectorizer(analyzer="char_wb" if analyzer == "char" else "word", ngram_range=ngram, min_df=2,
-                          sublinear_tf=True, max_features=200_000, dtype=np.float32)
+    vec = TfidfVectorizer(
+        analyzer="char_wb" if analyzer == "char" else "word",
+        ngram_range=ngram,
+        min_df=2,
+        sublinear_tf=True,
+        max_features=200_000,
+        dtype=np.float32,
+    )
     xtr = vec.fit_transform(train_text.fillna("").astype(str))
     xte = vec.transform(test_text.fillna("").astype(str))
     binary = task.is_classification and task.n_classes == 2

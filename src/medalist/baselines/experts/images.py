@@ -9,18 +9,24 @@ from __future__ import annotations
 from medalist.baselines.experts.registry import Expert, register_expert
 from medalist.baselines.recipes.base import Recipe
 
-register_expert(Expert(
-    "mnist-5k", "deskewing and gradient histograms; RBF SVMs with C around 5-10 and nearest neighbours",
-    recipes=(
-        Recipe("svm", {"C": 10.0, "gamma": 0.02, "numeric": "raw"}, view="deskew_hog", seed=21),
-        Recipe("knn", {"k": 3, "weights": "distance", "numeric": "raw"}, view="deskew_hog", seed=22),
-    ),
-))
+register_expert(
+    Expert(
+        "mnist-5k",
+        "deskewing and gradient histograms; RBF SVMs with C around 5-10 and nearest neighbours",
+        recipes=(
+            Recipe("svm", {"C": 10.0, "gamma": 0.02, "numeric": "raw"}, view="deskew_hog", seed=21),
+            Recipe("knn", {"k": 3, "weights": "distance", "numeric": "raw"}, view="deskew_hog", seed=22),
+        ),
+    )
+)
 
-register_expert(Expert(
-    "digits-8x8", "RBF SVMs with a small gamma on raw and deskewed 8x8 pixels, nearest neighbours",
-    recipes=(
-        Recipe("svm", {"C": 10.0, "gamma": 0.1, "numeric": "raw"}, view="pixels", seed=21),
-        Recipe("knn", {"k": 3, "weights": "distance", "numeric": "raw"}, view="pixels", seed=22),
-    ),
-))
+register_expert(
+    Expert(
+        "digits-8x8",
+        "RBF SVMs with a small gamma on raw and deskewed 8x8 pixels, nearest neighbours",
+        recipes=(
+            Recipe("svm", {"C": 10.0, "gamma": 0.1, "numeric": "raw"}, view="pixels", seed=21),
+            Recipe("knn", {"k": 3, "weights": "distance", "numeric": "raw"}, view="pixels", seed=22),
+        ),
+    )
+)

@@ -23,6 +23,7 @@ def _split(both: pd.DataFrame) -> Frames:
 
 # ---------------------------------------------------------------- titanic: titles and families from names
 
+
 def titanic_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
     name = d["name"].fillna("")
@@ -42,18 +43,34 @@ def titanic_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
     return tr, te
 
 
-register_expert(Expert(
-    "titanic-passengers", "titles (Mr/Mrs/Miss/Master), surname family sizes and survival of the family, class x sex",
-    features=titanic_features,
-    recipes=(Recipe("logreg", {"C": 0.5}, view="expert", seed=21),),
-))
+register_expert(
+    Expert(
+        "titanic-passengers",
+        "titles (Mr/Mrs/Miss/Master), surname family sizes and survival of the family, class x sex",
+        features=titanic_features,
+        recipes=(Recipe("logreg", {"C": 0.5}, view="expert", seed=21),),
+    )
+)
 
 
 # ---------------------------------------------------------------- ames: areas, ages, qualities
 
-_QUALITY = {"Very_Excellent": 10, "Excellent": 9, "Very_Good": 8, "Good": 7, "Above_Average": 6, "Average": 5,
-            "Below_Average": 4, "Fair": 3, "Poor": 2, "Very_Poor": 1, "Typical": 5, "No_Basement": 0, "No_Garage": 0,
-            "No_Pool": 0}
+_QUALITY = {
+    "Very_Excellent": 10,
+    "Excellent": 9,
+    "Very_Good": 8,
+    "Good": 7,
+    "Above_Average": 6,
+    "Average": 5,
+    "Below_Average": 4,
+    "Fair": 3,
+    "Poor": 2,
+    "Very_Poor": 1,
+    "Typical": 5,
+    "No_Basement": 0,
+    "No_Garage": 0,
+    "No_Pool": 0,
+}
 
 
 def ames_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
@@ -66,7 +83,9 @@ def ames_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fr
     d["total_bath"] = d["full_bath"] + 0.5 * d["half_bath"] + d["bsmt_full_bath"] + 0.5 * d["bsmt_half_bath"]
     d["age"] = d["year_sold"] - d["year_built"]
     d["remod_age"] = d["year_sold"] - d["year_remod_add"]
-    d["porch_sf"] = d[["open_porch_sf", "enclosed_porch", "three_season_porch", "screen_porch", "wood_deck_sf"]].sum(axis=1)
+    d["porch_sf"] = d[["open_porch_sf", "enclosed_porch", "three_season_porch", "screen_porch", "wood_deck_sf"]].sum(
+        axis=1
+    )
     for col in ("lot_area", "gr_liv_area", "total_sf", "first_flr_sf", "lot_frontage"):
         d[f"log_{col}"] = np.log1p(d[col].clip(lower=0))
     d["sf_per_room"] = d["gr_liv_area"] / d["totrms_abvgrd"].clip(lower=1)
@@ -75,18 +94,24 @@ def ames_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fr
     return _split(d)
 
 
-register_expert(Expert(
-    "ames-house-prices", "total and log areas, ages, ordinal qualities; linear models on log price blend well with boosting",
-    features=ames_features,
-    recipes=(
-        Recipe("ridge", {"alpha": 10.0, "target": "log", "numeric": "quantile"}, view="expert", seed=21),
-        Recipe("enet", {"alpha": 5e-4, "l1_ratio": 0.5, "target": "log", "numeric": "quantile"}, view="expert", seed=22),
-        Recipe("svm", {"C": 3.0, "epsilon": 0.05, "target": "log", "numeric": "quantile"}, view="expert", seed=23),
-    ),
-))
+register_expert(
+    Expert(
+        "ames-house-prices",
+        "total and log areas, ages, ordinal qualities; linear models on log price blend well with boosting",
+        features=ames_features,
+        recipes=(
+            Recipe("ridge", {"alpha": 10.0, "target": "log", "numeric": "quantile"}, view="expert", seed=21),
+            Recipe(
+                "enet", {"alpha": 5e-4, "l1_ratio": 0.5, "target": "log", "numeric": "quantile"}, view="expert", seed=22
+            ),
+            Recipe("svm", {"C": 3.0, "epsilon": 0.05, "target": "log", "numeric": "quantile"}, view="expert", seed=23),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- bike sharing: hour x working day
+
 
 def bike_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -98,13 +123,17 @@ def bike_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fr
     return _split(d)
 
 
-register_expert(Expert(
-    "bike-sharing-demand", "hour x working-day interactions, rush hours; counts learnt in log space and in raw space",
-    features=bike_features,
-))
+register_expert(
+    Expert(
+        "bike-sharing-demand",
+        "hour x working-day interactions, rush hours; counts learnt in log space and in raw space",
+        features=bike_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- cps wages: Mincer equation terms
+
 
 def cps_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -114,11 +143,14 @@ def cps_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fra
     return _split(d)
 
 
-register_expert(Expert(
-    "cps-wages", "log-wage (Mincer) terms; SMAPE rewards a shrunk prediction, tuned on out-of-fold scores",
-    features=cps_features,
-    recipes=(Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline"}, view="expert", seed=21),),
-))
+register_expert(
+    Expert(
+        "cps-wages",
+        "log-wage (Mincer) terms; SMAPE rewards a shrunk prediction, tuned on out-of-fold scores",
+        features=cps_features,
+        recipes=(Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline"}, view="expert", seed=21),),
+    )
+)
 
 
 # ---------------------------------------------------------------- diamonds: volume and ordinal grades
@@ -140,14 +172,20 @@ def diamonds_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -
     return _split(d)
 
 
-register_expert(Expert(
-    "diamonds-price", "volume, cube-root and log carat, ordinal cut/colour/clarity; log price",
-    features=diamonds_features,
-    recipes=(Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline", "knots": 10}, view="expert", seed=21),),
-))
+register_expert(
+    Expert(
+        "diamonds-price",
+        "volume, cube-root and log carat, ordinal cut/colour/clarity; log price",
+        features=diamonds_features,
+        recipes=(
+            Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline", "knots": 10}, view="expert", seed=21),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- flights: the day's delays at each airport and plane
+
 
 def flights_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -180,14 +218,17 @@ def flights_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
     return tr, te
 
 
-register_expert(Expert(
-    "flights-late-arrival",
-    "delays cluster by day, airport, hour and plane: out-of-fold target means of those groups, weekday, plane rotation",
-    features=flights_features,
-))
+register_expert(
+    Expert(
+        "flights-late-arrival",
+        "delays cluster by day, airport, hour and plane: out-of-fold target means of those groups, weekday, plane rotation",
+        features=flights_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- laptops: configuration prices over time
+
 
 def laptop_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -200,24 +241,34 @@ def laptop_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> 
     d["config"] = d["configuration"].astype(str)
     d = d.drop(columns=["date"])
     tr, te = _split(d)
-    for name, cols in {"te_config": ["config"], "te_config_month": ["config", "month"],
-                       "te_store": ["store_postcode"], "te_store_month": ["store_postcode", "month"]}.items():
+    for name, cols in {
+        "te_config": ["config"],
+        "te_config_month": ["config", "month"],
+        "te_store": ["store_postcode"],
+        "te_store_month": ["store_postcode", "month"],
+    }.items():
         tr[name], te[name] = target_mean(key(tr, cols), key(te, cols), task, smoothing=3.0)
     return tr.drop(columns=["customer_postcode"]), te.drop(columns=["customer_postcode"])
 
 
-register_expert(Expert(
-    "laptop-sales-price", "price of each configuration by month and store (out-of-fold means), distance; absolute-error objective",
-    features=laptop_features,
-))
+register_expert(
+    Expert(
+        "laptop-sales-price",
+        "price of each configuration by month and store (out-of-fold means), distance; absolute-error objective",
+        features=laptop_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- lending club: grades and ratios
 
+
 def lending_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
     grade = d["sub_grade"].astype(str)
-    d["grade_n"] = (grade.str[0].map({c: i for i, c in enumerate("ABCDEFG")}) * 5 + grade.str[1:].astype(float)).astype(float)
+    d["grade_n"] = (grade.str[0].map({c: i for i, c in enumerate("ABCDEFG")}) * 5 + grade.str[1:].astype(float)).astype(
+        float
+    )
     d["loan_income"] = d["funded_amnt"] / d["annual_inc"].replace(0, np.nan)
     d["il_util"] = d["total_bal_il"] / d["total_il_high_credit_limit"].replace(0, np.nan)
     d["log_income"] = np.log1p(d["annual_inc"].clip(lower=0))
@@ -226,20 +277,33 @@ def lending_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
     return _split(d)
 
 
-register_expert(Expert(
-    "lending-club-risk", "ordinal sub-grade, loan-to-income and utilisation ratios; decision threshold tuned for balanced accuracy",
-    features=lending_features,
-    recipes=(Recipe("logreg", {"C": 0.05, "numeric": "quantile", "class_weight": "balanced"}, view="expert", seed=21),),
-))
+register_expert(
+    Expert(
+        "lending-club-risk",
+        "ordinal sub-grade, loan-to-income and utilisation ratios; decision threshold tuned for balanced accuracy",
+        features=lending_features,
+        recipes=(
+            Recipe("logreg", {"C": 0.05, "numeric": "quantile", "class_weight": "balanced"}, view="expert", seed=21),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- telco churn: charges and services
+
 
 def telco_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
     d["avg_charge"] = d["total_charges"] / d["tenure"].clip(lower=1)
     d["charge_gap"] = d["monthly_charges"] - d["avg_charge"]
-    services = ["online_security", "online_backup", "device_protection", "tech_support", "streaming_tv", "streaming_movies"]
+    services = [
+        "online_security",
+        "online_backup",
+        "device_protection",
+        "tech_support",
+        "streaming_tv",
+        "streaming_movies",
+    ]
     d["n_services"] = (d[services] == "Yes").sum(axis=1)
     d["new_customer"] = (d["tenure"] <= 6).astype(int)
     d["contract_internet"] = d["contract"].astype(str) + "_" + d["internet_service"].astype(str)
@@ -247,14 +311,18 @@ def telco_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> F
     return _split(d)
 
 
-register_expert(Expert(
-    "telco-churn", "average charge, service counts, contract x internet; linear models are strong; threshold tuned for MCC",
-    features=telco_features,
-    recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
-))
+register_expert(
+    Expert(
+        "telco-churn",
+        "average charge, service counts, contract x internet; linear models are strong; threshold tuned for MCC",
+        features=telco_features,
+        recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
+    )
+)
 
 
 # ---------------------------------------------------------------- spambase: log counts
+
 
 def spambase_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -264,15 +332,21 @@ def spambase_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -
     return _split(d)
 
 
-register_expert(Expert(
-    "spambase", "log-scaled frequencies for linear and kernel models; threshold tuned for F1",
-    features=spambase_features,
-    recipes=(Recipe("svm", {"C": 3.0, "numeric": "scale"}, view="expert", seed=21),
-             Recipe("logreg", {"C": 1.0, "numeric": "scale"}, view="expert", seed=22)),
-))
+register_expert(
+    Expert(
+        "spambase",
+        "log-scaled frequencies for linear and kernel models; threshold tuned for F1",
+        features=spambase_features,
+        recipes=(
+            Recipe("svm", {"C": 3.0, "numeric": "scale"}, view="expert", seed=21),
+            Recipe("logreg", {"C": 1.0, "numeric": "scale"}, view="expert", seed=22),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- magic telescope: shower shape ratios
+
 
 def magic_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -286,19 +360,26 @@ def magic_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> F
     return _split(d)
 
 
-register_expert(Expert(
-    "magic-gamma-telescope", "Hillas-parameter ratios (width/length, concentration ratio, light density)",
-    features=magic_features,
-))
+register_expert(
+    Expert(
+        "magic-gamma-telescope",
+        "Hillas-parameter ratios (width/length, concentration ratio, light density)",
+        features=magic_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- seattle weather: season and neighbouring days
+
 
 def seattle_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
     date = pd.to_datetime(d["date"])
     d["day_of_year"] = date.dt.dayofyear
-    d["season_sin"], d["season_cos"] = np.sin(2 * np.pi * d["day_of_year"] / 365.25), np.cos(2 * np.pi * d["day_of_year"] / 365.25)
+    d["season_sin"], d["season_cos"] = (
+        np.sin(2 * np.pi * d["day_of_year"] / 365.25),
+        np.cos(2 * np.pi * d["day_of_year"] / 365.25),
+    )
     d["year"] = date.dt.year
     d["temp_range"] = d["temp_max"] - d["temp_min"]
     frame = d.assign(_date=date).reset_index()
@@ -313,61 +394,96 @@ def seattle_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
     # neighbours are training days as often as not); never a row's own label
     labels = pd.Series(task.classes[task.y], index=pd.to_datetime(train["date"]).to_numpy())
     for lag in (-1, 1):
-        frame[f"weather_lag{lag}"] = labels.reindex(frame["_date"] + pd.Timedelta(days=lag)).fillna("unknown").to_numpy()
-    frame["days"] = (frame["_date"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)  # labelling drifts over the years
+        frame[f"weather_lag{lag}"] = (
+            labels.reindex(frame["_date"] + pd.Timedelta(days=lag)).fillna("unknown").to_numpy()
+        )
+    frame["days"] = (frame["_date"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(
+        days=1
+    )  # labelling drifts over the years
     frame = frame.drop(columns=["_date", "date"]).set_index(["level_0", "level_1"])
     frame.index.names = [None, None]
     return _split(frame)
 
 
-register_expert(Expert(
-    "seattle-weather", "season, temperature range, the neighbouring days' measurements and (where they are training "
-    "days) their weather labels; class weights tuned for macro F1",
-    features=seattle_features,
-))
+register_expert(
+    Expert(
+        "seattle-weather",
+        "season, temperature range, the neighbouring days' measurements and (where they are training "
+        "days) their weather labels; class weights tuned for macro F1",
+        features=seattle_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- accident severity: ordinal target
 
-register_expert(Expert(
-    "accident-severity", "severity is ordinal: boosting on the class index, cut points tuned for quadratic weighted kappa",
-    recipes=(
-        Recipe("lgbm", {"lr": 0.03, "leaves": 31, "min_child": 40, "colsample": 0.7, "ordinal": True}, view="base", seed=21),
-        Recipe("lgbm", {"lr": 0.03, "leaves": 15, "min_child": 80, "colsample": 0.5, "ordinal": True, "l2": 5.0},
-               view="base", seed=22),
-    ),
-))
+register_expert(
+    Expert(
+        "accident-severity",
+        "severity is ordinal: boosting on the class index, cut points tuned for quadratic weighted kappa",
+        recipes=(
+            Recipe(
+                "lgbm",
+                {"lr": 0.03, "leaves": 31, "min_child": 40, "colsample": 0.7, "ordinal": True},
+                view="base",
+                seed=21,
+            ),
+            Recipe(
+                "lgbm",
+                {"lr": 0.03, "leaves": 15, "min_child": 80, "colsample": 0.5, "ordinal": True, "l2": 5.0},
+                view="base",
+                seed=22,
+            ),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- caravan: heavy regularisation on a rare target
 
-register_expert(Expert(
-    "caravan-insurance", "6% positives and 85 noisy census columns: strongly regularised linear and shallow boosting models",
-    recipes=(
-        Recipe("logreg", {"C": 0.01, "numeric": "scale"}, view="base", seed=21),
-        Recipe("logreg", {"C": 0.003, "numeric": "quantile"}, view="base", seed=22),
-        Recipe("lgbm", {"lr": 0.01, "leaves": 4, "min_child": 100, "colsample": 0.3, "subsample": 0.7, "l2": 10.0},
-               view="base", seed=23),
-        Recipe("lgbm", {"lr": 0.02, "leaves": 2, "min_child": 50, "colsample": 0.5, "subsample": 0.7}, view="base", seed=24),
-        Recipe("logreg", {"C": 0.02, "penalty": "l1", "numeric": "scale"}, view="base", seed=25),
-        Recipe("logreg", {"C": 0.05, "penalty": "l1", "numeric": "quantile"}, view="base", seed=26),
-    ),
-))
+register_expert(
+    Expert(
+        "caravan-insurance",
+        "6% positives and 85 noisy census columns: strongly regularised linear and shallow boosting models",
+        recipes=(
+            Recipe("logreg", {"C": 0.01, "numeric": "scale"}, view="base", seed=21),
+            Recipe("logreg", {"C": 0.003, "numeric": "quantile"}, view="base", seed=22),
+            Recipe(
+                "lgbm",
+                {"lr": 0.01, "leaves": 4, "min_child": 100, "colsample": 0.3, "subsample": 0.7, "l2": 10.0},
+                view="base",
+                seed=23,
+            ),
+            Recipe(
+                "lgbm",
+                {"lr": 0.02, "leaves": 2, "min_child": 50, "colsample": 0.5, "subsample": 0.7},
+                view="base",
+                seed=24,
+            ),
+            Recipe("logreg", {"C": 0.02, "penalty": "l1", "numeric": "scale"}, view="base", seed=25),
+            Recipe("logreg", {"C": 0.05, "penalty": "l1", "numeric": "quantile"}, view="base", seed=26),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- letter recognition: kernels and neighbours
 
-register_expert(Expert(
-    "letter-recognition", "an RBF SVM and nearest neighbours on scaled features are the known winners",
-    recipes=(
-        Recipe("svm", {"C": 20.0, "gamma": 0.15, "numeric": "scale"}, view="base", seed=21),
-        Recipe("knn", {"k": 3, "weights": "distance", "numeric": "scale"}, view="base", seed=22),
-        Recipe("et", {"trees": 600, "max_features": 0.5}, view="base", seed=23),
-    ),
-))
+register_expert(
+    Expert(
+        "letter-recognition",
+        "an RBF SVM and nearest neighbours on scaled features are the known winners",
+        recipes=(
+            Recipe("svm", {"C": 20.0, "gamma": 0.15, "numeric": "scale"}, view="base", seed=21),
+            Recipe("knn", {"k": 3, "weights": "distance", "numeric": "scale"}, view="base", seed=22),
+            Recipe("et", {"trees": 600, "max_features": 0.5}, view="base", seed=23),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- movielens: user and movie biases
+
 
 def movielens_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -396,13 +512,17 @@ def movielens_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) 
     return tr, te
 
 
-register_expert(Expert(
-    "movielens-rating", "collaborative-filtering biases: out-of-fold user and movie means and counts, the user's genre tastes",
-    features=movielens_features,
-))
+register_expert(
+    Expert(
+        "movielens-rating",
+        "collaborative-filtering biases: out-of-fold user and movie means and counts, the user's genre tastes",
+        features=movielens_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- hotel rates: season, room and channel prices
+
 
 def hotel_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -415,19 +535,28 @@ def hotel_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> F
     d["room_changed"] = (d["reserved_room_type"] != d["assigned_room_type"]).astype(int)
     d = d.drop(columns=["arrival_date"])
     tr, te = _split(d)
-    for name, cols in {"te_room_week": ["assigned_room_type", "year", "week"], "te_room_month": ["reserved_room_type", "month"],
-                       "te_agent": ["agent"], "te_country": ["country"], "te_segment_month": ["market_segment", "month"]}.items():
+    for name, cols in {
+        "te_room_week": ["assigned_room_type", "year", "week"],
+        "te_room_month": ["reserved_room_type", "month"],
+        "te_agent": ["agent"],
+        "te_country": ["country"],
+        "te_segment_month": ["market_segment", "month"],
+    }.items():
         tr[name], te[name] = target_mean(key(tr, cols), key(te, cols), task, smoothing=5.0)
     return tr, te
 
 
-register_expert(Expert(
-    "hotel-rates", "arrival season x room type prices (out-of-fold means), stay length, guests; absolute-error objective",
-    features=hotel_features,
-))
+register_expert(
+    Expert(
+        "hotel-rates",
+        "arrival season x room type prices (out-of-fold means), stay length, guests; absolute-error objective",
+        features=hotel_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- credit scoring: affordability ratios
+
 
 def credit_scoring_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -443,14 +572,18 @@ def credit_scoring_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskD
     return _split(d)
 
 
-register_expert(Expert(
-    "credit-scoring", "affordability ratios (instalment/income, loan/price, free income), net assets",
-    features=credit_scoring_features,
-    recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
-))
+register_expert(
+    Expert(
+        "credit-scoring",
+        "affordability ratios (instalment/income, loan/price, free income), net assets",
+        features=credit_scoring_features,
+        recipes=(Recipe("logreg", {"C": 0.1, "numeric": "spline"}, view="expert", seed=21),),
+    )
+)
 
 
 # ---------------------------------------------------------------- hpc jobs: work size per protocol
+
 
 def hpc_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -462,13 +595,17 @@ def hpc_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fra
     return _split(d)
 
 
-register_expert(Expert(
-    "hpc-jobs", "log work size (compounds x fields x iterations) per protocol; temperature-tuned class probabilities",
-    features=hpc_features,
-))
+register_expert(
+    Expert(
+        "hpc-jobs",
+        "log work size (compounds x fields x iterations) per protocol; temperature-tuned class probabilities",
+        features=hpc_features,
+    )
+)
 
 
 # ---------------------------------------------------------------- tv16 vote: partisanship and missing answers
+
 
 def tv16_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     d = _both(train, test)
@@ -482,7 +619,10 @@ def tv16_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fr
     return tr, te
 
 
-register_expert(Expert(
-    "tv16-vote", "party x ideology, racial-attitude index, missing-answer counts, state lean (out of fold)",
-    features=tv16_features,
-))
+register_expert(
+    Expert(
+        "tv16-vote",
+        "party x ideology, racial-attitude index, missing-answer counts, state lean (out of fold)",
+        features=tv16_features,
+    )
+)

@@ -16,28 +16,32 @@ Frames = tuple[pd.DataFrame, pd.DataFrame]
 def _text_stats(s: pd.Series) -> pd.DataFrame:
     s = s.fillna("").astype(str)
     letters = s.str.count(r"[A-Za-z]").clip(lower=1)
-    return pd.DataFrame({
-        "n_chars": s.str.len().astype(float),
-        "n_words": s.str.split().str.len().astype(float),
-        "caps_share": s.str.count(r"[A-Z]") / letters,
-        "n_exclaim": s.str.count("!").astype(float),
-        "n_hashtags": s.str.count("#").astype(float),
-        "n_mentions": s.str.count("@").astype(float),
-        "has_link": s.str.contains("http").astype(float),
-        "starts_quote": s.str.match(r'^\s*["\u201c]').astype(float),
-        "n_digits": s.str.count(r"\d").astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "n_chars": s.str.len().astype(float),
+            "n_words": s.str.split().str.len().astype(float),
+            "caps_share": s.str.count(r"[A-Z]") / letters,
+            "n_exclaim": s.str.count("!").astype(float),
+            "n_hashtags": s.str.count("#").astype(float),
+            "n_mentions": s.str.count("@").astype(float),
+            "has_link": s.str.contains("http").astype(float),
+            "starts_quote": s.str.match(r'^\s*["\u201c]').astype(float),
+            "n_digits": s.str.count(r"\d").astype(float),
+        }
+    )
 
 
 def _stacked(train: pd.DataFrame, test: pd.DataFrame, task: TaskData, column: str) -> Frames:
     tr, te = train.copy(), test.copy()
     for analyzer in ("word", "char"):
-        tr[f"{column}_{analyzer}_model"], te[f"{column}_{analyzer}_model"] = text_model(train[column], test[column], task,
-                                                                                      analyzer=analyzer)
+        tr[f"{column}_{analyzer}_model"], te[f"{column}_{analyzer}_model"] = text_model(
+            train[column], test[column], task, analyzer=analyzer
+        )
     return tr, te
 
 
 # ---------------------------------------------------------------- trump tweets: device from style and counts
+
 
 def tweets_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     tr, te = _stacked(train, test, task, "text")
@@ -51,30 +55,36 @@ def tweets_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> 
     return tr, te
 
 
-register_expert(Expert(
-    "trump-tweets-device",
-    "writing style (quotes, links, capitals, hashtags) plus word and char TF-IDF models stacked under boosting",
-    features=tweets_features,
-    recipes=(
-        Recipe("logreg", {"C": 10.0, "text": "both"}, view="base", seed=21),
-        Recipe("nbsvm", {"C": 4.0, "text": "both", "text_only": True, "char_ngram": (1, 4)}, view="base", seed=22),
-    ),
-))
+register_expert(
+    Expert(
+        "trump-tweets-device",
+        "writing style (quotes, links, capitals, hashtags) plus word and char TF-IDF models stacked under boosting",
+        features=tweets_features,
+        recipes=(
+            Recipe("logreg", {"C": 10.0, "text": "both"}, view="base", seed=21),
+            Recipe("nbsvm", {"C": 4.0, "text": "both", "text_only": True, "char_ngram": (1, 4)}, view="base", seed=22),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- newsgroups: word and char n-grams
 
-register_expert(Expert(
-    "newsgroups-autos-electronics", "word + char n-gram TF-IDF linear models (SVM, NB-SVM, logistic) and their blends",
-    recipes=(
-        Recipe("logreg", {"C": 20.0, "text": "both"}, view="base", seed=21),
-        Recipe("linsvm", {"C": 1.0, "text": "both", "word_ngram": (1, 3)}, view="base", seed=22),
-        Recipe("nbsvm", {"C": 4.0, "text": "word", "word_ngram": (1, 3), "text_only": True}, view="base", seed=23),
-    ),
-))
+register_expert(
+    Expert(
+        "newsgroups-autos-electronics",
+        "word + char n-gram TF-IDF linear models (SVM, NB-SVM, logistic) and their blends",
+        recipes=(
+            Recipe("logreg", {"C": 20.0, "text": "both"}, view="base", seed=21),
+            Recipe("linsvm", {"C": 1.0, "text": "both", "word_ngram": (1, 3)}, view="base", seed=22),
+            Recipe("nbsvm", {"C": 4.0, "text": "word", "word_ngram": (1, 3), "text_only": True}, view="base", seed=23),
+        ),
+    )
+)
 
 
 # ---------------------------------------------------------------- movies: titles as text
+
 
 def movies_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     tr, te = _stacked(train, test, task, "title")
@@ -85,19 +95,25 @@ def movies_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> 
         frame["title_words"] = title.str.split().str.len().astype(float)
         frame["sequel"] = title.str.contains(r"\b(?:2|3|4|II|III|IV|Part)\b").astype(float)
         frame["foreign_article"] = title.str.contains(r", (?:Le|La|Les|Il|Der|Die|Das|El|Los|L')$").astype(float)
-        frame["n_genres"] = src[["action", "animation", "comedy", "drama", "documentary", "romance", "short"]].sum(axis=1)
+        frame["n_genres"] = src[["action", "animation", "comedy", "drama", "documentary", "romance", "short"]].sum(
+            axis=1
+        )
         frame["decade"] = (src["year"] // 10 * 10).astype(float)
     return tr, te
 
 
-register_expert(Expert(
-    "movies-rating", "title words (TF-IDF ridge stacked), log votes and budget, sequels, foreign titles",
-    features=movies_features,
-    text=("title",),
-))
+register_expert(
+    Expert(
+        "movies-rating",
+        "title words (TF-IDF ridge stacked), log votes and budget, sequels, foreign titles",
+        features=movies_features,
+        text=("title",),
+    )
+)
 
 
 # ---------------------------------------------------------------- fine food reviews: sentiment n-grams
+
 
 def reviews_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     tr, te = _stacked(train, test, task, "review")
@@ -108,11 +124,14 @@ def reviews_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
     return tr, te
 
 
-register_expert(Expert(
-    "fine-foods-reviews", "word and char n-gram sentiment models (logistic, NB-SVM) stacked with review length and style",
-    features=reviews_features,
-    recipes=(
-        Recipe("logreg", {"C": 10.0, "text": "both"}, view="base", seed=21),
-        Recipe("nbsvm", {"C": 4.0, "text": "word", "word_ngram": (1, 3), "text_only": True}, view="base", seed=22),
-    ),
-))
+register_expert(
+    Expert(
+        "fine-foods-reviews",
+        "word and char n-gram sentiment models (logistic, NB-SVM) stacked with review length and style",
+        features=reviews_features,
+        recipes=(
+            Recipe("logreg", {"C": 10.0, "text": "both"}, view="base", seed=21),
+            Recipe("nbsvm", {"C": 4.0, "text": "word", "word_ngram": (1, 3), "text_only": True}, view="base", seed=22),
+        ),
+    )
+)

@@ -63,8 +63,13 @@ class Recipe:
         return f"{self.family}({ps})@{self.view}#{self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "family": self.family, "params": json.loads(json.dumps(self.params, default=str)),
-                "view": self.view, "seed": self.seed}
+        return {
+            "name": self.name,
+            "family": self.family,
+            "params": json.loads(json.dumps(self.params, default=str)),
+            "view": self.view,
+            "seed": self.seed,
+        }
 
 
 FitFn = Callable[[Recipe, View, TaskData], Preds]

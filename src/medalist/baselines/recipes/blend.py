@@ -35,6 +35,7 @@ SCALED_METRICS = ("smape", "mae")
 
 # ------------------------------------------------------------------ metric plumbing
 
+
 def truth(task: TaskData) -> np.ndarray:
     """Training labels as the tuning scorer reads them (class codes for label metrics)."""
     kind = task.problem.kind
@@ -85,6 +86,7 @@ def oof_score(task: TaskData, values: np.ndarray, codes: bool = False) -> float:
 
 
 # ------------------------------------------------------------------ calibration
+
 
 def _logit_features(p: np.ndarray) -> np.ndarray:
     q = np.clip(p, _CLIP, 1 - _CLIP)
@@ -138,8 +140,9 @@ def _softmax_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp((lo + hi) / 2))
 
 
-def _cross_fit_meta(task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], object],
-                    y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _cross_fit_meta(
+    task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], object], y: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """A small model on out-of-fold features: its own out-of-fold predictions and a full-fit test prediction."""
     classify = task.is_classification
     if y is None:
@@ -153,7 +156,9 @@ def _cross_fit_meta(task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Cal
     return oof, test
 
 
-def _meta_predict(make: Callable[[], object], x: np.ndarray, y: np.ndarray, x_new: np.ndarray, task: TaskData) -> np.ndarray:
+def _meta_predict(
+    make: Callable[[], object], x: np.ndarray, y: np.ndarray, x_new: np.ndarray, task: TaskData
+) -> np.ndarray:
     m = make()
     if task.is_classification:
         m.fit(x, y)  # type: ignore[attr-defined]
@@ -166,6 +171,7 @@ def _meta_predict(make: Callable[[], object], x: np.ndarray, y: np.ndarray, x_ne
 
 
 # ------------------------------------------------------------------ combining
+
 
 def _proxy(task: TaskData) -> Callable[[np.ndarray], float]:
     """Objective (lower is better) that ensemble selection minimises on out-of-fold predictions."""
@@ -213,7 +219,9 @@ def combine(preds: Sequence[Preds], task: TaskData, how: Combine) -> tuple[Preds
     else:
         x = np.hstack([_stack_features(p, task) for p in preds])
         xt = np.hstack([_stack_features(p, task, test=True) for p in preds])
-        make = (lambda: LogisticRegression(C=0.5, max_iter=3000)) if task.is_classification else (lambda: Ridge(alpha=1.0))
+        make = (
+            (lambda: LogisticRegression(C=0.5, max_iter=3000)) if task.is_classification else (lambda: Ridge(alpha=1.0))
+        )
         logged = not task.is_classification and _log_space(task)
         oof, test = _cross_fit_meta(task, x, xt, make, y=np.log1p(np.clip(task.y_float, 0, None)) if logged else None)
         if logged:
@@ -236,6 +244,7 @@ def _stack_features(p: Preds, task: TaskData, test: bool = False) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ decisions
+
 
 @dataclass(frozen=True)
 class Decision:

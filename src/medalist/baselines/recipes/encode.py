@@ -58,13 +58,33 @@ def _text_vectorizers(params: dict[str, Any]) -> list[tuple[str, TfidfVectorizer
     analyzers = params.get("text", "word")
     out = []
     if analyzers in ("word", "both"):
-        out.append(("w", TfidfVectorizer(ngram_range=tuple(params.get("word_ngram", (1, 2))), min_df=2,
-                                         max_features=int(params.get("word_features", 200_000)), sublinear_tf=True,
-                                         strip_accents="unicode", dtype=np.float32)))
+        out.append(
+            (
+                "w",
+                TfidfVectorizer(
+                    ngram_range=tuple(params.get("word_ngram", (1, 2))),
+                    min_df=2,
+                    max_features=int(params.get("word_features", 200_000)),
+                    sublinear_tf=True,
+                    strip_accents="unicode",
+                    dtype=np.float32,
+                ),
+            )
+        )
     if analyzers in ("char", "both"):
-        out.append(("c", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(params.get("char_ngram", (2, 5))),
-                                         min_df=2, max_features=int(params.get("char_features", 300_000)),
-                                         sublinear_tf=True, dtype=np.float32)))
+        out.append(
+            (
+                "c",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=tuple(params.get("char_ngram", (2, 5))),
+                    min_df=2,
+                    max_features=int(params.get("char_features", 300_000)),
+                    sublinear_tf=True,
+                    dtype=np.float32,
+                ),
+            )
+        )
     return out
 
 
@@ -83,18 +103,39 @@ def linear_matrix(view: View, params: dict[str, Any] | None = None) -> tuple[Any
             steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median", keep_empty_features=True))]
             mode = params.get("numeric", "scale")
             if mode == "spline":
-                steps += [("q", QuantileTransformer(n_quantiles=quantiles, output_distribution="uniform", subsample=100_000,
-                                                    random_state=0)),
-                          ("spline", SplineTransformer(n_knots=int(params.get("knots", 6)), degree=3))]
+                steps += [
+                    (
+                        "q",
+                        QuantileTransformer(
+                            n_quantiles=quantiles, output_distribution="uniform", subsample=100_000, random_state=0
+                        ),
+                    ),
+                    ("spline", SplineTransformer(n_knots=int(params.get("knots", 6)), degree=3)),
+                ]
             elif mode == "quantile":
-                steps.append(("q", QuantileTransformer(n_quantiles=quantiles, output_distribution="normal",
-                                                       subsample=100_000, random_state=0)))
+                steps.append(
+                    (
+                        "q",
+                        QuantileTransformer(
+                            n_quantiles=quantiles, output_distribution="normal", subsample=100_000, random_state=0
+                        ),
+                    )
+                )
             if mode != "raw":
                 steps.append(("scale", StandardScaler()))
             parts.append(("num", Pipeline(steps), num))
         if view.types.categorical:
-            parts.append(("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=int(params.get("min_frequency", 3)),
-                                               max_categories=int(params.get("max_categories", 200))), view.types.categorical))
+            parts.append(
+                (
+                    "cat",
+                    OneHotEncoder(
+                        handle_unknown="infrequent_if_exist",
+                        min_frequency=int(params.get("min_frequency", 3)),
+                        max_categories=int(params.get("max_categories", 200)),
+                    ),
+                    view.types.categorical,
+                )
+            )
     for i, col in enumerate(view.types.text):
         for tag, vec in _text_vectorizers(params):
             parts.append((f"text{i}{tag}", vec, col))

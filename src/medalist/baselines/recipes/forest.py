@@ -17,12 +17,21 @@ from medalist.baselines.recipes.task import TaskData
 def _fit_forest(recipe: Recipe, view: View, task: TaskData, extra: bool) -> Preds:
     p = recipe.params
     xtr, xte = cached(task.cache, f"ord:{recipe.view}", lambda: ordinal_matrix(view))
-    cls = (ExtraTreesClassifier if extra else RandomForestClassifier) if task.is_classification else (
-        ExtraTreesRegressor if extra else RandomForestRegressor)
+    cls = (
+        (ExtraTreesClassifier if extra else RandomForestClassifier)
+        if task.is_classification
+        else (ExtraTreesRegressor if extra else RandomForestRegressor)
+    )
     mf = p.get("max_features", "sqrt" if task.is_classification else 0.5)
-    kw = dict(n_estimators=int(p.get("trees", 300)), max_features=mf, min_samples_leaf=int(p.get("min_leaf", 1)),
-              max_samples=p.get("max_samples"), bootstrap=bool(p.get("bootstrap", not extra)) or p.get("max_samples") is not None,
-              n_jobs=1, random_state=recipe.seed)
+    kw = dict(
+        n_estimators=int(p.get("trees", 300)),
+        max_features=mf,
+        min_samples_leaf=int(p.get("min_leaf", 1)),
+        max_samples=p.get("max_samples"),
+        bootstrap=bool(p.get("bootstrap", not extra)) or p.get("max_samples") is not None,
+        n_jobs=1,
+        random_state=recipe.seed,
+    )
     if task.is_classification:
         kw["class_weight"] = p.get("class_weight")
 

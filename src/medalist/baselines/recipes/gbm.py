@@ -28,13 +28,25 @@ total and the learning rate raised to at least 0.08, keeping 10- and 26-class ta
 def _lgbm_kwargs(p: dict[str, Any], seed: int) -> dict[str, Any]:
     sub = float(p.get("subsample", 0.8))
     return dict(
-        n_estimators=int(p.get("rounds", MAX_ROUNDS)), learning_rate=float(p.get("lr", 0.05)),
-        num_leaves=int(p.get("leaves", 31)), min_child_samples=int(p.get("min_child", 20)),
-        colsample_bytree=float(p.get("colsample", 0.8)), subsample=sub, subsample_freq=1 if sub < 1 else 0,
-        reg_lambda=float(p.get("l2", 1.0)), reg_alpha=float(p.get("l1", 0.0)), max_bin=int(p.get("max_bin", 255)),
-        extra_trees=bool(p.get("extra_trees", False)), min_split_gain=float(p.get("min_gain", 0.0)),
-        max_depth=int(p.get("max_depth", -1)), cat_smooth=float(p.get("cat_smooth", 10.0)),
-        random_state=seed, n_jobs=1, verbose=-1, deterministic=True, force_row_wise=True,
+        n_estimators=int(p.get("rounds", MAX_ROUNDS)),
+        learning_rate=float(p.get("lr", 0.05)),
+        num_leaves=int(p.get("leaves", 31)),
+        min_child_samples=int(p.get("min_child", 20)),
+        colsample_bytree=float(p.get("colsample", 0.8)),
+        subsample=sub,
+        subsample_freq=1 if sub < 1 else 0,
+        reg_lambda=float(p.get("l2", 1.0)),
+        reg_alpha=float(p.get("l1", 0.0)),
+        max_bin=int(p.get("max_bin", 255)),
+        extra_trees=bool(p.get("extra_trees", False)),
+        min_split_gain=float(p.get("min_gain", 0.0)),
+        max_depth=int(p.get("max_depth", -1)),
+        cat_smooth=float(p.get("cat_smooth", 10.0)),
+        random_state=seed,
+        n_jobs=1,
+        verbose=-1,
+        deterministic=True,
+        force_row_wise=True,
     )
 
 
@@ -90,10 +102,17 @@ def fit_hgb(recipe: Recipe, view: View, task: TaskData) -> Preds:
 
     p = recipe.params
     xtr, xte = cached(task.cache, f"ord:{recipe.view}", lambda: ordinal_matrix(view))
-    kw = dict(max_iter=int(p.get("rounds", 1000)), learning_rate=float(p.get("lr", 0.06)),
-              max_leaf_nodes=int(p.get("leaves", 31)), l2_regularization=float(p.get("l2", 1.0)),
-              min_samples_leaf=int(p.get("min_child", 20)), early_stopping=True, validation_fraction=0.12,
-              n_iter_no_change=30, random_state=recipe.seed)
+    kw = dict(
+        max_iter=int(p.get("rounds", 1000)),
+        learning_rate=float(p.get("lr", 0.06)),
+        max_leaf_nodes=int(p.get("leaves", 31)),
+        l2_regularization=float(p.get("l2", 1.0)),
+        min_samples_leaf=int(p.get("min_child", 20)),
+        early_stopping=True,
+        validation_fraction=0.12,
+        n_iter_no_change=30,
+        random_state=recipe.seed,
+    )
 
     def fit_fold(tr: np.ndarray, va: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with threadpool_limits(1), warnings.catch_warnings():
@@ -104,7 +123,9 @@ def fit_hgb(recipe: Recipe, view: View, task: TaskData) -> Preds:
             ys = task.y_float
             va_out, te_out = [], []
             for j in range(ys.shape[1]):
-                m = HistGradientBoostingRegressor(**kw, loss="absolute_error" if p.get("objective") == "l1" else "squared_error")
+                m = HistGradientBoostingRegressor(
+                    **kw, loss="absolute_error" if p.get("objective") == "l1" else "squared_error"
+                )
                 m.fit(xtr[tr], _target(ys[tr, j], p))
                 va_out.append(_untarget(m.predict(xtr[va]), p))
                 te_out.append(_untarget(m.predict(xte), p))

@@ -26,8 +26,18 @@ from medalist.baselines.recipes.gbm import _target, _untarget
 from medalist.baselines.recipes.image import shift_augment
 from medalist.baselines.recipes.task import TaskData
 
-_MATRIX_KEYS = ("numeric", "knots", "max_categories", "min_frequency", "text", "text_only", "word_ngram", "char_ngram",
-                "word_features", "char_features")
+_MATRIX_KEYS = (
+    "numeric",
+    "knots",
+    "max_categories",
+    "min_frequency",
+    "text",
+    "text_only",
+    "word_ngram",
+    "char_ngram",
+    "word_features",
+    "char_features",
+)
 
 
 def matrices(recipe: Recipe, view: View, task: TaskData) -> tuple[Any, Any]:
@@ -76,9 +86,19 @@ def _fit(recipe: Recipe, view: View, task: TaskData, make: Any, kind: str) -> Pr
 def fit_logreg(recipe: Recipe, view: View, task: TaskData) -> Preds:
     p = recipe.params
     l1 = p.get("penalty") == "l1"  # sparse: selects features, as on wide noisy data
-    return _fit(recipe, view, task, lambda: LogisticRegression(
-        C=float(p.get("C", 1.0)), max_iter=int(p.get("max_iter", 3000)), class_weight=p.get("class_weight"),
-        penalty="l1" if l1 else "l2", solver="liblinear" if l1 else "lbfgs"), "proba")
+    return _fit(
+        recipe,
+        view,
+        task,
+        lambda: LogisticRegression(
+            C=float(p.get("C", 1.0)),
+            max_iter=int(p.get("max_iter", 3000)),
+            class_weight=p.get("class_weight"),
+            penalty="l1" if l1 else "l2",
+            solver="liblinear" if l1 else "lbfgs",
+        ),
+        "proba",
+    )
 
 
 @family("ridge")
@@ -90,8 +110,18 @@ def fit_ridge(recipe: Recipe, view: View, task: TaskData) -> Preds:
 @family("enet")
 def fit_enet(recipe: Recipe, view: View, task: TaskData) -> Preds:
     p = recipe.params
-    return _fit(recipe, view, task, lambda: ElasticNet(alpha=float(p.get("alpha", 1e-3)), l1_ratio=float(p.get("l1_ratio", 0.5)),
-                                                       max_iter=20000, random_state=recipe.seed), "value")
+    return _fit(
+        recipe,
+        view,
+        task,
+        lambda: ElasticNet(
+            alpha=float(p.get("alpha", 1e-3)),
+            l1_ratio=float(p.get("l1_ratio", 0.5)),
+            max_iter=20000,
+            random_state=recipe.seed,
+        ),
+        "value",
+    )
 
 
 @family("linsvm")
@@ -105,11 +135,29 @@ def fit_svm(recipe: Recipe, view: View, task: TaskData) -> Preds:
     p = recipe.params
     gamma = p.get("gamma", "scale")
     if task.is_classification:
-        return _fit(recipe, view, task, lambda: SVC(C=float(p.get("C", 1.0)), gamma=gamma, decision_function_shape="ovr",
-                                                    cache_size=500, random_state=recipe.seed), "score")
-    return _fit(recipe, view, task, lambda: TransformedTargetRegressor(
-        SVR(C=float(p.get("C", 1.0)), gamma=gamma, epsilon=float(p.get("epsilon", 0.1)), cache_size=500),
-        transformer=StandardScaler()), "value")
+        return _fit(
+            recipe,
+            view,
+            task,
+            lambda: SVC(
+                C=float(p.get("C", 1.0)),
+                gamma=gamma,
+                decision_function_shape="ovr",
+                cache_size=500,
+                random_state=recipe.seed,
+            ),
+            "score",
+        )
+    return _fit(
+        recipe,
+        view,
+        task,
+        lambda: TransformedTargetRegressor(
+            SVR(C=float(p.get("C", 1.0)), gamma=gamma, epsilon=float(p.get("epsilon", 0.1)), cache_size=500),
+            transformer=StandardScaler(),
+        ),
+        "value",
+    )
 
 
 @family("knn")

@@ -69,7 +69,9 @@ class TaskData:
         return a > b if self.metric.higher_is_better else a < b
 
 
-def make_folds(y: np.ndarray, classification: bool, n_folds: int = 5, seed: int = FOLD_SEED) -> list[tuple[np.ndarray, np.ndarray]]:
+def make_folds(
+    y: np.ndarray, classification: bool, n_folds: int = 5, seed: int = FOLD_SEED
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified K-fold for classes (when every class has ``n_folds`` rows), plain K-fold otherwise."""
     zeros = np.zeros(len(y))
     if classification and np.bincount(y).min() >= n_folds:
@@ -90,6 +92,12 @@ def load_task_data(public_dir: Path, spec: TaskSpec, n_folds: int | None = None)
         classes = np.array([])
         y = np.asarray(data.y_train, dtype=float).reshape(len(data.y_train), -1)
     return TaskData(
-        spec=spec, problem=problem, public=data, types=detect_feature_types(data.X_train), y=y, classes=classes,
-        folds=make_folds(y, problem.is_classification, n_folds or fold_count(len(y))), metric=get_metric(spec.metric),
+        spec=spec,
+        problem=problem,
+        public=data,
+        types=detect_feature_types(data.X_train),
+        y=y,
+        classes=classes,
+        folds=make_folds(y, problem.is_classification, n_folds or fold_count(len(y))),
+        metric=get_metric(spec.metric),
     )

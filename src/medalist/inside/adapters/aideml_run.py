@@ -18,12 +18,32 @@ from pathlib import Path
 from medalist.inside.toolkit import contract_path
 
 
-def aide_command(aide: str, data: Path, desc: Path, logs: Path, work: Path, steps: int, exec_timeout: int,
-                 num_drafts: int | None = None, debug_prob: float | None = None) -> list[str]:
+def aide_command(
+    aide: str,
+    data: Path,
+    desc: Path,
+    logs: Path,
+    work: Path,
+    steps: int,
+    exec_timeout: int,
+    num_drafts: int | None = None,
+    debug_prob: float | None = None,
+) -> list[str]:
     args = [
-        aide, f"data_dir={data}", f"desc_file={desc}", f"log_dir={logs}", f"workspace_dir={work}", "exp_name=medalist",
-        f"agent.steps={steps}", "agent.code.model=code", "agent.feedback.model=feedback", "report.model=feedback",
-        f"exec.timeout={exec_timeout}", "generate_report=False", "copy_data=False", "preprocess_data=False",
+        aide,
+        f"data_dir={data}",
+        f"desc_file={desc}",
+        f"log_dir={logs}",
+        f"workspace_dir={work}",
+        "exp_name=medalist",
+        f"agent.steps={steps}",
+        "agent.code.model=code",
+        "agent.feedback.model=feedback",
+        "report.model=feedback",
+        f"exec.timeout={exec_timeout}",
+        "generate_report=False",
+        "copy_data=False",
+        "preprocess_data=False",
     ]
     if num_drafts is not None:
         args.append(f"agent.search.num_drafts={num_drafts}")
@@ -46,8 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     margin = min(120.0, max(15.0, 0.1 * args.time_limit))
     logs, code, sub = contract_path("logs") / "aideml", contract_path("code"), contract_path("submission")
     work = Path(env.get("TMPDIR") or "/tmp") / "aideml-workspace"
-    cmd = aide_command(args.aide, contract_path("data"), contract_path("instructions"), logs, work, args.steps,
-                       min(args.exec_timeout, int(args.time_limit / 3)), args.num_drafts, args.debug_prob)
+    cmd = aide_command(
+        args.aide,
+        contract_path("data"),
+        contract_path("instructions"),
+        logs,
+        work,
+        args.steps,
+        min(args.exec_timeout, int(args.time_limit / 3)),
+        args.num_drafts,
+        args.debug_prob,
+    )
     print("medalist: running", " ".join(cmd), flush=True)
     try:
         done = subprocess.run(cmd, timeout=max(10.0, args.time_limit - margin * 2), stdin=subprocess.DEVNULL)
@@ -68,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     python = str(Path(args.aide).parent / "python")
     left = args.time_limit - (time.monotonic() - start) - 10
     try:
-        subprocess.run([python, str(code / "best_solution.py")], cwd=exp_dir, timeout=max(5.0, left),
-                       stdin=subprocess.DEVNULL)
+        subprocess.run(
+            [python, str(code / "best_solution.py")], cwd=exp_dir, timeout=max(5.0, left), stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         print("medalist: re-running the best solution hit the time limit", file=sys.stderr)
     for candidate in (exp_dir / "working" / "submission.csv", exp_dir / "submission.csv"):

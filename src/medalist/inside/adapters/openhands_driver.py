@@ -37,8 +37,12 @@ class Gateway:
         self.base_url, self.token = base_url.rstrip("/"), token
 
     def post(self, path: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        req = urllib.request.Request(self.base_url + path, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, json.loads(resp.read() or b"{}")
@@ -115,24 +119,46 @@ class Trajectory:
             if kind == "ActionEvent":
                 action = getattr(event, "action", None)
                 args = action.model_dump(exclude_none=True, mode="json") if action is not None else {}
-                entry = {"step": self._iteration(getattr(event, "llm_response_id", None)),
-                         "action": event.tool_name,
-                         "thought": _clip("\n".join(t for t in (_text(event.thought), _text(event.reasoning_content)) if t)),
-                         "input": _clip(_shown(args)),
-                         "output": ""}
+                entry = {
+                    "step": self._iteration(getattr(event, "llm_response_id", None)),
+                    "action": event.tool_name,
+                    "thought": _clip("\n".join(t for t in (_text(event.thought), _text(event.reasoning_content)) if t)),
+                    "input": _clip(_shown(args)),
+                    "output": "",
+                }
                 self.by_call[event.tool_call_id] = entry
                 self.steps.append(entry)
             elif kind in ("ObservationEvent", "AgentErrorEvent", "UserRejectObservation"):
-                out = _text(event.error) if kind == "AgentErrorEvent" else (
-                    _text(event.observation.to_llm_content) if kind == "ObservationEvent" else _text(event.rejection_reason))
+                out = (
+                    _text(event.error)
+                    if kind == "AgentErrorEvent"
+                    else (
+                        _text(event.observation.to_llm_content)
+                        if kind == "ObservationEvent"
+                        else _text(event.rejection_reason)
+                    )
+                )
                 entry = self.by_call.get(event.tool_call_id)
                 if entry is None:
-                    entry = {"step": len(self.responses), "action": event.tool_name, "thought": "", "input": "", "output": ""}
+                    entry = {
+                        "step": len(self.responses),
+                        "action": event.tool_name,
+                        "thought": "",
+                        "input": "",
+                        "output": "",
+                    }
                     self.steps.append(entry)
                 entry["output"] = _clip(("error: " if kind == "AgentErrorEvent" else "") + out)
             elif kind == "MessageEvent" and getattr(event, "source", "") == "agent":
-                self.steps.append({"step": self._iteration(getattr(event, "llm_response_id", None)), "action": "message",
-                                   "thought": "", "input": "", "output": _clip(_text(event.llm_message.content))})
+                self.steps.append(
+                    {
+                        "step": self._iteration(getattr(event, "llm_response_id", None)),
+                        "action": "message",
+                        "thought": "",
+                        "input": "",
+                        "output": _clip(_text(event.llm_message.content)),
+                    }
+                )
             elif kind == "ConversationErrorEvent":
                 self.notes.append(f"{event.code}: {event.detail}")
             else:
@@ -141,8 +167,19 @@ class Trajectory:
 
     def save(self, **extra: Any) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"agent": "openhands", "iterations": len(self.responses), "steps": self.steps,
-                                   "notes": self.notes, **extra}, indent=1), encoding="utf-8")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "agent": "openhands",
+                    "iterations": len(self.responses),
+                    "steps": self.steps,
+                    "notes": self.notes,
+                    **extra,
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
         os.replace(tmp, self.path)
 
 
@@ -152,16 +189,28 @@ def build_agent(model: str, base_url: str, api_key: str, native_tool_calling: bo
     from openhands.sdk import LLM, Tool
     from openhands.tools.preset.default import get_default_agent
 
-    llm = LLM(model=f"openai/{model}", base_url=base_url, api_key=api_key, usage_id="agent", api_mode="chat",
-              native_tool_calling=native_tool_calling, stream=False, timeout=timeout,
-              # Plain-string message content: every OpenAI-compatible server takes it (llama.cpp's rejects
-              # content lists), and behind the gateway's alias OpenHands enables no caching or vision anyway.
-              force_string_serializer=True,
-              # The gateway already retries its provider; a refused budget (HTTP 402) must not be retried.
-              num_retries=1, retry_min_wait=1, retry_max_wait=4)
+    llm = LLM(
+        model=f"openai/{model}",
+        base_url=base_url,
+        api_key=api_key,
+        usage_id="agent",
+        api_mode="chat",
+        native_tool_calling=native_tool_calling,
+        stream=False,
+        timeout=timeout,
+        # Plain-string message content: every OpenAI-compatible server takes it (llama.cpp's rejects
+        # content lists), and behind the gateway's alias OpenHands enables no caching or vision anyway.
+        force_string_serializer=True,
+        # The gateway already retries its provider; a refused budget (HTTP 402) must not be retried.
+        num_retries=1,
+        retry_min_wait=1,
+        retry_max_wait=4,
+    )
     agent = get_default_agent(llm, cli_mode=True)
-    tools = [Tool(name=t.name, params={**t.params, "terminal_type": terminal}) if t.name == "terminal" else t
-             for t in agent.tools]
+    tools = [
+        Tool(name=t.name, params={**t.params, "terminal_type": terminal}) if t.name == "terminal" else t
+        for t in agent.tools
+    ]
     return agent.model_copy(update={"tools": tools})
 
 
@@ -198,17 +247,24 @@ def main(argv: list[str] | None = None) -> int:
             threading.Thread(target=conversation.pause, daemon=True).start()
 
     trajectory = Trajectory(args.logs / "trace.json", gateway, budget_used)
-    agent = build_agent(args.model, base_url, token, args.native_tool_calling == "true", args.llm_timeout,
-                        args.terminal)
-    conversation = Conversation(agent=agent, workspace=str(args.workspace), persistence_dir=str(store), callbacks=[trajectory],
-                                max_iteration_per_run=max(1, args.steps), delete_on_close=False)
+    agent = build_agent(
+        args.model, base_url, token, args.native_tool_calling == "true", args.llm_timeout, args.terminal
+    )
+    conversation = Conversation(
+        agent=agent,
+        workspace=str(args.workspace),
+        persistence_dir=str(store),
+        callbacks=[trajectory],
+        max_iteration_per_run=max(1, args.steps),
+        delete_on_close=False,
+    )
     conversation.send_message(task)
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
             conversation.run()
-        except BaseException as exc:  # noqa: BLE001 - reported below, the process exits cleanly
+        except BaseException as exc:
             errors.append(exc)
 
     runner = threading.Thread(target=run, daemon=True)
@@ -230,22 +286,25 @@ def main(argv: list[str] | None = None) -> int:
         message = f"{type(errors[0]).__name__}: {text}"
     elif status == "finished":
         last = trajectory.steps[-1]["action"] if trajectory.steps else ""
-        reason, message = "finished", ("the agent called finish" if last == "finish"
-                                       else "the agent answered without a tool call")
+        reason, message = (
+            "finished",
+            ("the agent called finish" if last == "finish" else "the agent answered without a tool call"),
+        )
     elif any("MaxIterationsReached" in n for n in trajectory.notes):
         reason, message = "max_steps", f"OpenHands' iteration limit ({args.steps}) reached"
     else:
         reason, message = status, f"conversation ended with status {status}"
     with trajectory.lock:
-        trajectory.save(stop_reason=reason, stop_message=message, status=status,
-                        seconds=round(time.monotonic() - start, 1))
+        trajectory.save(
+            stop_reason=reason, stop_message=message, status=status, seconds=round(time.monotonic() - start, 1)
+        )
     gateway.stop(reason, message)
     print(f"medalist: OpenHands stopped ({reason}): {message}", flush=True)
     if runner.is_alive():  # a tool call still running at the time limit: leave, the sandbox ends the rest
         os._exit(0)
     try:
         conversation.close()
-    except Exception as exc:  # noqa: BLE001 - cleanup only
+    except Exception as exc:
         print(f"medalist: closing the conversation: {exc}", file=sys.stderr)
     return 1 if reason == "error" and not trajectory.steps else 0
 

@@ -33,11 +33,26 @@ def sandbox_started(time_limit: float) -> float:
     return now - age if 0 <= age < time_limit else now
 
 
-def driver_command(python: str, steps: int, deadline: float, *, native_tool_calling: bool = True,
-                   terminal: str = "subprocess", llm_timeout: int | None = None) -> list[str]:
-    args = [python, str(DRIVER), f"--workspace={contract_path('code')}", f"--logs={contract_path('logs')}",
-            f"--instructions={contract_path('instructions')}", f"--steps={steps}", f"--deadline={deadline:.0f}",
-            f"--native-tool-calling={'true' if native_tool_calling else 'false'}", f"--terminal={terminal}"]
+def driver_command(
+    python: str,
+    steps: int,
+    deadline: float,
+    *,
+    native_tool_calling: bool = True,
+    terminal: str = "subprocess",
+    llm_timeout: int | None = None,
+) -> list[str]:
+    args = [
+        python,
+        str(DRIVER),
+        f"--workspace={contract_path('code')}",
+        f"--logs={contract_path('logs')}",
+        f"--instructions={contract_path('instructions')}",
+        f"--steps={steps}",
+        f"--deadline={deadline:.0f}",
+        f"--native-tool-calling={'true' if native_tool_calling else 'false'}",
+        f"--terminal={terminal}",
+    ]
     if llm_timeout is not None:
         args.append(f"--llm-timeout={llm_timeout}")
     return args
@@ -55,24 +70,42 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     start = sandbox_started(args.time_limit)
     margin = publish_margin(args.time_limit)
-    cmd = driver_command(args.python, args.steps, start + max(10.0, args.time_limit - 2 * margin),
-                         native_tool_calling=args.native_tool_calling == "true", terminal=args.terminal,
-                         llm_timeout=args.llm_timeout)
+    cmd = driver_command(
+        args.python,
+        args.steps,
+        start + max(10.0, args.time_limit - 2 * margin),
+        native_tool_calling=args.native_tool_calling == "true",
+        terminal=args.terminal,
+        llm_timeout=args.llm_timeout,
+    )
     tmp = Path(env.get("TMPDIR") or "/tmp")
     inputrc = tmp / "medalist-openhands-inputrc"  # no bracketed-paste escapes in the agent's terminal output
     inputrc.write_text("set enable-bracketed-paste off\n", encoding="utf-8")
-    child_env = {**env, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENHANDS_SUPPRESS_BANNER": "1",
-                 "INPUTRC": str(inputrc), "TMUX_TMPDIR": str(tmp)}
+    child_env = {
+        **env,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "OPENHANDS_SUPPRESS_BANNER": "1",
+        "INPUTRC": str(inputrc),
+        "TMUX_TMPDIR": str(tmp),
+    }
     print("medalist: running", " ".join(cmd), flush=True)
     try:
-        done = subprocess.run(cmd, env=child_env, stdin=subprocess.DEVNULL, cwd=contract_path("code"),
-                              timeout=max(10.0, start + args.time_limit - margin - time.time()))
+        done = subprocess.run(
+            cmd,
+            env=child_env,
+            stdin=subprocess.DEVNULL,
+            cwd=contract_path("code"),
+            timeout=max(10.0, start + args.time_limit - margin - time.time()),
+        )
     except subprocess.TimeoutExpired:
         print("medalist: OpenHands overstayed its time and was stopped", file=sys.stderr)
         return 0
     submission = contract_path("submission") / "submission.csv"
-    print(f"medalist: OpenHands exited with {done.returncode}; "
-          f"{'a' if submission.is_file() else 'no'} submission at {submission}", flush=True)
+    print(
+        f"medalist: OpenHands exited with {done.returncode}; "
+        f"{'a' if submission.is_file() else 'no'} submission at {submission}",
+        flush=True,
+    )
     return done.returncode
 
 

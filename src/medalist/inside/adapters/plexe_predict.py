@@ -44,9 +44,14 @@ def load_predictor(package: Path) -> Any:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    classes = [c for name, c in vars(module).items()
-               if inspect.isclass(c) and c.__module__ == module.__name__ and name.endswith("Predictor")
-               and callable(getattr(c, "predict", None))]
+    classes = [
+        c
+        for name, c in vars(module).items()
+        if inspect.isclass(c)
+        and c.__module__ == module.__name__
+        and name.endswith("Predictor")
+        and callable(getattr(c, "predict", None))
+    ]
     if not classes:
         raise RuntimeError(f"{package / 'predictor.py'} defines no *Predictor class with predict()")
     cls = classes[0]

@@ -25,13 +25,28 @@ NO_SUBMISSION = 3
 # plexe's CLI lives under ``if __name__ == "__main__"`` of plexe.main (its console script calls main() without
 # the intent), and plexe.main sets KERAS_BACKEND=tensorflow before importing keras: tensorflow is not
 # installed (only plexe's keras models would train with it), so keras is imported first on jax.
-LAUNCH = ("import os; os.environ['KERAS_BACKEND'] = 'jax'; import keras, runpy; "
-          "runpy.run_module('plexe.main', run_name='__main__', alter_sys=True)")
+LAUNCH = (
+    "import os; os.environ['KERAS_BACKEND'] = 'jax'; import keras, runpy; "
+    "runpy.run_module('plexe.main', run_name='__main__', alter_sys=True)"
+)
 
 
 def plexe_command(python: str, data: Path, intent: str, work: Path, iterations: int, seed: int) -> list[str]:
-    return [python, "-c", LAUNCH, "--train-dataset-uri", str(data / "train.csv"), "--intent", intent,
-            "--max-iterations", str(iterations), "--work-dir", str(work), "--seed", str(seed)]
+    return [
+        python,
+        "-c",
+        LAUNCH,
+        "--train-dataset-uri",
+        str(data / "train.csv"),
+        "--intent",
+        intent,
+        "--max-iterations",
+        str(iterations),
+        "--work-dir",
+        str(work),
+        "--seed",
+        str(seed),
+    ]
 
 
 def spark_jar(venv: Path) -> str | None:
@@ -63,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     instructions = contract_path("instructions")
     intent = instructions.read_text(encoding="utf-8") if instructions.is_file() else "Predict the target column."
     data, work = contract_path("data"), contract_path("logs") / "plexe"
-    cmd = plexe_command(str(venv / "bin" / "python"), data, intent, work, args.iterations, int(env.get("MEDALIST_SEED") or 0))
+    cmd = plexe_command(
+        str(venv / "bin" / "python"), data, intent, work, args.iterations, int(env.get("MEDALIST_SEED") or 0)
+    )
     limit = float(env.get("TIME_LIMIT_SECS") or 3600)
     start = time.monotonic()
     try:  # keep a minute for predicting test.csv
@@ -75,13 +92,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"medalist: plexe exited with {done.returncode}", file=sys.stderr)
         return done.returncode
     task_info = Path(env.get("MEDALIST_TASK_INFO") or contract_path("harness") / "task.json")
-    predict = [str(venv / "bin" / "python"), str(Path(__file__).with_name("plexe_predict.py")),
-               f"--work={work}", f"--test={data / 'test.csv'}",
-               f"--out={contract_path('submission') / 'submission.csv'}",
-               f"--task-info={task_info}", f"--sample={data / 'sample_submission.csv'}"]
+    predict = [
+        str(venv / "bin" / "python"),
+        str(Path(__file__).with_name("plexe_predict.py")),
+        f"--work={work}",
+        f"--test={data / 'test.csv'}",
+        f"--out={contract_path('submission') / 'submission.csv'}",
+        f"--task-info={task_info}",
+        f"--sample={data / 'sample_submission.csv'}",
+    ]
     try:
-        done = subprocess.run(predict, timeout=max(10.0, limit - (time.monotonic() - start) - 5),
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            predict, timeout=max(10.0, limit - (time.monotonic() - start) - 5), stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         print("medalist: predicting test.csv with plexe's model stopped at the time limit", file=sys.stderr)
         return NO_SUBMISSION

@@ -28,9 +28,13 @@ class Node(BaseModel):
     has_submission: bool = False
     submission_valid: bool | None = None
     submission_check: str = ""
-    submission_source: str = Field("", description="Where the script wrote its submission (contract path or its folder).")
+    submission_source: str = Field(
+        "", description="Where the script wrote its submission (contract path or its folder)."
+    )
     printed_metric: float | None = Field(None, description="The last VALIDATION_METRIC line of the full output.")
-    findings: list[str] = Field(default_factory=list, description="What the harness found wrong (facts, not the review).")
+    findings: list[str] = Field(
+        default_factory=list, description="What the harness found wrong (facts, not the review)."
+    )
     retries: int = Field(0, description="Re-asks of the code model for a reply without code.")
     is_bug: bool = True
     metric: float | None = None
@@ -80,8 +84,9 @@ class Journal(BaseModel):
     def buggy_leaves(self, max_debug_depth: int) -> list[Node]:
         """Buggy nodes with code and no children whose line of fixes may go deeper."""
         parents = {n.parent_id for n in self.nodes}
-        return [n for n in self.nodes
-                if n.is_bug and n.id not in parents and n.debug_depth < max_debug_depth and n.code]
+        return [
+            n for n in self.nodes if n.is_bug and n.id not in parents and n.debug_depth < max_debug_depth and n.code
+        ]
 
     def best(self) -> Node | None:
         good = self.good_nodes

@@ -26,7 +26,8 @@ def task_context(run: AgentRun, options: AideOptions) -> TaskContext:
     return TaskContext(
         description=run.instructions,
         preview=data_preview(contract_path("data"), info.get("target_columns") or [], options.preview_chars)
-        if options.data_preview else "",
+        if options.data_preview
+        else "",
         environment=environment(run.python),
         metric_name=str(info.get("metric") or "the metric"),
         lower_is_better=info.get("is_lower_better") if isinstance(info.get("is_lower_better"), bool) else None,
@@ -44,22 +45,44 @@ def main(argv: list[str] | None = None) -> int:
     run = AgentRun.start("aide", args)
     if run.client is None:
         return 2
-    settings = AideSettings(max_steps=args.steps, time_limit=args.time_limit, time_margin=run.margin, seed=args.seed,
-                            max_output_tokens=args.max_output_tokens, options=options)
-    paths = AidePaths(data=contract_path("data"), logs=contract_path("logs"), code=contract_path("code"),
-                      submission=contract_path("submission"))
+    settings = AideSettings(
+        max_steps=args.steps,
+        time_limit=args.time_limit,
+        time_margin=run.margin,
+        seed=args.seed,
+        max_output_tokens=args.max_output_tokens,
+        options=options,
+    )
+    paths = AidePaths(
+        data=contract_path("data"),
+        logs=contract_path("logs"),
+        code=contract_path("code"),
+        submission=contract_path("submission"),
+    )
     previous = run.load_previous(paths.logs / "journal.json", Journal)
-    search = AideSearch(run.client, task_context(run, options), paths, settings, validate=validate_submission,
-                        python=run.python, journal=previous, started=STARTED)
+    search = AideSearch(
+        run.client,
+        task_context(run, options),
+        paths,
+        settings,
+        validate=validate_submission,
+        python=run.python,
+        journal=previous,
+        started=STARTED,
+    )
     if run.note:
         search.journal.settings["solution_env_note"] = run.note
     journal = search.run()
     best = journal.best()
     failed = journal.stop_reason in MODEL_FAILURES
     last_error = next((n.error for n in reversed(journal.nodes) if n.error), None) if failed else None
-    return run.finish(journal.stop_reason or "done", f"{len(journal.nodes)} nodes, best: "
-                      + ("none" if best is None else f"node {best.id} metric {best.metric}")
-                      + (f"; last error: {last_error}" if last_error else ""), failed=failed)
+    return run.finish(
+        journal.stop_reason or "done",
+        f"{len(journal.nodes)} nodes, best: "
+        + ("none" if best is None else f"node {best.id} metric {best.metric}")
+        + (f"; last error: {last_error}" if last_error else ""),
+        failed=failed,
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,11 @@ class PromptFacts:
 
 
 def requirements(f: PromptFacts) -> str:
-    evaluation = (f"{f.k_fold}-fold cross-validation (or a hold-out split where folds do not fit the data)"
-                  if f.k_fold > 1 else "a hold-out validation split")
+    evaluation = (
+        f"{f.k_fold}-fold cross-validation (or a hold-out split where folds do not fit the data)"
+        if f.k_fold > 1
+        else "a hold-out validation split"
+    )
     return (
         "# Script requirements\n"
         f"- Read the data from {f.data_dir} (read-only; no need to unzip or copy it). The current folder is "
@@ -75,9 +78,14 @@ def memory(journal: Journal, limit: int) -> str:
     good = journal.good_nodes
     if not good:
         return ""
-    entries = {n.id: (f"- node {n.id} ({n.stage}), validation {journal.metric_name or 'metric'} {n.metric:.6g}\n"
-                      f"  design: {' '.join(n.plan.split())[:700] or '(no plan)'}\n"
-                      f"  result: {' '.join(n.summary.split())[:300]}") for n in good}
+    entries = {
+        n.id: (
+            f"- node {n.id} ({n.stage}), validation {journal.metric_name or 'metric'} {n.metric:.6g}\n"
+            f"  design: {' '.join(n.plan.split())[:700] or '(no plan)'}\n"
+            f"  result: {' '.join(n.summary.split())[:300]}"
+        )
+        for n in good
+    }
     ranked = sorted(good, key=lambda n: n.metric if journal.lower_is_better else -(n.metric or 0.0))  # type: ignore[operator]
     kept: list[int] = []
     size = 0
@@ -89,8 +97,10 @@ def memory(journal: Journal, limit: int) -> str:
     omitted = len(good) - len(kept)
     body = "\n".join(entries[i] for i in sorted(kept))
     note = f"\n({omitted} weaker working solutions not shown)" if omitted else ""
-    return (f"# Memory: the working solutions so far ({len(good)}; direction: "
-            f"{'lower' if journal.lower_is_better else 'higher'} is better)\n{body}{note}\n\n")
+    return (
+        f"# Memory: the working solutions so far ({len(good)}; direction: "
+        f"{'lower' if journal.lower_is_better else 'higher'} is better)\n{body}{note}\n\n"
+    )
 
 
 def _messages(user: str) -> list[dict[str, str]]:
@@ -99,8 +109,12 @@ def _messages(user: str) -> list[dict[str, str]]:
 
 def draft(f: PromptFacts, journal: Journal, status: str, memory_chars: int) -> list[dict[str, str]]:
     mem = memory(journal, memory_chars)
-    avoid = ("Do not repeat a design from the Memory: try another model family or other features, but keep the "
-             "evaluation comparable.\n" if mem else "")
+    avoid = (
+        "Do not repeat a design from the Memory: try another model family or other features, but keep the "
+        "evaluation comparable.\n"
+        if mem
+        else ""
+    )
     user = (
         f"{_header(f)}{mem}# Status\n{status}\n\n"
         "# What to do\nWrite a first solution: simple and solid, without ensembling or hyper-parameter search yet. "
@@ -109,8 +123,9 @@ def draft(f: PromptFacts, journal: Journal, status: str, memory_chars: int) -> l
     return _messages(user)
 
 
-def improve(f: PromptFacts, journal: Journal, parent: Node, status: str, memory_chars: int,
-            output_chars: int) -> list[dict[str, str]]:
+def improve(
+    f: PromptFacts, journal: Journal, parent: Node, status: str, memory_chars: int, output_chars: int
+) -> list[dict[str, str]]:
     user = (
         f"{_header(f, preview=False)}{memory(journal, memory_chars)}"
         f"# Solution to improve (node {parent.id}, validation {f.metric_name} {parent.metric:.6g})\n"
@@ -152,8 +167,10 @@ def review(f: PromptFacts, node: Node, output_chars: int) -> list[dict[str, str]
         f"leaks the validation labels). `metric`: the validation {f.metric_name} it printed (null if none); "
         f"{f.direction}. `summary`: if buggy, the cause and a fix; else the empirical findings."
     )
-    return [{"role": "system", "content": "You review the output of machine-learning scripts precisely."},
-            {"role": "user", "content": user}]
+    return [
+        {"role": "system", "content": "You review the output of machine-learning scripts precisely."},
+        {"role": "user", "content": user},
+    ]
 
 
 REVIEW_AGAIN = "That was not one JSON object with is_bug, metric, lower_is_better and summary. Answer again with only the JSON object."

@@ -111,10 +111,19 @@ def _digest(path: Path) -> str | None:
 class AideSearch:
     """Runs the search loop against a :class:`ChatModel`; the journal is saved after every node."""
 
-    def __init__(self, model: ChatModel, task: TaskContext, paths: AidePaths, settings: AideSettings, *,
-                 validate: Callable[[Path], tuple[bool | None, str]] | None = None,
-                 clock: Callable[[], float] = time.monotonic, python: str | None = None,
-                 journal: Journal | None = None, started: float | None = None) -> None:
+    def __init__(
+        self,
+        model: ChatModel,
+        task: TaskContext,
+        paths: AidePaths,
+        settings: AideSettings,
+        *,
+        validate: Callable[[Path], tuple[bool | None, str]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        python: str | None = None,
+        journal: Journal | None = None,
+        started: float | None = None,
+    ) -> None:
         self.model = model
         self.task = task
         self.paths = paths
@@ -127,21 +136,40 @@ class AideSearch:
         self.journal_path = paths.logs / "journal.json"
         paths.submission.mkdir(parents=True, exist_ok=True)
         resumed = journal is not None and bool(journal.nodes)
-        self.journal = journal if journal is not None and resumed else Journal(
-            task_id=task.task_id, metric_name=task.metric_name, lower_is_better=bool(task.lower_is_better),
-            started_at=now_iso())
+        self.journal = (
+            journal
+            if journal is not None and resumed
+            else Journal(
+                task_id=task.task_id,
+                metric_name=task.metric_name,
+                lower_is_better=bool(task.lower_is_better),
+                started_at=now_iso(),
+            )
+        )
         if resumed:
             self.journal.attempts += 1
-        self.journal.settings = {**self.journal.settings, **self.o.model_dump(),
-                                 "max_steps": settings.max_steps, "time_limit": settings.time_limit, "seed": settings.seed}
+        self.journal.settings = {
+            **self.journal.settings,
+            **self.o.model_dump(),
+            "max_steps": settings.max_steps,
+            "time_limit": settings.time_limit,
+            "seed": settings.seed,
+        }
         self.used_before = self.journal.elapsed_secs
         # A resumed search draws from a stream of its own, so it does not replay the first attempt's choices.
         self.rng = random.Random(f"{settings.seed}:{len(self.journal.nodes)}")
         self.facts = prompts.PromptFacts(
-            task=task.description, preview=task.preview if self.o.data_preview else "", environment=task.environment,
-            data_dir=str(paths.data), submission_path=str(paths.published), sample_submission=task.sample_submission,
-            metric_name=task.metric_name, lower_is_better=task.lower_is_better,
-            columns=[task.id_column, *task.targets], k_fold=self.o.k_fold_validation)
+            task=task.description,
+            preview=task.preview if self.o.data_preview else "",
+            environment=task.environment,
+            data_dir=str(paths.data),
+            submission_path=str(paths.published),
+            sample_submission=task.sample_submission,
+            metric_name=task.metric_name,
+            lower_is_better=task.lower_is_better,
+            columns=[task.id_column, *task.targets],
+            k_fold=self.o.k_fold_validation,
+        )
         self._model_errors = 0
         self._pending_stop: BudgetStop | None = None
 
@@ -194,7 +222,11 @@ class AideSearch:
                 return answer, code
             if attempt < self.o.max_retries:
                 node.retries += 1
-                messages = [*messages, {"role": "assistant", "content": answer}, {"role": "user", "content": prompts.NO_CODE}]
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": answer},
+                    {"role": "user", "content": prompts.NO_CODE},
+                ]
         return answer, None
 
     # -- one step ----------------------------------------------------------------------------------
@@ -209,9 +241,14 @@ class AideSearch:
 
     def step(self, n: int) -> Node:
         stage, parent = self.select()
-        node = Node(id=len(self.journal.nodes), step=n, parent_id=parent.id if parent else None, stage=stage,
-                    debug_depth=(parent.debug_depth + 1) if (parent and stage == "debug") else 0,
-                    started_at=now_iso())
+        node = Node(
+            id=len(self.journal.nodes),
+            step=n,
+            parent_id=parent.id if parent else None,
+            stage=stage,
+            debug_depth=(parent.debug_depth + 1) if (parent and stage == "debug") else 0,
+            started_at=now_iso(),
+        )
         try:
             answer, code = self._code_answer(self.messages(stage, parent, n), node)
             self._model_errors = 0
@@ -276,8 +313,10 @@ class AideSearch:
     def _review(self, node: Node) -> None:
         data: dict[str, Any] | None = None
         msgs = prompts.review(self.facts, node, self.o.output_chars)
-        params: dict[str, Any] = {"max_tokens": self.o.review_max_tokens or self.s.max_output_tokens,
-                                  "temperature": self.o.feedback_temperature}
+        params: dict[str, Any] = {
+            "max_tokens": self.o.review_max_tokens or self.s.max_output_tokens,
+            "temperature": self.o.feedback_temperature,
+        }
         json_mode = True
         try:
             for attempt in range(self.o.max_retries + 1):
@@ -296,7 +335,11 @@ class AideSearch:
                 if data is not None or attempt >= self.o.max_retries:
                     break
                 json_mode = False
-                msgs = [*msgs, {"role": "assistant", "content": answer}, {"role": "user", "content": prompts.REVIEW_AGAIN}]
+                msgs = [
+                    *msgs,
+                    {"role": "assistant", "content": answer},
+                    {"role": "user", "content": prompts.REVIEW_AGAIN},
+                ]
         except ChatError as exc:
             node.review_raw = f"(review failed: {exc})"
         except BudgetStop as exc:  # judge this node on the facts, then stop the search

@@ -49,22 +49,35 @@ class ActionSpec:
 
 
 ACTIONS: list[ActionSpec] = [
-    ActionSpec("List Files", "List files and folders in a folder.", {"dir_path": "folder, e.g. \".\" or \"data\""}),
+    ActionSpec("List Files", "List files and folders in a folder.", {"dir_path": 'folder, e.g. "." or "data"'}),
     ActionSpec("Read File", "Read a text file (long files are cut).", {"file_name": "path"}),
     ActionSpec("Write File", "Write a text file (overwrites).", {"file_name": "path", "content": "the full text"}),
     ActionSpec("Copy File", "Copy a file.", {"source": "path", "destination": "path"}),
-    ActionSpec("Inspect Script Lines", f"Show lines of a script (at most {MAX_INSPECT_LINES}).",
-               {"script_name": "path", "start_line_number": "int", "end_line_number": "int"}),
+    ActionSpec(
+        "Inspect Script Lines",
+        f"Show lines of a script (at most {MAX_INSPECT_LINES}).",
+        {"script_name": "path", "start_line_number": "int", "end_line_number": "int"},
+    ),
     ActionSpec("Execute Script", "Run a Python script and see its output.", {"script_name": "path"}),
-    ActionSpec("Edit Script (AI)", "Have an AI assistant edit a script (or write a new one) by instruction.",
-               {"script_name": "path", "edit_instruction": "what to change", "save_name": "path to save to"}),
+    ActionSpec(
+        "Edit Script (AI)",
+        "Have an AI assistant edit a script (or write a new one) by instruction.",
+        {"script_name": "path", "edit_instruction": "what to change", "save_name": "path to save to"},
+    ),
     ActionSpec("Undo Edit Script", "Undo the last edit of a script.", {"script_name": "path"}),
-    ActionSpec("Understand File", "Have an AI assistant read a whole file (in pieces) and answer what to look for.",
-               {"file_name": "path", "things_to_look_for": "what to find"}),
-    ActionSpec("Reflection", "Have an AI assistant reflect on the research so far.",
-               {"things_to_reflect_on": "question"}),
-    ActionSpec("Final Answer", "Finish (once only): a valid submission is written; summarise the result.",
-               {"final_answer": "summary"}),
+    ActionSpec(
+        "Understand File",
+        "Have an AI assistant read a whole file (in pieces) and answer what to look for.",
+        {"file_name": "path", "things_to_look_for": "what to find"},
+    ),
+    ActionSpec(
+        "Reflection", "Have an AI assistant reflect on the research so far.", {"things_to_reflect_on": "question"}
+    ),
+    ActionSpec(
+        "Final Answer",
+        "Finish (once only): a valid submission is written; summarise the result.",
+        {"final_answer": "summary"},
+    ),
 ]
 ACTION_NAMES = [a.name for a in ACTIONS]
 
@@ -171,7 +184,9 @@ class Workspace:
             raise ActionError(f"{script_name}: no such file")
         logs = self.root / ".runs"
         logs.mkdir(exist_ok=True)
-        result = run_script(path, self.root, self.exec_timeout(), log_path=logs / f"{path.stem}.out", python=self.python)
+        result = run_script(
+            path, self.root, self.exec_timeout(), log_path=logs / f"{path.stem}.out", python=self.python
+        )
         status = "it timed out" if result.timed_out else f"exit code {result.exit_code}"
         return f"The script ran ({status}). Output:\n{excerpt(result.output, self.output_chars)}"
 
@@ -182,8 +197,8 @@ class Workspace:
         prompt = (
             f"Edit this Python script as instructed and return the WHOLE new script in one ```python block.\n\n"
             f"# Instruction\n{edit_instruction}\n\n# Script {self.show(src)}\n```python\n{old}\n```"
-            if old else
-            f"Write a Python script as instructed; return it in one ```python block.\n\n# Instruction\n{edit_instruction}"
+            if old
+            else f"Write a Python script as instructed; return it in one ```python block.\n\n# Instruction\n{edit_instruction}"
         )
         reply = self.model.chat([{"role": "user", "content": prompt}], role="code", temperature=self.temperature)
         new = extract_code(reply.content)
@@ -192,8 +207,7 @@ class Workspace:
         self._backup(dst)
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_text(new, encoding="utf-8")
-        diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                            self.show(src), self.show(dst)))
+        diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), self.show(src), self.show(dst)))
         return f"Saved the edited script to {self.show(dst)}. Diff:\n{excerpt(diff, 3000) or '(no change)'}"
 
     def _undo_edit_script(self, script_name: str) -> str:
@@ -209,7 +223,9 @@ class Workspace:
         return f"restored the previous version of {self.show(path)}:\n{excerpt(previous, 2000)}"
 
     def _ask(self, prompt: str) -> str:
-        return self.model.chat([{"role": "user", "content": prompt}], role="feedback", temperature=self.temperature).content
+        return self.model.chat(
+            [{"role": "user", "content": prompt}], role="feedback", temperature=self.temperature
+        ).content
 
     def _understand_file(self, file_name: str, things_to_look_for: str) -> str:
         """MLAgentBench-style: ask about each piece of the file, then merge the answers."""
@@ -217,27 +233,41 @@ class Workspace:
         if not path.is_file():
             raise ActionError(f"{file_name}: no such file")
         pieces = chunk_lines(path.read_text(encoding="utf-8", errors="replace"), self.chunk_chars)
-        read = pieces[:self.max_chunks]
+        read = pieces[: self.max_chunks]
         answers = []
         for i, (start, end, text) in enumerate(read, 1):
             where = f"lines {start}-{end}" + (f", piece {i} of {len(read)}" if len(read) > 1 else "")
-            answers.append(self._ask(
-                f"Read this part of {file_name} ({where}) and answer concisely: {things_to_look_for}\n"
-                "Cite line numbers; say what this part does not contain. Report only what is in it.\n\n"
-                f"```\n{text}\n```"))
-        cut = (f"\n(Only the first {len(read)} of {len(pieces)} pieces were read; the file goes on after line "
-               f"{read[-1][1]}.)" if len(pieces) > len(read) else "")
+            answers.append(
+                self._ask(
+                    f"Read this part of {file_name} ({where}) and answer concisely: {things_to_look_for}\n"
+                    "Cite line numbers; say what this part does not contain. Report only what is in it.\n\n"
+                    f"```\n{text}\n```"
+                )
+            )
+        cut = (
+            f"\n(Only the first {len(read)} of {len(pieces)} pieces were read; the file goes on after line "
+            f"{read[-1][1]}.)"
+            if len(pieces) > len(read)
+            else ""
+        )
         if len(answers) == 1:
             return answers[0] + cut
-        joined = "\n\n".join(f"Piece {i} (lines {a}-{b}):\n{ans}"
-                              for i, ((a, b, _), ans) in enumerate(zip(read, answers), 1))
-        return self._ask(
-            f"These are answers about consecutive pieces of {file_name} to: {things_to_look_for}\n\n{joined}\n\n"
-            "Merge them into one coherent answer for the whole file (keep line numbers; no guesses).") + cut
+        joined = "\n\n".join(
+            f"Piece {i} (lines {a}-{b}):\n{ans}" for i, ((a, b, _), ans) in enumerate(zip(read, answers), 1)
+        )
+        return (
+            self._ask(
+                f"These are answers about consecutive pieces of {file_name} to: {things_to_look_for}\n\n{joined}\n\n"
+                "Merge them into one coherent answer for the whole file (keep line numbers; no guesses)."
+            )
+            + cut
+        )
 
     def _reflection(self, things_to_reflect_on: str) -> str:
-        prompt = (f"Here is the research log so far:\n{self.history()}\n\n"
-                  f"Reflect on: {things_to_reflect_on}\nAnswer in a few sentences.")
+        prompt = (
+            f"Here is the research log so far:\n{self.history()}\n\n"
+            f"Reflect on: {things_to_reflect_on}\nAnswer in a few sentences."
+        )
         return self._ask(prompt)
 
     def _backup(self, path: Path) -> None:

@@ -69,8 +69,9 @@ class DeadlineChat:
     def __init__(self, inner: ChatModel, left: Callable[[], float]) -> None:
         self.inner, self.left = inner, left
 
-    def chat(self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None,
-             **params: Any) -> ChatReply:
+    def chat(
+        self, messages: list[dict[str, Any]], *, role: str = "code", timeout: float | None = None, **params: Any
+    ) -> ChatReply:
         left = self.left()
         if left < 5:
             raise BudgetStop("time_limit", "no time left for another model call")
@@ -112,27 +113,51 @@ Action Input: one JSON object with the action's arguments (valid JSON: double qu
 
 
 class ResearchLoop:
-    def __init__(self, model: ChatModel, task: str, paths: ResearchPaths, settings: ResearchSettings, *,
-                 task_id: str = "", clock: Callable[[], float] = time.monotonic,
-                 context: ResearchContext | None = None, python: str | None = None,
-                 validate: Callable[[Path], tuple[bool | None, str]] | None = None,
-                 trace: Trace | None = None, started: float | None = None) -> None:
+    def __init__(
+        self,
+        model: ChatModel,
+        task: str,
+        paths: ResearchPaths,
+        settings: ResearchSettings,
+        *,
+        task_id: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        context: ResearchContext | None = None,
+        python: str | None = None,
+        validate: Callable[[Path], tuple[bool | None, str]] | None = None,
+        trace: Trace | None = None,
+        started: float | None = None,
+    ) -> None:
         self.s, self.o, self.paths, self.task, self.clock = settings, settings.options, paths, task, clock
         self.context = context or ResearchContext()
         self.validate = validate
         self.start = clock() if started is None else started  # the program's start (setup counts too)
         self.model = DeadlineChat(model, lambda: self.remaining() - self.s.time_margin)
-        self.trace = trace if trace is not None and trace.steps else Trace(task_id=task_id, started_at=now_iso(),
-                                                                          actions=ACTION_NAMES)
+        self.trace = (
+            trace
+            if trace is not None and trace.steps
+            else Trace(task_id=task_id, started_at=now_iso(), actions=ACTION_NAMES)
+        )
         if trace is not None and trace.steps:
             self.trace.attempts += 1
-        self.trace.settings = {**self.o.model_dump(), "max_steps": settings.max_steps, "time_limit": settings.time_limit}
+        self.trace.settings = {
+            **self.o.model_dump(),
+            "max_steps": settings.max_steps,
+            "time_limit": settings.time_limit,
+        }
         self.used_before = self.trace.elapsed_secs
-        self.ws = Workspace(root=paths.work, data=paths.data, model=self.model,
-                            exec_timeout=lambda: min(self.o.exec_timeout, max(5.0, self.remaining() - self.s.time_margin)),
-                            history=self.history, python=python, output_chars=self.o.output_chars,
-                            chunk_chars=self.o.understand_chunk_chars, max_chunks=self.o.understand_max_chunks,
-                            temperature=self.o.feedback_temperature)
+        self.ws = Workspace(
+            root=paths.work,
+            data=paths.data,
+            model=self.model,
+            exec_timeout=lambda: min(self.o.exec_timeout, max(5.0, self.remaining() - self.s.time_margin)),
+            history=self.history,
+            python=python,
+            output_chars=self.o.output_chars,
+            chunk_chars=self.o.understand_chunk_chars,
+            max_chunks=self.o.understand_max_chunks,
+            temperature=self.o.feedback_temperature,
+        )
         self.trace_path = paths.logs / "trace.json"
         paths.submission.mkdir(parents=True, exist_ok=True)
         self._model_errors = 0
@@ -154,8 +179,10 @@ class ResearchLoop:
             brief = obs if len(obs) <= 240 else f"{obs[:90]} ... {obs[-140:]}"
             lines.append(f"Step {t.step}: {t.action or '(no action)'} {t.action_input if t.action else ''} -> {brief}")
         for t in recent:
-            lines.append(f"Step {t.step}:\n{excerpt(t.response, 4000)}\nObservation:\n```\n"
-                         f"{excerpt(t.observation, self.o.observation_chars)}\n```")
+            lines.append(
+                f"Step {t.step}:\n{excerpt(t.response, 4000)}\nObservation:\n```\n"
+                f"{excerpt(t.observation, self.o.observation_chars)}\n```"
+            )
         return "\n".join(lines) or "(no steps yet)"
 
     def prompt(self, step: int) -> list[dict[str, str]]:
@@ -174,8 +201,10 @@ class ResearchLoop:
             f"# History\n{self.history()}\n\n# Status\n"
             f"{status_line(left, self.s.time_limit, step, self.s.max_steps, exec_limit)}\n"
         )
-        return [{"role": "system", "content": "You are a careful machine-learning research assistant."},
-                {"role": "user", "content": user}]
+        return [
+            {"role": "system", "content": "You are a careful machine-learning research assistant."},
+            {"role": "user", "content": user},
+        ]
 
     # -- steps -------------------------------------------------------------------------------------
     def _fingerprint(self) -> dict[str, str]:
@@ -197,7 +226,11 @@ class ResearchLoop:
             return
         dest = self.paths.logs / "snapshots" / f"step_{rec.step}"
         for name in changed:
-            src = (self.paths.submission / "submission.csv") if name.startswith("<submission>") else self.paths.work / name
+            src = (
+                (self.paths.submission / "submission.csv")
+                if name.startswith("<submission>")
+                else self.paths.work / name
+            )
             if src.is_file() and src.stat().st_size <= SNAPSHOT_MAX_BYTES:
                 target = dest / name.replace("<submission>", "submission")
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +241,9 @@ class ResearchLoop:
         """The model's next action, re-asking (bounded) while the reply does not follow the format."""
         messages = self.prompt(n)
         for attempt in range(self.o.max_retries + 1):
-            reply = self.model.chat(messages, role="code", max_tokens=self.s.max_output_tokens,
-                                    temperature=self.o.temperature)
+            reply = self.model.chat(
+                messages, role="code", max_tokens=self.s.max_output_tokens, temperature=self.o.temperature
+            )
             rec.response = reply.content
             try:
                 return parse_response(reply.content, ACTION_NAMES)
@@ -220,9 +254,15 @@ class ResearchLoop:
                     rec.observation = f"Your answer could not be parsed: {exc}.\n{RESPONSE_FORMAT}"
                     return None
                 rec.retries += 1
-                messages = [*messages, {"role": "assistant", "content": reply.content},
-                            {"role": "user", "content": f"Your answer could not be parsed: {exc}. Answer again, "
-                                                        f"following the format exactly.\n{RESPONSE_FORMAT}"}]
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": reply.content},
+                    {
+                        "role": "user",
+                        "content": f"Your answer could not be parsed: {exc}. Answer again, "
+                        f"following the format exactly.\n{RESPONSE_FORMAT}",
+                    },
+                ]
         return None
 
     def step(self, n: int) -> TraceStep:
@@ -273,8 +313,10 @@ class ResearchLoop:
         if problem is not None and self._final_refusals < MAX_FINAL_REFUSALS:
             self._final_refusals += 1
             rec.error = f"final answer refused: {problem}"
-            rec.observation = (f"Final Answer refused: {problem}. Write the submission with a script and execute "
-                               "it, then answer again.")
+            rec.observation = (
+                f"Final Answer refused: {problem}. Write the submission with a script and execute "
+                "it, then answer again."
+            )
             return
         rec.observation = answer if problem is None else f"{answer}\n(accepted without a valid submission: {problem})"
         self.trace.final_answer = rec.observation

@@ -26,24 +26,46 @@ def main(argv: list[str] | None = None) -> int:
     run = AgentRun.start("research", args)
     if run.client is None:
         return 2
-    settings = ResearchSettings(max_steps=args.steps, time_limit=args.time_limit, time_margin=run.margin,
-                                max_output_tokens=args.max_output_tokens, options=options)
-    paths = ResearchPaths(work=contract_path("code"), data=contract_path("data"), logs=contract_path("logs"),
-                          submission=contract_path("submission"))
+    settings = ResearchSettings(
+        max_steps=args.steps,
+        time_limit=args.time_limit,
+        time_margin=run.margin,
+        max_output_tokens=args.max_output_tokens,
+        options=options,
+    )
+    paths = ResearchPaths(
+        work=contract_path("code"),
+        data=contract_path("data"),
+        logs=contract_path("logs"),
+        submission=contract_path("submission"),
+    )
     targets = run.info.get("target_columns") or []
     context = ResearchContext(
         preview=data_preview(paths.data, targets, options.preview_chars) if options.data_preview else "",
-        environment=environment(run.python))
-    loop = ResearchLoop(run.client, run.instructions, paths, settings, task_id=run.task_id, context=context,
-                        python=run.python, validate=validate_submission,
-                        trace=run.load_previous(paths.logs / "trace.json", Trace), started=STARTED)
+        environment=environment(run.python),
+    )
+    loop = ResearchLoop(
+        run.client,
+        run.instructions,
+        paths,
+        settings,
+        task_id=run.task_id,
+        context=context,
+        python=run.python,
+        validate=validate_submission,
+        trace=run.load_previous(paths.logs / "trace.json", Trace),
+        started=STARTED,
+    )
     if run.note:
         loop.trace.settings["solution_env_note"] = run.note
     trace = loop.run()
     failed = trace.stop_reason in MODEL_FAILURES
     last_error = next((t.error for t in reversed(trace.steps) if t.error), None) if failed else None
-    return run.finish(trace.stop_reason or "done", f"{len(trace.steps)} steps"
-                      + (f"; last error: {last_error}" if last_error else ""), failed=failed)
+    return run.finish(
+        trace.stop_reason or "done",
+        f"{len(trace.steps)} steps" + (f"; last error: {last_error}" if last_error else ""),
+        failed=failed,
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def split_sections(text: str) -> dict[str, str]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         name = canonical[m.group(1).lower()]
-        out.setdefault(name, text[m.end():end].strip())
+        out.setdefault(name, text[m.end() : end].strip())
     return out
 
 
@@ -44,7 +44,7 @@ def parse_action_input(raw: str) -> dict[str, Any]:
     except ValueError:
         data = extract_json(raw)
     if not isinstance(data, dict):
-        raise ParseError("Action Input must be one JSON object, e.g. {\"script_name\": \"train.py\"}")
+        raise ParseError('Action Input must be one JSON object, e.g. {"script_name": "train.py"}')
     return data
 
 

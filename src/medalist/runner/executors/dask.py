@@ -95,8 +95,10 @@ def probe_worker(group_dir: str, probe_name: str, token: str, sandbox: str) -> s
     try:
         seen = (gdir / probe_name).read_text()
     except OSError:
-        return (f"cannot see the run group dir {gdir}; put --runs-dir on storage shared by every worker, "
-                "mounted at the same path")
+        return (
+            f"cannot see the run group dir {gdir}; put --runs-dir on storage shared by every worker, "
+            "mounted at the same path"
+        )
     if seen != token:
         return f"sees a different {gdir} (not the launching machine's; shared storage must use the same path)"
     mine = gdir / f"{probe_name}.{socket.gethostname()}.{os.getpid()}"
@@ -169,8 +171,14 @@ def connect(
         # (a race under load); a run's own failures come back through its future, so only CRITICAL shows.
         try:
             cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, memory_limit=0, silence_logs=logging.CRITICAL, resources=resources or None,
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                memory_limit=0,
+                silence_logs=logging.CRITICAL,
+                resources=resources or None,
             )
         except Exception as exc:
             raise MedalistError(f"cannot start a local Dask cluster: {_first_line(exc)}") from None
@@ -249,8 +257,11 @@ class DaskExecutor:
         problems = []
         for addr, answer in sorted(answers.items()):
             if isinstance(answer, BaseException):
-                hint = " (install medalist, in the same venv path, on every worker)" if isinstance(
-                    answer, (ImportError, AttributeError)) else ""
+                hint = (
+                    " (install medalist, in the same venv path, on every worker)"
+                    if isinstance(answer, (ImportError, AttributeError))
+                    else ""
+                )
                 problems.append(f"Dask worker {addr}: {_first_line(answer)}{hint}")
             elif answer is not None:
                 problems.append(f"Dask worker {addr} {answer}")
@@ -263,8 +274,10 @@ class DaskExecutor:
                 if isinstance(have, BaseException) or isinstance(have, str):
                     problems.append(f"Dask worker {addr} declares GPU={declared[addr]:g} but: {have}")
                 elif have < declared[addr]:
-                    problems.append(f"Dask worker {addr} declares GPU={declared[addr]:g} but has {have} usable "
-                                    "NVIDIA GPU(s) (its CUDA_VISIBLE_DEVICES, or the host's)")
+                    problems.append(
+                        f"Dask worker {addr} declares GPU={declared[addr]:g} but has {have} usable "
+                        "NVIDIA GPU(s) (its CUDA_VISIBLE_DEVICES, or the host's)"
+                    )
         if problems:
             more = f" (and {len(problems) - 1} more worker(s))" if len(problems) > 1 else ""
             raise MedalistError(problems[0] + more)
@@ -277,7 +290,7 @@ class DaskExecutor:
         gpus = max((s.limits.gpus for s in specs), default=0)
         if gpus and "GPU" not in declared:
             raise MedalistError(
-                f"--gpus {gpus} needs Dask workers started with --resources \"GPU=N\"; "
+                f'--gpus {gpus} needs Dask workers started with --resources "GPU=N"; '
                 f"no worker of {self.address} declares GPU"
             )
         plan: dict[str, dict[str, float]] = {}
@@ -294,9 +307,12 @@ class DaskExecutor:
 
     def _submit(self, spec: RunSpec, resources: dict[str, float], attempt: int) -> Future:
         return self.client.submit(
-            dask_run, spec.model_dump(mode="json"),
+            dask_run,
+            spec.model_dump(mode="json"),
             key=f"medalist-run-{self._tag}-{spec.run_id}-{attempt}",
-            resources=resources or None, retries=self.retries, pure=False,
+            resources=resources or None,
+            retries=self.retries,
+            pure=False,
         )
 
     def map_runs(self, specs: Sequence[RunSpec], on_done: OnDone, on_tick: OnTick | None = None) -> None:
@@ -357,9 +373,15 @@ class DaskExecutor:
                     log.warning("run %s lost its worker repeatedly; resubmitting (%d)", run_id, submits[run_id])
                     submit(spec)
                     continue
-                why = ("its Dask workers died while running it" if isinstance(exc, KilledWorker)
-                       else "cancelled (lost the Dask scheduler?)" if fut.status == "cancelled"
-                       else _first_line(exc) if exc is not None else f"Dask future {fut.status}")
+                why = (
+                    "its Dask workers died while running it"
+                    if isinstance(exc, KilledWorker)
+                    else "cancelled (lost the Dask scheduler?)"
+                    if fut.status == "cancelled"
+                    else _first_line(exc)
+                    if exc is not None
+                    else f"Dask future {fut.status}"
+                )
                 report(lost_record(spec, f"dask: {why}"))
                 fut.release()
             if on_tick is not None:

@@ -21,5 +21,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df.rename(columns={"max_sev_ir": "severity"})
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="severity")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["severity"], sample_values={"severity": 0},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["severity"],
+        sample_values={"severity": 0},
     )

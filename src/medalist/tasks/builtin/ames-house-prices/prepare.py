@@ -14,6 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df.columns = [snake_case(c) for c in df.columns]
     train, test = keyed_split(df, task_id=TASK, test_size=0.4)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["sale_price"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["sale_price"],
         sample_values={"sale_price": int(train["sale_price"].median())},
     )

@@ -20,6 +20,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["hr"] = df["hr"].astype(int)
     train, test = keyed_split(df, task_id=TASK, test_size=0.3)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=TARGETS,
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=TARGETS,
         sample_values={t: float(train[t].mean().round(1)) for t in TARGETS},
     )

@@ -14,6 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df.columns = [c.replace(" ", "_") for c in df.columns]
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="target")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["target"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["target"],
         sample_values={"target": 0.5},
     )

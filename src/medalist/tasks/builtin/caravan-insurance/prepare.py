@@ -14,6 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["purchase"] = (df.pop("Purchase") == "Yes").astype(int)
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="purchase")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["purchase"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["purchase"],
         sample_values={"purchase": 0.5},
     )

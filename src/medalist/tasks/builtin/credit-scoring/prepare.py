@@ -16,5 +16,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["bad"] = (df.pop("status") == "bad").astype(int)
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="bad")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["bad"], sample_values={"bad": 0.5},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["bad"],
+        sample_values={"bad": 0.5},
     )

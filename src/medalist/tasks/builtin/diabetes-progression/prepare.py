@@ -15,6 +15,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     )
     train, test = keyed_split(df, task_id=TASK, test_size=0.3)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["progression"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["progression"],
         sample_values={"progression": float(train["progression"].mean().round(1))},
     )

@@ -13,6 +13,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = data("diamonds")
     train, test = keyed_split(df, task_id=TASK, test_size=0.25)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["price"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["price"],
         sample_values={"price": int(train["price"].median())},
     )

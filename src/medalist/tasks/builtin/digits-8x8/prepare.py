@@ -16,5 +16,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["digit"] = d.target.to_numpy()
     train, test = keyed_split(df, task_id=TASK, test_size=0.6, stratify="digit")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["digit"], sample_values={"digit": 0},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["digit"],
+        sample_values={"digit": 0},
     )

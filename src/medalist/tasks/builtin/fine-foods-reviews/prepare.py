@@ -21,5 +21,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = pd.DataFrame({"review": df["review"], "great": (df["score"] == "great").astype(int)})
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="great")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["great"], sample_values={"great": 0.5},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["great"],
+        sample_values={"great": 0.5},
     )

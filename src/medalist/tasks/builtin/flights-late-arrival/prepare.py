@@ -23,5 +23,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df.assign(late=(df["arr_delay"] > 15).astype(int)).drop(columns=LEAKY)
     train, test = keyed_split(df, task_id=TASK, test_size=0.25, stratify="late", max_rows=ROWS)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["late"], sample_values={"late": 0.5},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["late"],
+        sample_values={"late": 0.5},
     )

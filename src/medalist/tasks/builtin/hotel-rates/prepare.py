@@ -20,6 +20,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["arrival_date"] = df["arrival_date"].astype(str)
     train, test = keyed_split(df, task_id=TASK, test_size=0.3)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["avg_price_per_room"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["avg_price_per_room"],
         sample_values={"avg_price_per_room": float(train["avg_price_per_room"].median())},
     )

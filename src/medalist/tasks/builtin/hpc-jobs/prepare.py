@@ -16,7 +16,12 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df.rename(columns={"class": "runtime_class"})
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="runtime_class")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["runtime_class"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["runtime_class"],
         sample_values={c: 0.25 for c in CLASSES},
         answer_columns=one_hot_answers(test["runtime_class"], CLASSES),
     )

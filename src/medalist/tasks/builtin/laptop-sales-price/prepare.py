@@ -17,6 +17,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df[df["retail_price"].notna()]
     train, test = keyed_split(df, task_id=TASK, test_size=0.25, max_rows=ROWS)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["retail_price"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["retail_price"],
         sample_values={"retail_price": float(train["retail_price"].median())},
     )

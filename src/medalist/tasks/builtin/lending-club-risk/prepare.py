@@ -14,5 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df.rename(columns={"Class": "status"})
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="status")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["status"], sample_values={"status": "good"},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["status"],
+        sample_values={"status": "good"},
     )

@@ -9,10 +9,20 @@ from pathlib import Path
 from medalist.tasks.splitting import keyed_split, write_competition
 
 TASK = "minneapolis-police-stops"
-COLUMNS = {"date": "time_utc", "MDC": "record_source", "citationIssued": "citation_issued",
-           "personSearch": "person_search", "vehicleSearch": "vehicle_search", "preRace": "pre_race",
-           "race": "race", "gender": "gender", "lat": "lat", "long": "long", "policePrecinct": "precinct",
-           "neighborhood": "neighborhood"}
+COLUMNS = {
+    "date": "time_utc",
+    "MDC": "record_source",
+    "citationIssued": "citation_issued",
+    "personSearch": "person_search",
+    "vehicleSearch": "vehicle_search",
+    "preRace": "pre_race",
+    "race": "race",
+    "gender": "gender",
+    "lat": "lat",
+    "long": "long",
+    "policePrecinct": "precinct",
+    "neighborhood": "neighborhood",
+}
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
@@ -25,6 +35,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["suspicious"] = suspicious
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="suspicious")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["suspicious"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["suspicious"],
         sample_values={"suspicious": 0.5},
     )

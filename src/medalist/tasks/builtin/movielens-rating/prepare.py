@@ -19,6 +19,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df[["user_id", "movie_id", "title", "year", "genres", "timestamp", "rating"]]
     train, test = keyed_split(df, task_id=TASK, test_size=0.2)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["rating"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["rating"],
         sample_values={"rating": float(train["rating"].median())},
     )

@@ -19,6 +19,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df.columns = [snake_case(c) for c in df.columns]
     train, test = keyed_split(df, task_id=TASK, test_size=0.25)
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["rating"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["rating"],
         sample_values={"rating": float(train["rating"].median())},
     )

@@ -17,7 +17,7 @@ TASK = "newsgroups-autos-electronics"
 
 def _strip_headers(raw_text: str) -> str:
     head, _, body = raw_text.replace("\r\n", "\n").partition("\n\n")
-    subject = next((line[len("Subject:"):].strip() for line in head.splitlines() if line.startswith("Subject:")), "")
+    subject = next((line[len("Subject:") :].strip() for line in head.splitlines() if line.startswith("Subject:")), "")
     return f"{subject}\n{body.strip()}".strip()
 
 
@@ -34,6 +34,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = pd.DataFrame(rows)
     train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="newsgroup")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["newsgroup"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["newsgroup"],
         sample_values={"newsgroup": "rec.autos"},
     )

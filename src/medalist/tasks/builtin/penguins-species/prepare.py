@@ -13,6 +13,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = load_penguins()
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="species")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["species"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["species"],
         sample_values={"species": "Adelie"},
     )

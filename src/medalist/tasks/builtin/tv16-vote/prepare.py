@@ -20,6 +20,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df = df.assign(votetrump=df["votetrump"].astype(int))
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="votetrump")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["votetrump"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["votetrump"],
         sample_values={"votetrump": 0.5},
     )

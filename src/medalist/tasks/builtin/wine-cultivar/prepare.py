@@ -16,7 +16,12 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     df["cultivar"] = df.pop("target").map(lambda k: CLASSES[int(k)])
     train, test = keyed_split(df, task_id=TASK, test_size=0.3, stratify="cultivar")
     write_competition(
-        train, test, public=public, private=private, id_column="id", targets=["cultivar"],
+        train,
+        test,
+        public=public,
+        private=private,
+        id_column="id",
+        targets=["cultivar"],
         sample_values={c: round(1 / 3, 6) for c in CLASSES},
         answer_columns=one_hot_answers(test["cultivar"], CLASSES),
     )
