@@ -50,7 +50,7 @@ class Calibration(BaseModel):
     sample: Placement
     best: Placement
     automl: Placement | None = None
-    automl_source: str | None = Field(None, description="The automl run group the automl row was graded from.")
+    automl_source: str | None = Field(default=None, description="The automl run group the automl row was graded from.")
 
 
 def calibrate(

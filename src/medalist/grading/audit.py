@@ -61,7 +61,9 @@ class CheckResult(BaseModel):
 
     name: str
     passed: bool
-    accepted: str | None = Field(None, description="The task.yaml reason when a failure is a documented property.")
+    accepted: str | None = Field(
+        default=None, description="The task.yaml reason when a failure is a documented property."
+    )
     skipped: str | None = None
     detail: str
     values: dict[str, object] = Field(default_factory=dict)

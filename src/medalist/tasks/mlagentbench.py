@@ -57,10 +57,10 @@ class TaskOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lower_is_better: bool | None = None
-    baseline_timeout_secs: int = Field(600, gt=0)
-    prepare_timeout_secs: int = Field(3600, gt=0)
-    eval_timeout_secs: int = Field(600, gt=0)
-    time_limit_secs: int | None = Field(None, gt=0)
+    baseline_timeout_secs: int = Field(default=600, gt=0)
+    prepare_timeout_secs: int = Field(default=3600, gt=0)
+    eval_timeout_secs: int = Field(default=600, gt=0)
+    time_limit_secs: int | None = Field(default=None, gt=0)
 
 
 class EvalError(Exception):
