@@ -241,7 +241,7 @@ def check_headroom(pt: PreparedTask, stale: str | None = None) -> CheckResult:
         problems.append(f"{crowd} entries within noise ({noise:.4g}) of the gold line")
     if perfect:
         problems.append("gold needs a perfect score")
-    values = {
+    values: dict[str, object] = {
         "entries": th.n_teams,
         "sample": sample,
         "median": th.median,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,16 +61,16 @@ def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask, max_bytes: 
     check_submission_size(submission, max_bytes)
     fn = load_entry_point(spec, spec.grader, field="grader")
     try:
-        value = fn(submission, pt.answers_path, **spec.grader_args)
+        returned: Any = fn(submission, pt.answers_path, **spec.grader_args)  # whatever the hook gives: checked below
     except (MedalistError, MemoryError):
         raise
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         raise InvalidSubmissionError(clip(f"grader {spec.grader} failed: {type(exc).__name__}: {first}")) from None
     try:
-        value = float(value)  # type: ignore[arg-type]
+        value = float(returned)
     except (TypeError, ValueError):
-        raise InvalidSubmissionError(f"grader {spec.grader} returned {value!r}, not a number") from None
+        raise InvalidSubmissionError(f"grader {spec.grader} returned {returned!r}, not a number") from None
     if not np.isfinite(value):
         raise InvalidSubmissionError(f"grader {spec.grader} returned a non-finite score ({value})")
     return value
