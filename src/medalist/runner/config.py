@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from medalist.configfile import format_key_value, format_validation_error, read_yaml
 from medalist.errors import ConfigError, MedalistError
 
+SandboxChoice = Literal["auto", "bwrap", "process"]  # medalist.sandbox.BACKENDS
+
 
 class ExperimentLimits(BaseModel):
     """Per-run limits (unset = each task's own default)."""
@@ -68,7 +70,7 @@ class ExperimentConfig(BaseModel):
     executor: str | None = Field(default=None, description="Where runs execute: local, dask, ...")
     scheduler: str | None = Field(default=None, description="Dask scheduler address tcp://HOST:PORT (dask executor).")
     workers: int | None = Field(default=None, ge=1, description="Runs executed at the same time.")
-    sandbox: Literal["auto", "bwrap", "process"] | None = None
+    sandbox: SandboxChoice | None = None
     runs_dir: Path | None = Field(default=None, description="Folder that holds run groups.")
     grade: bool | None = Field(default=None, description="Grade the runs at the end (default true).")
 
