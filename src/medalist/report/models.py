@@ -111,7 +111,7 @@ class TaskInfo(BaseModel):
     median_threshold: float | None = None
     splits: list[str] = Field(default_factory=list)
 
-    @computed_field(description="Baseline ~0 (no skill): the task is left out of relative improvement.")
+    @computed_field(description="Baseline ~0 (no skill): the task is left out of relative improvement.")  # type: ignore[prop-decorator]  # pydantic's mypy workaround
     @property
     def baseline_degenerate(self) -> bool:
         from medalist.report.stats import degenerate_baseline
@@ -161,12 +161,12 @@ class AgentSplitAggregate(BaseModel):
     cost_unknown: bool = False
     total_wall_seconds: float | None = None
 
-    @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")
+    @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")  # type: ignore[prop-decorator]  # pydantic's mypy workaround
     @property
     def coverage(self) -> str:
         return f"{len(self.tasks)} of {n_tasks(self.split_size)}"
 
-    @computed_field(description="Whether the numbers are the split's score (complete or padded, not partial).")
+    @computed_field(description="Whether the numbers are the split's score (complete or padded, not partial).")  # type: ignore[prop-decorator]  # pydantic's mypy workaround
     @property
     def scored(self) -> bool:
         return self.status != "partial"

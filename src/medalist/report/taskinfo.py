@@ -40,7 +40,9 @@ def sample_submission_score(spec: TaskSpec, data_dirs: Sequence[Path] = ()) -> f
     if not spec.sample_submission:
         return None
     pt = prepared(spec, data_dirs)
-    rep = grade_submission(pt.sample_submission_path, spec, pt)
+    path = pt.sample_submission_path
+    assert path is not None  # spec.sample_submission is set: the public sample
+    rep = grade_submission(path, spec, pt)
     return rep.score if rep.valid_submission else None
 
 
