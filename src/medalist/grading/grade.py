@@ -217,7 +217,7 @@ def failed_report(spec_id: str, submission: Path, exc: Exception) -> Competition
     return rep
 
 
-def add_baseline(rep: CompetitionReport, pt: PreparedTask, lower_is_better: bool) -> None:
+def add_baseline(rep: CompetitionReport, pt: PreparedTask, is_lower_better: bool) -> None:
     """Fill baseline_score / improvement / success when the prepared task has a measured baseline."""
     base = read_baseline(pt.private)
     if base is None or base.score is None:
@@ -226,7 +226,7 @@ def add_baseline(rep: CompetitionReport, pt: PreparedTask, lower_is_better: bool
     if rep.score is None:
         rep.success = False
         return
-    rep.improvement = improvement(rep.score, base.score, lower_is_better)
+    rep.improvement = improvement(rep.score, base.score, is_lower_better)
     rep.success = rep.improvement is not None and rep.improvement > SUCCESS_IMPROVEMENT
 
 

@@ -12,15 +12,6 @@ from medalist.tasks.registry import TaskRegistry
 from medalist.tasks.spec import TaskSpec
 
 
-def _lower_is_better(spec: TaskSpec) -> bool:
-    direction = getattr(spec, "is_lower_better", None)
-    if isinstance(direction, bool):
-        return direction
-    from medalist.metrics import get_metric
-
-    return get_metric(spec.metric).is_lower_better
-
-
 def prepared(spec: TaskSpec, data_dirs: Sequence[Path] = ()) -> PreparedTask:
     """The task prepared in one of ``data_dirs`` (where the runs found it), else in the default cache
     (preparing it there if needed)."""
@@ -71,7 +62,7 @@ def task_info(
     from medalist.grading import task_thresholds
 
     warn = warnings if warnings is not None else []
-    info = TaskInfo(task_id=spec.id, metric=spec.metric, is_lower_better=_lower_is_better(spec), splits=splits)
+    info = TaskInfo(task_id=spec.id, metric=spec.metric, is_lower_better=spec.is_lower_better, splits=splits)
     try:
         th = task_thresholds(spec)
     except MedalistError as exc:

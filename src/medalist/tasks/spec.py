@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from medalist.configfile import format_validation_error, read_yaml
+from medalist.configfile import format_validation_error, read_yaml, renamed_key
 from medalist.errors import ConfigError
 from medalist.fsutil import is_lfs_pointer, lfs_pointer_message
 
@@ -69,7 +69,11 @@ class TaskSpec(BaseModel):
         "fn(submission_path, answers_path, **grader_args) -> float, raising InvalidSubmissionError when invalid.",
     )
     grader_args: dict[str, Any] = Field(default_factory=dict)
-    lower_is_better: bool | None = Field(default=None, description="Score direction; required with a custom grader.")
+    is_lower_better: bool = Field(
+        default=False,
+        description="Score direction: the named metric's unless given; required with a custom grader "
+        "('lower_is_better' is read too, with a warning).",
+    )
     leaderboard: str | None = "leaderboard.csv"
     answers: str = "answers.csv"
     sample_submission: str | None = "sample_submission.csv"
@@ -99,6 +103,22 @@ class TaskSpec(BaseModel):
     # Set by the loader, never read from YAML.
     root: Path | None = Field(default=None, exclude=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _direction(cls, data: Any) -> Any:
+        """The score direction: given (also under its old name), else the named metric's."""
+        data = renamed_key(data, "lower_is_better", "is_lower_better", "task.yaml")
+        if not isinstance(data, dict) or data.get("is_lower_better") is not None:
+            return data
+        if data.get("grader") is not None:
+            raise ValueError("is_lower_better: required when a custom 'grader' is set")
+        from medalist.metrics import get_metric  # local import: metrics do not depend on tasks
+
+        try:
+            return {**data, "is_lower_better": get_metric(str(data.get("metric"))).is_lower_better}
+        except KeyError:  # an unknown or missing metric: reported as such (load_task_spec, field errors)
+            return data
+
     @field_validator("target_columns")
     @classmethod
     def _unique_targets(cls, v: list[str], info: ValidationInfo) -> list[str]:
@@ -122,18 +142,7 @@ class TaskSpec(BaseModel):
     def _grader_needs(self) -> TaskSpec:
         if self.grader is None and not self.target_columns:
             raise ValueError("target_columns: list at least one column (or set a custom 'grader')")
-        if self.grader is not None and self.lower_is_better is None:
-            raise ValueError("lower_is_better: required when a custom 'grader' is set")
         return self
-
-    @property
-    def is_lower_better(self) -> bool:
-        """Score direction: the explicit field, else the named metric's."""
-        if self.lower_is_better is not None:
-            return self.lower_is_better
-        from medalist.metrics import get_metric  # local import: metrics do not depend on tasks
-
-        return get_metric(self.metric).is_lower_better
 
     @property
     def directory(self) -> Path:
