@@ -13,6 +13,26 @@ from pathlib import Path
 
 import pytest
 
+# MLE-bench's per-competition report fields (mlebench/grade_helpers.py CompetitionReport.to_dict()), in order.
+MLEBENCH_REPORT_FIELDS = (
+    "competition_id",
+    "score",
+    "gold_threshold",
+    "silver_threshold",
+    "bronze_threshold",
+    "median_threshold",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "submission_exists",
+    "valid_submission",
+    "is_lower_better",
+    "created_at",
+    "submission_path",
+)
+
 MEDALIST = str(Path(sys.executable).parent / "medalist")
 
 

@@ -11,25 +11,9 @@ import pytest
 from medalist.errors import ConfigError, TaskNotFoundError
 from medalist.grading import CompetitionReport, GradingSummary, grade_jsonl, grade_submission, read_submission_jsonl
 from medalist.tasks import TaskRegistry
+from run_helpers import MLEBENCH_REPORT_FIELDS
 
-MLEBENCH_FIELDS = {
-    "competition_id",
-    "score",
-    "gold_threshold",
-    "silver_threshold",
-    "bronze_threshold",
-    "median_threshold",
-    "any_medal",
-    "gold_medal",
-    "silver_medal",
-    "bronze_medal",
-    "above_median",
-    "submission_exists",
-    "valid_submission",
-    "is_lower_better",
-    "created_at",
-    "submission_path",
-}
+MLEBENCH_FIELDS = set(MLEBENCH_REPORT_FIELDS)
 # The keys of MLE-bench's summary (mlebench/grade.py aggregate_reports).
 MLEBENCH_SUMMARY_KEYS = (
     "total_runs",

@@ -19,28 +19,11 @@ from medalist.errors import ConfigError, MedalistError
 from medalist.grading import grade_jsonl, grade_submission
 from medalist.tasks import TaskRegistry, prepare_task, task_cache, verify_task
 from medalist.tasks.mlebench import load_checkout
+from run_helpers import MLEBENCH_REPORT_FIELDS
 
 MEDALIST = Path(sys.executable).parent / "medalist"
 
-# MLE-bench's per-competition report fields (mlebench/grade_helpers.py CompetitionReport.to_dict()).
-MLEBENCH_REPORT_KEYS = {
-    "competition_id",
-    "score",
-    "gold_threshold",
-    "silver_threshold",
-    "bronze_threshold",
-    "median_threshold",
-    "any_medal",
-    "gold_medal",
-    "silver_medal",
-    "bronze_medal",
-    "above_median",
-    "submission_exists",
-    "valid_submission",
-    "is_lower_better",
-    "created_at",
-    "submission_path",
-}
+MLEBENCH_REPORT_KEYS = set(MLEBENCH_REPORT_FIELDS)
 
 GRADE_ACCURACY = """
 import pandas as pd
