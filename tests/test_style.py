@@ -1,10 +1,12 @@
-"""The code passes the project's lint and format check (ruff, configured in pyproject.toml)."""
+"""The code passes the project's lint, format check (ruff) and type check (mypy), configured in pyproject.toml."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUFF = Path(sys.executable).with_name("ruff")
@@ -40,3 +42,26 @@ def test_ruff_format_flags_unformatted_code(tmp_path: Path) -> None:
     bad.write_text("x = {  'a':1 }\n")
     done = _ruff("format", "--check", "--config", str(ROOT / "pyproject.toml"), str(bad), cwd=tmp_path)
     assert done.returncode == 1
+
+
+MYPY = Path(sys.executable).with_name("mypy")
+
+
+def _mypy(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    assert MYPY.is_file(), f"{MYPY} missing: install the dev extra (bash scripts/setup.sh)"
+    return subprocess.run([str(MYPY), *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_mypy_is_clean() -> None:
+    """The package type-checks under the [tool.mypy] configuration in pyproject.toml (files, exclude, overrides)."""
+    done = _mypy()
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+def test_mypy_flags_a_type_error(tmp_path: Path) -> None:
+    """Control: mypy with the project's configuration reports a real type error (else the test above could pass blind)."""
+    bad = tmp_path / "bad.py"
+    bad.write_text('x: int = "a"\n')
+    done = _mypy("--config-file", str(ROOT / "pyproject.toml"), "--no-incremental", str(bad), cwd=tmp_path)
+    assert done.returncode == 1 and "[assignment]" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]

@@ -18,14 +18,17 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from medalist.errors import MedalistError
 from medalist.runner.config import ExperimentConfig
 
 if TYPE_CHECKING:
+    from medalist.agents.command import CommandAgent
+    from medalist.agents.config import ProtectedPaths
     from medalist.grading import CompetitionReport, GradingSummary
     from medalist.report.models import Comparison
+    from medalist.runner.executors import Executor
     from medalist.runner.group import RunGroup
     from medalist.runner.models import AgentSpec
     from medalist.tasks import PreparedTask, TaskRegistry, TaskSpec
@@ -167,7 +170,7 @@ def _sandbox_name(name: str) -> str:
 
 
 def _agent_spec(
-    config: ExperimentConfig, protected: Callable[[], list[Path]], note: Callable[[str], None]
+    config: ExperimentConfig, protected: Callable[[], ProtectedPaths], note: Callable[[str], None]
 ) -> AgentSpec:
     """The agent of ``config`` with its model settings and options, validated (and preflighted) now."""
     from medalist.agents import AgentRegistry
@@ -181,7 +184,7 @@ def _agent_spec(
     agents = AgentRegistry(config.agents_file)
     spec = agents.spec(config.agent)
     if spec.kind == "command":  # fail now, not in every run, when a ${VAR} is unset or a mount is unsafe
-        command_config = agents.get(config.agent).config  # type: ignore[attr-defined]
+        command_config = cast("CommandAgent", agents.get(config.agent)).config  # a "command" spec builds one
         command_config.resolve_env()
         check_mounts(command_config, protected(), where=f"{config.agents_file}: ")
     clash = sorted(k for k in config.agent_options if k in LLMConfig.config_keys() and k != "temperature")
@@ -312,7 +315,7 @@ def _executor_options(executor: str, scheduler: str | None) -> dict[str, str]:
     return {"scheduler": scheduler} if scheduler is not None else {}
 
 
-def _execute(group: RunGroup, runner: object, grade: bool, hooks: RunHooks) -> RunResult:
+def _execute(group: RunGroup, runner: Executor, grade: bool, hooks: RunHooks) -> RunResult:
     from medalist.runner.session import execute_group
 
     hooks.started(group)
@@ -320,7 +323,7 @@ def _execute(group: RunGroup, runner: object, grade: bool, hooks: RunHooks) -> R
         group,
         runner,
         grade=grade,
-        live=lambda: hooks.live(group),  # type: ignore[arg-type]
+        live=lambda: hooks.live(group),
         notify=hooks.note,
     )
     return RunResult(group, summary, [e.run_id for e in group.meta.runs if e.status == "error"])

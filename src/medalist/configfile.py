@@ -6,6 +6,7 @@ reported the same way: one line, ``<file>: field '<dotted.path>': <problem>``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,15 @@ def format_key_value(key: str, value: Any) -> str:
     """The inverse of :func:`parse_key_values` for one pair (``num_drafts=5``, ``tags=[a, b]``)."""
     text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
     return f"{key}={text.removesuffix('...').strip()}"
+
+
+def renamed_key(data: Any, old: str, new: str, where: str) -> Any:
+    """``data`` (a mapping being validated) with an old spelling ``old`` moved to ``new``, warning that it
+    is deprecated; ``new`` wins when both are given. Anything else passes unchanged."""
+    if not isinstance(data, dict) or old not in data:
+        return data
+    data = dict(data)
+    value = data.pop(old)
+    data.setdefault(new, value)
+    warnings.warn(f"{where}: '{old}' is now '{new}' (the old name still works)", FutureWarning, stacklevel=3)
+    return data

@@ -106,7 +106,7 @@ def _grader_task(make_task, name: str, body: str, limits: str):
         task_id=name,
         metric="custom",
         answers=ANSWERS,
-        extra_yaml=f"grader: grader.py:grade\nlower_is_better: false\ngrading_limits: {limits}\n",
+        extra_yaml=f"grader: grader.py:grade\nis_lower_better: false\ngrading_limits: {limits}\n",
     )
     (spec.directory / "grader.py").write_text(f"def grade(submission, answers):\n{body}\n")
     return spec, pt

@@ -23,7 +23,7 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "task_type": "other",
         "metric": "accuracy",
         "grader": "medalist.tasks.mlebench:grade_competition",
-        "lower_is_better": False,
+        "is_lower_better": False,
         "id_column": "PassengerId",
         "target_columns": ["Transported"],
         "answers": "test.csv",

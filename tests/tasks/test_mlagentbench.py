@@ -83,7 +83,7 @@ def make_task(
 def bench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MEDALIST_DATA_DIR", str(tmp_path / "cache"))
     root = tmp_path / "MLAgentBench" / "benchmarks"
-    make_task(root, "toy-mae", overrides="lower_is_better: true\nbaseline_timeout_secs: 120\n")
+    make_task(root, "toy-mae", overrides="is_lower_better: true\nbaseline_timeout_secs: 120\n")
     (root / "unscored-task" / "env").mkdir(parents=True)  # no scripts/eval.py: skipped
     return root
 

@@ -216,3 +216,23 @@ def test_git_lfs_pointers_are_named_with_the_fix(tmp_path):
     assert "field 'leaderboard'" in msg and "leaderboard.csv: a Git LFS pointer" in msg and "git lfs pull" in msg
     (folder / "task.yaml").write_text(LFS_POINTER)
     assert "task.yaml: a Git LFS pointer, not the file itself" in error_of(folder / "task.yaml")
+
+
+def test_score_direction_comes_from_the_metric_unless_given(tmp_path):
+    assert load_task_spec(write(tmp_path / "auc", VALID)).is_lower_better is False
+    rmse = load_task_spec(write(tmp_path / "rmse", VALID.replace("roc_auc", "rmse")))
+    assert rmse.is_lower_better is True
+    given = load_task_spec(write(tmp_path / "given", VALID + "is_lower_better: true\n"))
+    assert given.is_lower_better is True and given.model_dump()["is_lower_better"] is True
+
+
+def test_a_custom_grader_needs_a_score_direction(tmp_path):
+    msg = error_of(write(tmp_path / "g", VALID + "grader: grader.py:grade\n"))
+    assert "field 'is_lower_better': required when a custom 'grader' is set" in msg
+
+
+def test_old_spelling_lower_is_better_still_reads_with_a_warning(tmp_path):
+    path = write(tmp_path / "old", VALID + "lower_is_better: true\n")
+    with pytest.warns(FutureWarning, match="'lower_is_better' is now 'is_lower_better'"):
+        spec = load_task_spec(path)
+    assert spec.is_lower_better is True

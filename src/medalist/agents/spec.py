@@ -18,12 +18,12 @@ class RunLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     time_limit_secs: float = Field(gt=0)
-    memory_gb: float | None = Field(None, gt=0)
-    cpus: float | None = Field(None, gt=0)
-    step_limit: int = Field(50, gt=0)
-    gpus: int = Field(0, ge=0)
-    disk_gb: float = Field(20.0, gt=0)
-    max_files: int = Field(100_000, gt=0)
+    memory_gb: float | None = Field(default=None, gt=0)
+    cpus: float | None = Field(default=None, gt=0)
+    step_limit: int = Field(default=50, gt=0)
+    gpus: int = Field(default=0, ge=0)
+    disk_gb: float = Field(default=20.0, gt=0)
+    max_files: int = Field(default=100_000, gt=0)
 
 
 class AgentSpec(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -50,7 +51,7 @@ class Calibration(BaseModel):
     sample: Placement
     best: Placement
     automl: Placement | None = None
-    automl_source: str | None = Field(None, description="The automl run group the automl row was graded from.")
+    automl_source: str | None = Field(default=None, description="The automl run group the automl row was graded from.")
 
 
 def calibrate(
@@ -78,6 +79,19 @@ def calibrate(
         automl=automl,
         automl_source=source if automl_submission is not None else None,
     )
+
+
+def keep_recorded_automl(cal: Calibration, recorded: Any) -> Calibration:
+    """``cal`` with the automl placement (and its run group) of the calibration a task's provenance records,
+    when ``cal`` has none: calibrating some tasks from a new run group keeps the others' automl rows. A
+    rebuilt leaderboard's provenance records no calibration, so a kept placement is always on the current
+    leaderboard."""
+    if cal.automl is not None or not isinstance(recorded, dict):
+        return cal
+    old = Calibration.model_validate(recorded)
+    if old.automl is None:
+        return cal
+    return cal.model_copy(update={"automl": old.automl, "automl_source": old.automl_source})
 
 
 def target_problems(rows: Sequence[Calibration]) -> list[str]:
@@ -140,4 +154,8 @@ def calibration_markdown(rows: Sequence[Calibration], stale: Sequence[tuple[str,
             f"best entry gold: {sum(c.best.medal == 'gold' for c in rows)} of {len(rows)}"
             f"{f'; {len(stale)} task(s) not calibrated (leaderboard not rebuilt)' if stale else ''}."
         )
+        sources = sorted({c.automl_source for c in rows if c.automl is not None and c.automl_source})
+        if sources:
+            lines.append("")
+            lines.append(f"automl run group(s): {', '.join(sources)}.")
     return "\n".join(lines) + "\n"

@@ -115,7 +115,7 @@ class LeaderboardBuild:
 
     def provenance(self, command: str) -> dict[str, Any]:
         """JSON-ready record: command, versions, composition, seed, date, recipes and every member."""
-        versions = {}
+        versions: dict[str, str | None] = {}
         for lib in _LIBRARIES:
             try:
                 versions[lib] = metadata.version(lib)
@@ -526,7 +526,13 @@ def bootstrap_thresholds(
     if resamples <= 0 or not scored:
         return None
     th = resampled_thresholds(
-        spec.metric, y_true, [r.values for r in scored], len(build.frame), resamples, BOOTSTRAP_SEED, **spec.metric_args
+        spec.metric,
+        y_true,
+        [r.values for r in scored if r.values is not None],
+        len(build.frame),
+        resamples,
+        BOOTSTRAP_SEED,
+        **spec.metric_args,
     )
     metric = get_metric(spec.metric)
     return BootstrapThresholds(

@@ -13,12 +13,13 @@ import inspect
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from medalist.baselines.recipes import Preds, Recipe
+from medalist.baselines.recipes.base import PredKind
 from medalist.fsutil import atomic_write_bytes
 from medalist.tasks.prepare import PreparedTask
 
@@ -49,7 +50,8 @@ class RecipeCache:
         if not path.is_file():
             return None
         with np.load(path) as z:
-            return Preds(oof=z["oof"], test=z["test"], kind=str(z["kind"]), seconds=float(z["seconds"]))  # type: ignore[arg-type]
+            kind = cast(PredKind, str(z["kind"]))  # written by put() from a Preds
+            return Preds(oof=z["oof"], test=z["test"], kind=kind, seconds=float(z["seconds"]))
 
     def _member_path(self, config: dict[str, Any]) -> Path:
         key = json.dumps([self.data_key, "crowd", config], sort_keys=True, default=str)

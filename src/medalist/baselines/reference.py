@@ -7,6 +7,7 @@ row sampling, fitting (single-threaded, so results are reproducible bit for bit)
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,8 +34,8 @@ def select_features(types: FeatureTypes, config: ModelConfig) -> FeatureTypes:
     cols = sorted(types.all)
     k = max(1, int(round(frac * len(cols))))
     rng = np.random.default_rng(config.seed + 7919)
-    chosen = sorted(rng.choice(len(cols), size=k, replace=False).tolist())
-    return types.subset([cols[i] for i in chosen])
+    picked = sorted(rng.choice(len(cols), size=k, replace=False).tolist())
+    return types.subset([cols[i] for i in picked])
 
 
 def sample_rows(y: pd.Series | pd.DataFrame, n: int, seed: int, stratify: bool) -> np.ndarray:
@@ -55,15 +56,15 @@ def sample_rows(y: pd.Series | pd.DataFrame, n: int, seed: int, stratify: bool) 
     return np.sort(chosen)
 
 
-def _predict(model: object, X: pd.DataFrame, problem: Problem, n: int) -> tuple[np.ndarray, list[object] | None]:
+def _predict(model: Any, X: pd.DataFrame, problem: Problem, n: int) -> tuple[np.ndarray, list[object] | None]:
     if problem.kind in ("binary_probability", "multiclass_probability"):
-        proba = model.predict_proba(X)  # type: ignore[attr-defined]
-        classes = list(model.classes_)  # type: ignore[attr-defined]
+        proba = model.predict_proba(X)
+        classes = list(model.classes_)
         if problem.kind == "binary_probability" and len(classes) == 1:
             only = str(classes[0]) in ("1", "1.0", "True")
             return np.full(n, 1.0 if only else 0.0), None
         return proba, classes
-    return np.asarray(model.predict(X)), None  # type: ignore[attr-defined]
+    return np.asarray(model.predict(X)), None
 
 
 def fit_predict(

@@ -70,7 +70,7 @@ def _tabular_zoo(task: TaskData, v: str, big: bool) -> list[Recipe]:
         variants = [{"target": "log"}]
     out = [Recipe("lgbm", {**params, **var}, view=v, seed=i) for i, params in enumerate(gb) for var in variants]
     out.append(Recipe("hgb", {"lr": 0.05, "leaves": 31, "l2": 1.0, **logs[-1]}, view=v, seed=7))
-    forest = {"trees": 200 if big else 400, "min_leaf": 2 if big else 1, **logs[-1]}
+    forest: dict[str, Any] = {"trees": 200 if big else 400, "min_leaf": 2 if big else 1, **logs[-1]}
     if big:
         forest["max_samples"] = 0.5
     out.append(Recipe("et", dict(forest), view=v, seed=8))
@@ -187,8 +187,10 @@ def task_zoo(task: TaskData) -> list[Recipe]:
     """The default zoo plus the expert's extra recipes (distinct names, stable order)."""
     expert = expert_for(task.spec.id)
     recipes = default_zoo(task) + list(expert.recipes if expert else ())
-    seen: set[str] = set()
-    return [r for r in recipes if not (r.name in seen or seen.add(r.name))]  # type: ignore[func-returns-value]
+    first: dict[str, Recipe] = {}
+    for r in recipes:
+        first.setdefault(r.name, r)
+    return list(first.values())
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,9 @@ class BlendPlan:
             self.entries.append(blend)
 
 
+COMBINE_RANDOM: tuple[Combine, ...] = ("hill", "mean", "stack")  # how a random subset is combined
+
+
 def plan_blends(task: TaskData, oof_scores: dict[str, float], count: int, seed: int) -> list[Blend]:
     """Single-recipe entries (default and tuned rule) and ``count`` expert blends of the zoo.
 
@@ -242,7 +247,7 @@ def plan_blends(task: TaskData, oof_scores: dict[str, float], count: int, seed: 
     if len(ranked) >= 2:
         for how in ("hill", "stack"):
             for rule in rules:
-                experts.add(Blend(everything, how, rule, tier="expert"))  # type: ignore[arg-type]
+                experts.add(Blend(everything, how, rule, tier="expert"))
         for k in (2, 3, 5, 8):
             if k <= len(ranked):
                 experts.add(Blend(tuple(ranked[:k]), "mean", best, tier="expert"))
@@ -253,6 +258,6 @@ def plan_blends(task: TaskData, oof_scores: dict[str, float], count: int, seed: 
         attempts += 1
         size = int(rng.integers(2, min(7, len(ranked)) + 1))
         pick = tuple(sorted(rng.choice(len(ranked), size=size, replace=False).tolist()))
-        how = ("hill", "mean", "stack")[int(rng.integers(3))]
-        experts.add(Blend(tuple(ranked[i] for i in pick), how, best, tier="expert"))  # type: ignore[arg-type]
+        combine: Combine = COMBINE_RANDOM[int(rng.integers(3))]
+        experts.add(Blend(tuple(ranked[i] for i in pick), combine, best, tier="expert"))
     return plan.entries + experts.entries[:count]

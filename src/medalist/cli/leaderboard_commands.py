@@ -99,7 +99,12 @@ def calibrate_cmd(
     """Place the sample submission, automl and the best entry on each leaderboard; record it in the provenance."""
     import json
 
-    from medalist.baselines.calibration import calibrate, calibration_markdown, target_problems
+    from medalist.baselines.calibration import (
+        calibrate,
+        calibration_markdown,
+        keep_recorded_automl,
+        target_problems,
+    )
     from medalist.fsutil import atomic_write_json, atomic_write_text
     from medalist.grading.audit import leaderboard_is_stale
     from medalist.runner.layout import run_dir_name
@@ -123,7 +128,6 @@ def calibrate_cmd(
             else Path(automl) / run_dir_name(spec.id, 0) / "workspace" / "submission" / "submission.csv"
         )
         if sub is not None and not sub.is_file():
-            console.print(f"[yellow]warning[/] {spec.id}: no automl submission at {sub}")
             sub = None
         cal = calibrate(
             spec,
@@ -132,6 +136,11 @@ def calibrate_cmd(
             source=Path(automl).name if automl else None,
             best_confidence=prov.get("best_medal_confidence"),
         )
+        if sub is None:
+            cal = keep_recorded_automl(cal, prov.get("calibration"))
+            if automl is not None:
+                kept = f"keeps the one recorded from {cal.automl_source}" if cal.automl else "none recorded"
+                console.print(f"[yellow]warning[/] {spec.id}: no automl run in {automl}; automl placement: {kept}")
         rows.append(cal)
         if prov:
             prov["calibration"] = cal.model_dump(mode="json")

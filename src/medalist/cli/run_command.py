@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, cast
 
 import typer
 from rich.live import Live
@@ -115,7 +115,7 @@ def run(
 
     from medalist import api
     from medalist.configfile import format_validation_error
-    from medalist.runner.config import ExperimentConfig, ExperimentLimits, ModelBudget
+    from medalist.runner.config import ExperimentConfig, ExperimentLimits, ModelBudget, SandboxChoice
     from medalist.runner.progress import GroupView
     from medalist.sandbox import BACKENDS, get_sandbox
 
@@ -146,7 +146,7 @@ def run(
         if sandbox.strip().lower() not in BACKENDS:
             get_sandbox(sandbox)  # raises: unknown sandbox backend, naming the choices
         try:
-            config = ExperimentConfig(
+            experiment = ExperimentConfig(
                 agent=agent,
                 agents_file=agents_file,
                 model=model,
@@ -162,7 +162,7 @@ def run(
                 executor=executor,
                 scheduler=scheduler,
                 workers=workers,
-                sandbox=sandbox.strip().lower(),
+                sandbox=cast(SandboxChoice, sandbox.strip().lower()),  # one of BACKENDS: checked above
                 runs_dir=runs_dir,
                 grade=not no_grade,
                 limits=ExperimentLimits(
@@ -177,7 +177,7 @@ def run(
             )
         except ValidationError as exc:
             raise MedalistError(format_validation_error("medalist run", exc)) from None
-        result = api.run(config, hooks)
+        result = api.run(experiment, hooks)
     console.line()
     _print_result(result.group, result.summary)
     if result.harness_errors:

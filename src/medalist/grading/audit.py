@@ -61,7 +61,9 @@ class CheckResult(BaseModel):
 
     name: str
     passed: bool
-    accepted: str | None = Field(None, description="The task.yaml reason when a failure is a documented property.")
+    accepted: str | None = Field(
+        default=None, description="The task.yaml reason when a failure is a documented property."
+    )
     skipped: str | None = None
     detail: str
     values: dict[str, object] = Field(default_factory=dict)
@@ -239,7 +241,7 @@ def check_headroom(pt: PreparedTask, stale: str | None = None) -> CheckResult:
         problems.append(f"{crowd} entries within noise ({noise:.4g}) of the gold line")
     if perfect:
         problems.append("gold needs a perfect score")
-    values = {
+    values: dict[str, object] = {
         "entries": th.n_teams,
         "sample": sample,
         "median": th.median,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,16 +61,16 @@ def score_custom(spec: TaskSpec, submission: Path, pt: PreparedTask, max_bytes: 
     check_submission_size(submission, max_bytes)
     fn = load_entry_point(spec, spec.grader, field="grader")
     try:
-        value = fn(submission, pt.answers_path, **spec.grader_args)
+        returned: Any = fn(submission, pt.answers_path, **spec.grader_args)  # whatever the hook gives: checked below
     except (MedalistError, MemoryError):
         raise
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         raise InvalidSubmissionError(clip(f"grader {spec.grader} failed: {type(exc).__name__}: {first}")) from None
     try:
-        value = float(value)  # type: ignore[arg-type]
+        value = float(returned)
     except (TypeError, ValueError):
-        raise InvalidSubmissionError(f"grader {spec.grader} returned {value!r}, not a number") from None
+        raise InvalidSubmissionError(f"grader {spec.grader} returned {returned!r}, not a number") from None
     if not np.isfinite(value):
         raise InvalidSubmissionError(f"grader {spec.grader} returned a non-finite score ({value})")
     return value
@@ -216,7 +217,7 @@ def failed_report(spec_id: str, submission: Path, exc: Exception) -> Competition
     return rep
 
 
-def add_baseline(rep: CompetitionReport, pt: PreparedTask, lower_is_better: bool) -> None:
+def add_baseline(rep: CompetitionReport, pt: PreparedTask, is_lower_better: bool) -> None:
     """Fill baseline_score / improvement / success when the prepared task has a measured baseline."""
     base = read_baseline(pt.private)
     if base is None or base.score is None:
@@ -225,7 +226,7 @@ def add_baseline(rep: CompetitionReport, pt: PreparedTask, lower_is_better: bool
     if rep.score is None:
         rep.success = False
         return
-    rep.improvement = improvement(rep.score, base.score, lower_is_better)
+    rep.improvement = improvement(rep.score, base.score, is_lower_better)
     rep.success = rep.improvement is not None and rep.improvement > SUCCESS_IMPROVEMENT
 
 

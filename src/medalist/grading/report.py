@@ -32,20 +32,20 @@ class CompetitionReport(BaseModel):
     leaderboard_size: int | None = None
     leaderboard_rank: int | None = None
     beats_fraction: float | None = Field(
-        None, description="Fraction of leaderboard entries this score beats or ties (0..1)."
+        default=None, description="Fraction of leaderboard entries this score beats or ties (0..1)."
     )
     medal_confidence: float | None = Field(
-        None,
+        default=None,
         description="Bootstrap probability (paired resampling of test rows against the reference population) that "
         "this submission's medal tier (gold, silver, bronze or none) holds; None when the task stores no bootstrap.",
     )
     grading_seconds: float | None = None
-    baseline_score: float | None = Field(None, description="Score of the task's starter solution, if measured.")
+    baseline_score: float | None = Field(default=None, description="Score of the task's starter solution, if measured.")
     improvement: float | None = Field(
-        None, description="Relative improvement over baseline_score (0.1 = 10% better), direction-aware."
+        default=None, description="Relative improvement over baseline_score (0.1 = 10% better), direction-aware."
     )
     success: bool | None = Field(
-        None, description="improvement > 10% (MLAgentBench's criterion); None without a baseline."
+        default=None, description="improvement > 10% (MLAgentBench's criterion); None without a baseline."
     )
     run_id: str | None = None
     seed: int | None = None
@@ -56,7 +56,7 @@ class GradingSummary(BaseModel):
 
     created_at: str = Field(default_factory=utc_now)
     total_runs: int
-    total_runs_with_submissions: int = Field(0, description="MLE-bench's name for total_submissions.")
+    total_runs_with_submissions: int = Field(default=0, description="MLE-bench's name for total_submissions.")
     total_submissions: int
     total_valid_submissions: int
     total_medals: int

@@ -13,6 +13,8 @@ import io
 import os
 import stat
 import warnings
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -98,8 +100,7 @@ def _check_header(line: bytes, path: Path, what: str) -> list[str] | None:
         names = next(csv.reader([line.decode("utf-8-sig")]), [])
     except (UnicodeDecodeError, csv.Error):
         return None  # read_csv reports unreadable files with its own message
-    seen: set[str] = set()
-    dup = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    dup = sorted(n for n, count in Counter(names).items() if count > 1)
     if dup:
         raise InvalidSubmissionError(f"{what} has {len(dup)} duplicate column name(s) in its header")
     return names
@@ -129,7 +130,7 @@ def read_csv_file(path: Path, id_column: str, what: str = "submission", max_byte
             # different types comes back as object, which the value checks below convert anyway.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-            return pd.read_csv(buffer, dtype={id_column: str}, index_col=False, usecols=usecols, **na)  # type: ignore[call-overload]
+            return pd.read_csv(buffer, dtype={id_column: str}, index_col=False, usecols=usecols, **na)
 
     if names:
         try:
@@ -166,10 +167,10 @@ def _row(mask: np.ndarray | pd.Series) -> str:
     return f"first at row {int(np.argmax(np.asarray(mask))) + 1}"
 
 
-def _preview(values: object, limit: int = 5) -> str:
+def _preview(values: Iterable[object], limit: int = 5) -> str:
     """Up to ``limit`` values, quoted: only for values the task provides (answers, expected labels)
     or numbers parsed from a submission, never a submission's text."""
-    vals = [v.item() if isinstance(v, np.generic) else v for v in values]  # type: ignore[attr-defined]
+    vals = [v.item() if isinstance(v, np.generic) else v for v in values]
     shown = ", ".join(repr(v) for v in vals[:limit])
     more = f" and {len(vals) - limit} more" if len(vals) > limit else ""
     return shown + more

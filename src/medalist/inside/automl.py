@@ -20,6 +20,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,7 @@ def _time_guard(deadline: float):
             log.info("time guard: stopping boosting at iteration %d", env.iteration)
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
 
-    callback.order = 40  # type: ignore[attr-defined]
+    callback.order = 40  # type: ignore[attr-defined]  # lightgbm sorts callbacks by it; mypy has no function attributes
     return callback
 
 
@@ -208,7 +209,7 @@ def fit_predict(
         return _fit_predict_hgb(xtr, y, xva, yva, xte, problem, n_classes, seed)
     # Many classes = one tree per class per round: a faster rate keeps multiclass affordable.
     lr = 0.1 if n_classes > 5 or len(xtr) > 50_000 else 0.05
-    params = dict(
+    params: dict[str, Any] = dict(
         n_estimators=2000,
         learning_rate=lr,
         num_leaves=31,
@@ -230,12 +231,12 @@ def fit_predict(
         else:
             xva_eval, yva_eval = xva, yva
         model.fit(xtr, y, eval_set=[(xva_eval, yva_eval)], callbacks=callbacks)
-        return _proba(model.predict_proba(xva), model.classes_, n_classes), _proba(
-            model.predict_proba(xte), model.classes_, n_classes
+        return _proba(np.asarray(model.predict_proba(xva)), model.classes_, n_classes), _proba(
+            np.asarray(model.predict_proba(xte)), model.classes_, n_classes
         )
     model = lgb.LGBMRegressor(**params)
     model.fit(xtr, y, eval_set=[(xva, yva)], callbacks=callbacks)
-    return model.predict(xva), model.predict(xte)
+    return np.asarray(model.predict(xva)), np.asarray(model.predict(xte))
 
 
 def _proba(p: np.ndarray, classes: np.ndarray, n_classes: int) -> np.ndarray:
@@ -272,7 +273,7 @@ def cross_validate(
     """K-fold CV; test predictions are the mean over the folds that finished in time."""
     oof_width = n_classes if problem.kind == "classification" else 1
     oof = np.full((len(x), oof_width), np.nan)
-    test_preds = []
+    test_preds: list[np.ndarray] = []
     fold_secs: list[float] = []
     for i, (tr, va) in enumerate(folds):
         remaining = deadline - time.time()

@@ -16,7 +16,9 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 from medalist.inside import contract
 
@@ -47,6 +49,11 @@ def _readable(path: str) -> str | None:
         return None
 
 
+def _unreadable(path: str) -> tuple[bool, str]:
+    r = _readable(path)
+    return r is None, r or "not readable"
+
+
 def _connect(host: str, port: int, timeout: float = 2.0) -> str | None:
     """None when the connection fails (as it must), else a description of the success."""
     try:
@@ -54,6 +61,11 @@ def _connect(host: str, port: int, timeout: float = 2.0) -> str | None:
             return f"connected to {host}:{port}"
     except OSError:
         return None
+
+
+def _unreachable(host: str, port: int) -> tuple[bool, str]:
+    r = _connect(host, port)
+    return r is None, r or "unreachable"
 
 
 def _walk_for(name: str, limit: int = 50_000) -> list[str]:
@@ -71,7 +83,15 @@ def _walk_for(name: str, limit: int = 50_000) -> list[str]:
     return found
 
 
-def gpu_view(env: dict[str, str]) -> dict[str, object]:
+class GpuView(TypedDict):
+    devices: dict[str, str]  # /dev/nvidia* path -> "major:minor" (or why it could not be stat-ed)
+    CUDA_VISIBLE_DEVICES: str | None
+    NVIDIA_VISIBLE_DEVICES: str | None
+    nvidia_smi: str | None
+    nvidia_smi_uuids: list[str] | None
+
+
+def gpu_view(env: dict[str, str]) -> GpuView:
     """What GPUs this sandbox shows: /dev/nvidia* nodes (with device numbers), the CUDA variables, and
     what ``nvidia-smi -L`` (when on PATH) lists."""
     nodes = {}
@@ -98,14 +118,14 @@ def gpu_view(env: dict[str, str]) -> dict[str, object]:
     }
 
 
-def gpus_only_own(view: dict[str, object]) -> tuple[bool, str]:
+def gpus_only_own(view: GpuView) -> tuple[bool, str]:
     """The sandbox shows one /dev/nvidia<N> per GPU it was given (by CUDA_VISIBLE_DEVICES) and no other,
     and nvidia-smi, when present, lists exactly those GPUs."""
     given = [u for u in str(view["CUDA_VISIBLE_DEVICES"] or "").split(",") if u]
-    gpu_nodes = [p for p in view["devices"] if re.fullmatch(r"/dev/nvidia\d+", p)]  # type: ignore[union-attr]
+    gpu_nodes = [p for p in view["devices"] if re.fullmatch(r"/dev/nvidia\d+", p)]
     ok = len(gpu_nodes) == len(given)
     if given and view["nvidia_smi_uuids"] is not None:
-        ok = ok and sorted(view["nvidia_smi_uuids"]) == sorted(given)  # type: ignore[arg-type]
+        ok = ok and sorted(view["nvidia_smi_uuids"]) == sorted(given)
     if not given:
         ok = ok and not view["devices"]
     return (
@@ -149,11 +169,11 @@ def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
     )
     check("data_read_only", lambda: (lambda r: (not r[0], r[1]))(_try_write(contract.DATA_DIR)))
     for folder in (contract.SUBMISSION_DIR, contract.CODE_DIR, contract.LOGS_DIR):
-        check(f"writable:{folder}", lambda f=folder: _try_write(f))
+        check(f"writable:{folder}", partial(_try_write, folder))
 
     private = [p for p in env.get("MEDALIST_PRIVATE_PATHS", "").split(":") if p] + COMMON_PRIVATE
     for path in private:
-        check(f"private_unreadable:{path}", lambda p=path: (lambda r: (r is None, r or "not readable"))(_readable(p)))
+        check(f"private_unreadable:{path}", partial(_unreadable, path))
     check(
         "no_answers_file_reachable",
         lambda: (lambda f: (not f, f"found {f}" if f else "no answers.csv found"))(_walk_for("answers.csv")),
@@ -166,7 +186,7 @@ def run_checks(env: dict[str, str]) -> list[dict[str, object]]:
             lambda: (lambda r: (r is None, r or "connection refused/failed"))(_connect(host, int(port))),
         )
     for ip, p in (("1.1.1.1", 53), ("8.8.8.8", 443)):
-        check(f"no_internet:{ip}:{p}", lambda ip=ip, p=p: (lambda r: (r is None, r or "unreachable"))(_connect(ip, p)))
+        check(f"no_internet:{ip}:{p}", partial(_unreachable, ip, p))
 
     def dns() -> tuple[bool, str]:
         try:
@@ -205,7 +225,7 @@ def main() -> int:
     print(f"interpreter: {sys.executable} (Python {platform.python_version()}), cwd={os.getcwd()}")
     print(f"task: {env.get(contract.ENV_COMPETITION_ID)}, time limit {env.get(contract.ENV_TIME_LIMIT)}s", flush=True)
     results = run_checks(env)
-    failed = [r["check"] for r in results if not r["ok"]]
+    failed = [str(r["check"]) for r in results if not r["ok"]]
     report = {
         "identity": {"uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(), "groups": os.getgroups()},
         "interpreter": sys.executable,

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,14 +89,39 @@ class AgentRun:
         log.info("resuming from %s", path)
         return loaded
 
-    def finish(self, stop_reason: str, summary: str, *, failed: bool) -> int:
+    def limits(self, args: argparse.Namespace) -> dict[str, Any]:
+        """The step loop's limits (``StepLimits`` fields) from the contract's arguments."""
+        return {
+            "max_steps": args.steps,
+            "time_limit": args.time_limit,
+            "time_margin": self.margin,
+            "max_output_tokens": args.max_output_tokens,
+        }
+
+    def finish(self, stop_reason: str | None, summary: str, errors: Iterable[str | None] = ()) -> int:
+        """Report the stop to the gateway and print it; exit status 1 when the model service failed (the
+        newest of ``errors``, oldest first, is named then)."""
         assert self.client is not None
-        self.client.report_stop(stop_reason, summary)
-        print(f"{self.name}: stop: {stop_reason}; {summary}")
+        reason = stop_reason or "done"
+        failed = reason in MODEL_FAILURES
+        last_error = next((e for e in reversed(list(errors)) if e), None) if failed else None
+        if last_error:
+            summary += f"; last error: {last_error}"
+        self.client.report_stop(reason, summary)
+        print(f"{self.name}: stop: {reason}; {summary}")
         if failed:
             print(
-                f"{self.name}: the model could not be reached ({stop_reason}); see llm_usage.json notes",
+                f"{self.name}: the model could not be reached ({reason}); see llm_usage.json notes",
                 file=sys.stderr,
             )
             return 1
         return 0
+
+
+def start_agent(name: str, argv: list[str] | None, default_steps: int) -> tuple[argparse.Namespace, AgentRun] | None:
+    """Log setup, the contract's arguments and the run (None when the gateway client cannot start: the
+    program then exits 2)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = parse_entry_args(name, argv, default_steps=default_steps)
+    run = AgentRun.start(name, args)
+    return None if run.client is None else (args, run)

@@ -17,6 +17,7 @@ import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 STATS_ROWS = 200_000
 """CSV rows read for column statistics (the row count is always exact)."""
@@ -211,14 +212,14 @@ def environment(python: str, env: dict[str, str] | None = None) -> str:
     """Packages and hardware the solution scripts get, in a few lines."""
     env = dict(os.environ if env is None else env)
     info = probe_python(python)
-    packages: dict[str, str] = info.get("packages") or {}  # type: ignore[assignment]
+    packages = cast("dict[str, str]", info.get("packages") or {})  # as _PROBE prints them
     notable = [f"{n} {packages[n]}" for n in NOTABLE if n in packages]
     others = len(packages) - len(notable)
     lines = [
         f"- Python packages (no internet: nothing else can be installed): {', '.join(notable) or 'unknown'}"
         + (f", and {others} others" if others > 0 else "")
     ]
-    gpus = info.get("gpus") or []
+    gpus = cast("list[str]", info.get("gpus") or [])
     if info.get("cuda"):
         lines.append(f"- GPU: {', '.join(map(str, gpus))} (torch.cuda is available)")
     elif "torch" in packages:

@@ -91,7 +91,7 @@ class GatewayClient:
                 raise ChatTimeout(f"no answer from the model within {timeout or self.timeout:.0f}s") from None
             except urllib.error.HTTPError as exc:
                 body = _error_body(exc)
-                err = body.get("error") if isinstance(body.get("error"), dict) else {}
+                err = error if isinstance(error := body.get("error"), dict) else {}
                 if exc.code == 402 or err.get("type") == "budget_exceeded":
                     raise BudgetStop(
                         str(err.get("code") or "budget"), str(err.get("message") or "budget used up")

@@ -22,19 +22,25 @@ class AgentOptions(BaseModel):
 class CodingAgentOptions(AgentOptions):
     """Options shared by the agents that write and run scripts (aide, research)."""
 
-    exec_timeout: float = Field(600.0, gt=0, description="Seconds one script may run (also capped by the time left).")
-    temperature: float | None = Field(0.5, ge=0, le=2, description="Sampling temperature of the code model.")
-    feedback_temperature: float | None = Field(
-        0.5, ge=0, le=2, description="Sampling temperature of reviews and helper calls."
+    exec_timeout: float = Field(
+        default=600.0, gt=0, description="Seconds one script may run (also capped by the time left)."
     )
-    max_retries: int = Field(3, ge=0, le=10, description="Re-asks of a malformed model reply before the step gives up.")
-    data_preview: bool = Field(True, description="Show a data preview (types, missing values, ranges, classes).")
-    preview_chars: int = Field(6000, ge=500, description="Length cap of the data preview.")
+    temperature: float | None = Field(default=0.5, ge=0, le=2, description="Sampling temperature of the code model.")
+    feedback_temperature: float | None = Field(
+        default=0.5, ge=0, le=2, description="Sampling temperature of reviews and helper calls."
+    )
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="Re-asks of a malformed model reply before the step gives up."
+    )
+    data_preview: bool = Field(
+        default=True, description="Show a data preview (types, missing values, ranges, classes)."
+    )
+    preview_chars: int = Field(default=6000, ge=500, description="Length cap of the data preview.")
     output_chars: int = Field(
-        5000, ge=500, description="Characters of a script's output shown to the model (head and tail)."
+        default=5000, ge=500, description="Characters of a script's output shown to the model (head and tail)."
     )
     solution_env: str = Field(
-        "auto",
+        default="auto",
         description="Python for solution scripts: 'auto' (the solution venv if installed, else the "
         "harness's), 'harness', or a venv folder.",
     )

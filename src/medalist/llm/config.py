@@ -17,10 +17,12 @@ class Budget(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_cost_usd: float | None = Field(None, ge=0)
-    max_tokens: int | None = Field(None, gt=0, description="Input + output tokens over the whole run.")
-    max_steps: int | None = Field(None, gt=0, description="Agent steps (model calls for agents that report none).")
-    max_wall_secs: float | None = Field(None, gt=0)
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, gt=0, description="Input + output tokens over the whole run.")
+    max_steps: int | None = Field(
+        default=None, gt=0, description="Agent steps (model calls for agents that report none)."
+    )
+    max_wall_secs: float | None = Field(default=None, gt=0)
 
 
 class LLMConfig(BaseModel):
@@ -34,16 +36,16 @@ class LLMConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="The code model (writes plans and code).")
-    feedback_model: str | None = Field(None, description="Reviews outputs; defaults to the code model.")
+    feedback_model: str | None = Field(default=None, description="Reviews outputs; defaults to the code model.")
     api_base: str | None = None
-    api_key_env: str | None = Field(None, description="Env var holding the key for api_base (optional).")
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_output_tokens: int | None = Field(None, gt=0, description="Per-call cap on generated tokens.")
-    request_timeout_secs: float = Field(600, gt=0)
-    retries: int = Field(4, ge=0, description="Retries of a transient error (rate limit, 5xx, connection).")
-    backoff_secs: float = Field(1.0, ge=0, description="First retry delay; doubles each retry.")
-    backoff_max_secs: float = Field(30.0, ge=0)
-    cache_dir: str | None = Field(None, description="Response cache folder (opt-in): reruns replay from it.")
+    api_key_env: str | None = Field(default=None, description="Env var holding the key for api_base (optional).")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_output_tokens: int | None = Field(default=None, gt=0, description="Per-call cap on generated tokens.")
+    request_timeout_secs: float = Field(default=600, gt=0)
+    retries: int = Field(default=4, ge=0, description="Retries of a transient error (rate limit, 5xx, connection).")
+    backoff_secs: float = Field(default=1.0, ge=0, description="First retry delay; doubles each retry.")
+    backoff_max_secs: float = Field(default=30.0, ge=0)
+    cache_dir: str | None = Field(default=None, description="Response cache folder (opt-in): reruns replay from it.")
     budget: Budget = Field(default_factory=Budget)
 
     @field_validator("model", "feedback_model")

@@ -101,7 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
         return "sandbox"
 
     def setup(self) -> None:
-        self.timeout = self.server.gateway.limits.idle_timeout_secs  # slow or idle clients are dropped
+        # slow or idle clients are dropped
+        self.timeout = self.server.gateway.limits.idle_timeout_secs  # type: ignore[misc]  # typeshed: a ClassVar; setup() reads it per instance
         super().setup()
 
     # -- plumbing ----------------------------------------------------------------------------------
@@ -362,7 +363,7 @@ class Gateway:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         if self.socket_path.exists():
             self.socket_path.unlink()
-        self._server = _UnixHTTPServer(str(self.socket_path), _Handler)
+        self._server = _UnixHTTPServer(str(self.socket_path), _Handler)  # type: ignore[arg-type]  # AF_UNIX: a path, not (host, port)
         self._server.gateway = self
         # The sandbox user must reach the socket: connect() needs write permission on it.
         os.chmod(self.socket_dir, 0o755)

@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
@@ -129,7 +129,7 @@ class Provider:
     def resolve(self, requested: str | None, role: Role = "code") -> str:
         """Map a model name an agent asked for to a configured model (roles, aliases, real names)."""
         if requested in ("code", "feedback"):
-            return self.config.role_model(requested)  # type: ignore[arg-type]
+            return self.config.role_model(cast(Role, requested))
         if requested and requested in self.config.models():
             return requested
         if requested:
@@ -152,7 +152,7 @@ class Provider:
             args["max_tokens"] = min(int(args.get("max_tokens") or cap), cap)
         kwargs = self._call_kwargs(model)
         key = None if self.cache is None else self.cache.key(model, self.config.api_base, messages, args)
-        if key is not None and (hit := self.cache.get(key)) is not None:  # type: ignore[union-attr]
+        if key is not None and self.cache is not None and (hit := self.cache.get(key)) is not None:
             return self._replay(model, hit)
         delay = self.config.backoff_secs
         for attempt in range(self.config.retries + 1):
@@ -179,14 +179,14 @@ class Provider:
                 status = getattr(exc, "status_code", None)
                 raise ProviderError(f"{model}: {_one_line(exc)}", status if isinstance(status, int) else 502) from None
             result = self._account(model, resp, time.monotonic() - start)
-            if key is not None:
+            if key is not None and self.cache is not None:
                 self.cache.put(
                     key,
                     result.model_dump(
                         include={
                             "model",
                             "input_tokens",
-                            "output_tokens",  # type: ignore[union-attr]
+                            "output_tokens",
                             "cost_usd",
                             "response",
                         }

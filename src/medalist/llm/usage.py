@@ -67,16 +67,18 @@ class UsageSummary(BaseModel):
     cost_usd: float = 0.0
     calls: int = 0
     errors: int = 0
-    unpriced_calls: int = Field(0, description="Calls to a model with no known price: cost_usd leaves them out.")
-    cache_hits: int = Field(0, description="Calls answered from the response cache (no upstream call).")
-    cost_saved_usd: float = Field(0.0, description="Recorded price of the cached answers (not spent again).")
-    resumed: int = Field(0, description="Times this run's usage was carried over into a resumed attempt.")
+    unpriced_calls: int = Field(
+        default=0, description="Calls to a model with no known price: cost_usd leaves them out."
+    )
+    cache_hits: int = Field(default=0, description="Calls answered from the response cache (no upstream call).")
+    cost_saved_usd: float = Field(default=0.0, description="Recorded price of the cached answers (not spent again).")
+    resumed: int = Field(default=0, description="Times this run's usage was carried over into a resumed attempt.")
     agent_steps: int | None = Field(
-        None, description="Steps the agent reported (informational; steps count calls; None: it reports none)."
+        default=None, description="Steps the agent reported (informational; steps count calls; None: it reports none)."
     )
     per_model: dict[str, ModelUsage] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
-    stop_reason: str | None = Field(None, description="Budget that stopped the agent, if any.")
+    stop_reason: str | None = Field(default=None, description="Budget that stopped the agent, if any.")
     stop_message: str | None = None
     wall_secs: float = 0.0
     notes: list[str] = Field(default_factory=list)

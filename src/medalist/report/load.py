@@ -43,7 +43,7 @@ class LoadedGroup:
 def agent_label(meta: GroupMetadata) -> str:
     """The agent id, plus the model in brackets when the agent config names one."""
     cfg = meta.agent.config or {}
-    kwargs = cfg.get("kwargs") if isinstance(cfg.get("kwargs"), dict) else {}
+    kwargs = given if isinstance(given := cfg.get("kwargs"), dict) else {}
     model = cfg.get("model") or kwargs.get("model")
     return f"{meta.agent_id} ({model})" if model else meta.agent_id
 

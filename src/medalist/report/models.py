@@ -53,9 +53,9 @@ class Estimate(BaseModel):
     sem: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    mlebench_ci_low: float | None = Field(None, description="mean - 1.96 * SEM (MLE-bench's interval).")
-    mlebench_ci_high: float | None = Field(None, description="mean + 1.96 * SEM (MLE-bench's interval).")
-    n: int = Field(0, description="Number of replicates (seeds) the mean is over.")
+    mlebench_ci_low: float | None = Field(default=None, description="mean - 1.96 * SEM (MLE-bench's interval).")
+    mlebench_ci_high: float | None = Field(default=None, description="mean + 1.96 * SEM (MLE-bench's interval).")
+    n: int = Field(default=0, description="Number of replicates (seeds) the mean is over.")
     values: list[float] = Field(default_factory=list, description="The per-replicate values.")
 
 
@@ -71,12 +71,12 @@ class RunView(BaseModel):
     report: CompetitionReport | None = None
     wall_seconds: float | None = None
     cost_usd: float | None = None
-    cost_unknown: bool = Field(False, description="It called a model whose price is unknown.")
+    cost_unknown: bool = Field(default=False, description="It called a model whose price is unknown.")
     input_tokens: int | None = None
     output_tokens: int | None = None
     steps: int | None = None
     peak_memory_mb: float | None = None
-    gpus: int = Field(0, description="GPUs the run was given.")
+    gpus: int = Field(default=0, description="GPUs the run was given.")
     gpu_peak_memory_mb: float | None = None
     gpu_peak_utilization_pct: float | None = None
     run_dir: str | None = None
@@ -84,7 +84,7 @@ class RunView(BaseModel):
         default_factory=dict, description="Files inside run_dir: logs, code, stdout, stderr (runner's RunPaths)."
     )
     source: Literal["medalist", "mlebench"] = Field(
-        "medalist", description="'mlebench': read from an MLE-bench grading report (seed = order in the group)."
+        default="medalist", description="'mlebench': read from an MLE-bench grading report (seed = order in the group)."
     )
 
     @property
@@ -98,10 +98,12 @@ class TaskInfo(BaseModel):
     task_id: str
     metric: str = ""
     is_lower_better: bool = False
-    baseline_score: float | None = Field(None, description="Score improvement is measured against.")
-    baseline_source: str | None = Field(None, description="'starter' (task-provided) or 'sample_submission'.")
-    sample_score: float | None = Field(None, description="Score of the task's sample submission (normalized 0).")
-    leaderboard_best: float | None = Field(None, description="Best leaderboard score (normalized 1).")
+    baseline_score: float | None = Field(default=None, description="Score improvement is measured against.")
+    baseline_source: str | None = Field(default=None, description="'starter' (task-provided) or 'sample_submission'.")
+    sample_score: float | None = Field(
+        default=None, description="Score of the task's sample submission (normalized 0)."
+    )
+    leaderboard_best: float | None = Field(default=None, description="Best leaderboard score (normalized 1).")
     leaderboard_scores: list[float] = Field(default_factory=list, description="Leaderboard, best first.")
     gold_threshold: float | None = None
     silver_threshold: float | None = None
@@ -109,7 +111,7 @@ class TaskInfo(BaseModel):
     median_threshold: float | None = None
     splits: list[str] = Field(default_factory=list)
 
-    @computed_field(description="Baseline ~0 (no skill): the task is left out of relative improvement.")
+    @computed_field(description="Baseline ~0 (no skill): the task is left out of relative improvement.")  # type: ignore[prop-decorator]  # pydantic's mypy workaround
     @property
     def baseline_degenerate(self) -> bool:
         from medalist.report.stats import degenerate_baseline
@@ -143,8 +145,8 @@ class AgentSplitAggregate(BaseModel):
     tasks_per_seed: int = Field(description="Tasks each seed holds: split_size, or len(tasks) when partial.")
     n_seeds: int = Field(description="Seeds averaged.")
     n_runs: int = Field(description="Runs inside those seeds.")
-    padded_runs: int = Field(0, description="Missing runs counted as failures (--pad-missing).")
-    unused_runs: int = Field(0, description="Runs beyond the last complete seed, left out as MLE-bench does.")
+    padded_runs: int = Field(default=0, description="Missing runs counted as failures (--pad-missing).")
+    unused_runs: int = Field(default=0, description="Runs beyond the last complete seed, left out as MLE-bench does.")
     seed_runs: list[list[str | None]] = Field(
         default_factory=list, description="Per seed, the run key used for each task (null = padded failure)."
     )
@@ -159,12 +161,12 @@ class AgentSplitAggregate(BaseModel):
     cost_unknown: bool = False
     total_wall_seconds: float | None = None
 
-    @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")
+    @computed_field(description="'12 of 25 tasks': split tasks the agent ran.")  # type: ignore[prop-decorator]  # pydantic's mypy workaround
     @property
     def coverage(self) -> str:
         return f"{len(self.tasks)} of {n_tasks(self.split_size)}"
 
-    @computed_field(description="Whether the numbers are the split's score (complete or padded, not partial).")
+    @computed_field(description="Whether the numbers are the split's score (complete or padded, not partial).")  # type: ignore[prop-decorator]  # pydantic's mypy workaround
     @property
     def scored(self) -> bool:
         return self.status != "partial"
@@ -181,13 +183,15 @@ class TaskAgentCell(BaseModel):
     bronze: int = 0
     above_median: int = 0
     valid: int = 0
-    best_medal: str = Field("none", description="gold, silver, bronze, above-median, valid, invalid or none.")
+    best_medal: str = Field(default="none", description="gold, silver, bronze, above-median, valid, invalid or none.")
     scores: list[float | None] = Field(default_factory=list, description="Score per seed (null = invalid).")
     seeds: list[int] = Field(default_factory=list)
     mean_score: float | None = None
     mean_normalized_score: float | None = None
     mean_improvement: float | None = None
-    mean_medal_confidence: float | None = Field(None, description="Mean bootstrap medal confidence of the runs.")
+    mean_medal_confidence: float | None = Field(
+        default=None, description="Mean bootstrap medal confidence of the runs."
+    )
 
 
 class GroupInfo(BaseModel):
@@ -204,16 +208,16 @@ class Comparison(BaseModel):
     """Everything `medalist compare` computes; the HTML report renders it."""
 
     created_at: str = Field(default_factory=utc_now)
-    protocol: str = Field("mlebench", description="How seeds are built (MLE-bench's leaderboard protocol).")
-    pad_missing: bool = Field(False, description="Missing runs were counted as failures.")
-    num_seeds: int | None = Field(None, description="Seeds requested (None: every complete seed).")
+    protocol: str = Field(default="mlebench", description="How seeds are built (MLE-bench's leaderboard protocol).")
+    pad_missing: bool = Field(default=False, description="Missing runs were counted as failures.")
+    num_seeds: int | None = Field(default=None, description="Seeds requested (None: every complete seed).")
     ci_method: str = Field(
-        "t",
+        default="t",
         description="95% CI: Student-t over per-seed values, mean +- t(0.975, n-1) * SEM (SEM: ddof=1); "
         "mlebench_ci_* is MLE-bench's mean +- 1.96 * SEM.",
     )
     success_threshold: float = SUCCESS_IMPROVEMENT
-    improvement_cap: float = Field(IMPROVEMENT_CAP, description="Per-run improvement is clipped to +-this.")
+    improvement_cap: float = Field(default=IMPROVEMENT_CAP, description="Per-run improvement is clipped to +-this.")
     groups: list[GroupInfo] = Field(default_factory=list)
     agents: list[str] = Field(default_factory=list)
     splits: list[str] = Field(default_factory=list)

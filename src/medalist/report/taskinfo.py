@@ -12,15 +12,6 @@ from medalist.tasks.registry import TaskRegistry
 from medalist.tasks.spec import TaskSpec
 
 
-def _lower_is_better(spec: TaskSpec) -> bool:
-    direction = getattr(spec, "is_lower_better", None)
-    if isinstance(direction, bool):
-        return direction
-    from medalist.metrics import get_metric
-
-    return get_metric(spec.metric).is_lower_better
-
-
 def prepared(spec: TaskSpec, data_dirs: Sequence[Path] = ()) -> PreparedTask:
     """The task prepared in one of ``data_dirs`` (where the runs found it), else in the default cache
     (preparing it there if needed)."""
@@ -40,7 +31,9 @@ def sample_submission_score(spec: TaskSpec, data_dirs: Sequence[Path] = ()) -> f
     if not spec.sample_submission:
         return None
     pt = prepared(spec, data_dirs)
-    rep = grade_submission(pt.sample_submission_path, spec, pt)
+    path = pt.sample_submission_path
+    assert path is not None  # spec.sample_submission is set: the public sample
+    rep = grade_submission(path, spec, pt)
     return rep.score if rep.valid_submission else None
 
 
@@ -69,7 +62,7 @@ def task_info(
     from medalist.grading import task_thresholds
 
     warn = warnings if warnings is not None else []
-    info = TaskInfo(task_id=spec.id, metric=spec.metric, is_lower_better=_lower_is_better(spec), splits=splits)
+    info = TaskInfo(task_id=spec.id, metric=spec.metric, is_lower_better=spec.is_lower_better, splits=splits)
     try:
         th = task_thresholds(spec)
     except MedalistError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
@@ -226,7 +226,7 @@ def _tree(
         nodes[best_id].best = True
     elif good:
         pick = max if maximize is not False else min
-        pick(good, key=lambda n: n.metric).best = True  # type: ignore[arg-type, return-value]
+        pick(good, key=lambda n: cast(float, n.metric)).best = True  # good: every metric is set
     return roots, len(nodes), maximize
 
 

@@ -17,19 +17,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from medalist.configfile import format_key_value, format_validation_error, read_yaml
 from medalist.errors import ConfigError, MedalistError
 
+SandboxChoice = Literal["auto", "bwrap", "process"]  # medalist.sandbox.BACKENDS
+
 
 class ExperimentLimits(BaseModel):
     """Per-run limits (unset = each task's own default)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    time_limit_secs: float | None = Field(None, gt=0, description="Wall-clock seconds per run.")
-    memory_gb: float | None = Field(None, gt=0, description="Memory per run, GB.")
-    cpus: float | None = Field(None, gt=0, description="CPUs per run.")
-    gpus: int | None = Field(None, ge=0, description="Whole NVIDIA GPUs per run (each run's own).")
-    disk_gb: float | None = Field(None, gt=0, description="GB a run's workspace may grow.")
-    max_files: int | None = Field(None, gt=0, description="Files a run's workspace may gain.")
-    step_limit: int | None = Field(None, gt=0, description="Agent steps per run (the agent's STEP_LIMIT).")
+    time_limit_secs: float | None = Field(default=None, gt=0, description="Wall-clock seconds per run.")
+    memory_gb: float | None = Field(default=None, gt=0, description="Memory per run, GB.")
+    cpus: float | None = Field(default=None, gt=0, description="CPUs per run.")
+    gpus: int | None = Field(default=None, ge=0, description="Whole NVIDIA GPUs per run (each run's own).")
+    disk_gb: float | None = Field(default=None, gt=0, description="GB a run's workspace may grow.")
+    max_files: int | None = Field(default=None, gt=0, description="Files a run's workspace may gain.")
+    step_limit: int | None = Field(default=None, gt=0, description="Agent steps per run (the agent's STEP_LIMIT).")
 
 
 class ModelBudget(BaseModel):
@@ -37,9 +39,9 @@ class ModelBudget(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_cost_usd: float | None = Field(None, gt=0, description="USD per run.")
-    max_tokens: int | None = Field(None, gt=0, description="Input + output tokens per run.")
-    max_output_tokens: int | None = Field(None, gt=0, description="Cap per model call.")
+    max_cost_usd: float | None = Field(default=None, gt=0, description="USD per run.")
+    max_tokens: int | None = Field(default=None, gt=0, description="Input + output tokens per run.")
+    max_output_tokens: int | None = Field(default=None, gt=0, description="Cap per model call.")
 
 
 class ExperimentConfig(BaseModel):
@@ -47,26 +49,30 @@ class ExperimentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    agent: str | None = Field(None, description="Agent id: built-in (dummy, automl, aide, ...) or from agents_file.")
-    agents_file: Path | None = Field(None, description="YAML of command agents.")
-    model: str | None = Field(None, description="Model for LLM agents, e.g. openai/gpt-4o-mini.")
-    provider: str | None = Field(None, description="Provider, when the model name has no 'provider/' prefix.")
-    feedback_model: str | None = Field(None, description="LLM agents: review model (default: model).")
-    api_base: str | None = Field(None, description="LLM agents: OpenAI-compatible base URL (e.g. a local server).")
-    api_key_env: str | None = Field(None, description="LLM agents: env var holding the key for api_base.")
+    agent: str | None = Field(
+        default=None, description="Agent id: built-in (dummy, automl, aide, ...) or from agents_file."
+    )
+    agents_file: Path | None = Field(default=None, description="YAML of command agents.")
+    model: str | None = Field(default=None, description="Model for LLM agents, e.g. openai/gpt-4o-mini.")
+    provider: str | None = Field(default=None, description="Provider, when the model name has no 'provider/' prefix.")
+    feedback_model: str | None = Field(default=None, description="LLM agents: review model (default: model).")
+    api_base: str | None = Field(
+        default=None, description="LLM agents: OpenAI-compatible base URL (e.g. a local server)."
+    )
+    api_key_env: str | None = Field(default=None, description="LLM agents: env var holding the key for api_base.")
     budget: ModelBudget = Field(default_factory=ModelBudget)
-    llm_cache: Path | None = Field(None, description="LLM agents: response cache folder (opt-in).")
+    llm_cache: Path | None = Field(default=None, description="LLM agents: response cache folder (opt-in).")
     agent_options: dict[str, Any] = Field(default_factory=dict, description="The agent's options (docs/llm-agents.md).")
     tasks: list[str] = Field(default_factory=list, description="Task ids, split names or split files.")
     tasks_dir: list[Path] = Field(default_factory=list, description="Extra folders of task folders.")
-    seeds: int | None = Field(None, ge=1, description="Seeds per task (0..N-1).")
+    seeds: int | None = Field(default=None, ge=1, description="Seeds per task (0..N-1).")
     limits: ExperimentLimits = Field(default_factory=ExperimentLimits)
-    executor: str | None = Field(None, description="Where runs execute: local, dask, ...")
-    scheduler: str | None = Field(None, description="Dask scheduler address tcp://HOST:PORT (dask executor).")
-    workers: int | None = Field(None, ge=1, description="Runs executed at the same time.")
-    sandbox: Literal["auto", "bwrap", "process"] | None = None
-    runs_dir: Path | None = Field(None, description="Folder that holds run groups.")
-    grade: bool | None = Field(None, description="Grade the runs at the end (default true).")
+    executor: str | None = Field(default=None, description="Where runs execute: local, dask, ...")
+    scheduler: str | None = Field(default=None, description="Dask scheduler address tcp://HOST:PORT (dask executor).")
+    workers: int | None = Field(default=None, ge=1, description="Runs executed at the same time.")
+    sandbox: SandboxChoice | None = None
+    runs_dir: Path | None = Field(default=None, description="Folder that holds run groups.")
+    grade: bool | None = Field(default=None, description="Grade the runs at the end (default true).")
 
     @model_validator(mode="before")
     @classmethod

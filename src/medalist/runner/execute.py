@@ -189,7 +189,7 @@ def status_for(result: SandboxResult) -> RunStatus:
 
 def _sandbox(name: str):
     try:
-        from medalist.sandbox import get_sandbox  # type: ignore[attr-defined]
+        from medalist.sandbox import get_sandbox
     except ImportError as exc:
         raise MedalistError(f"sandbox backends are not available: {exc}") from None
     return get_sandbox(name)

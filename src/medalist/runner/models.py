@@ -75,7 +75,7 @@ class AgentReport(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     outcome: str = Field(max_length=100)
-    reason: str = Field("", max_length=2000)
+    reason: str = Field(default="", max_length=2000)
 
 
 class RunPaths(BaseModel):
@@ -116,7 +116,7 @@ class RunRecord(BaseModel):
     usage: Usage | None = None
     gpus: list[GpuDevice] = Field(default_factory=list, description="The GPUs this run was given.")
     gpu_wait_seconds: float | None = Field(
-        None, description="Time spent waiting for free GPUs (not in the time limit)."
+        default=None, description="Time spent waiting for free GPUs (not in the time limit)."
     )
     gpu_usage: GpuUsage | None = None
     agent_report: AgentReport | None = None

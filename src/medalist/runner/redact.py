@@ -12,7 +12,7 @@ def redact_files(root: Path, secrets: list[str]) -> list[Path]:
     """Replace every occurrence of each secret in files under ``root`` (up to 64 MB each); returns the
     files changed. Submissions are scrubbed too: a secret has no business in any run artefact."""
     needles = sorted({s.encode() for s in secrets if s}, key=len, reverse=True)
-    changed = []
+    changed: list[Path] = []
     if not needles:
         return changed
     for path in Path(root).rglob("*"):

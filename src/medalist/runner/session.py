@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from medalist.grading import CompetitionReport, GradingSummary
@@ -21,7 +21,7 @@ def execute_group(
     executor: Executor,
     *,
     grade: bool = True,
-    live: Callable[[], object] | None = None,
+    live: Callable[[], AbstractContextManager[object]] | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> GradingSummary | None:
     """Run every unfinished run of ``group`` (holding its lock), then grade all runs.
@@ -48,7 +48,7 @@ def execute_group(
                 graded[record.run_id] = grade_run(group, group.meta.entry(record.run_id), registry, prepared_by_id)
                 group.save()
 
-        with live() if live else nullcontext():  # type: ignore[attr-defined]
+        with live() if live else nullcontext():
             try:
                 if specs:
                     executor.map_runs(specs, on_done, on_tick=group.refresh)

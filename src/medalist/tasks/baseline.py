@@ -15,7 +15,7 @@ class BaselineScore(BaseModel):
     """The starter solution's score (None when it failed; ``error`` says why)."""
 
     score: float | None = None
-    source: str = Field("starter", description="What produced the score (e.g. 'starter: python train.py').")
+    source: str = Field(default="starter", description="What produced the score (e.g. 'starter: python train.py').")
     seconds: float | None = None
     error: str | None = None
     measured_at: str | None = None

@@ -35,10 +35,10 @@ class PrepareManifest(BaseModel):
     public: dict[str, str]
     private: dict[str, str]
     external: str | None = Field(
-        None, description="Prepared-only data used in place (its task folder); None = prepared by medalist."
+        default=None, description="Prepared-only data used in place (its task folder); None = prepared by medalist."
     )
     complete: bool = Field(
-        True, description="Every file is hashed; False for external data until `medalist verify` hashes it all."
+        default=True, description="Every file is hashed; False for external data until `medalist verify` hashes it all."
     )
 
     def hashes(self) -> dict[str, str]:

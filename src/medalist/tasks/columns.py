@@ -46,8 +46,8 @@ def infer_column_roles(sample: Path, answers: Path | None = None) -> ColumnRoles
         ids = _ids(sample, col)
         if ids.isna().any() or not ids.is_unique:
             continue
-        if col in answer_columns:
-            truth = _ids(answers, col)  # type: ignore[arg-type]
+        if answers is not None and col in answer_columns:
+            truth = _ids(answers, col)
             if len(truth) != len(ids) or set(truth) != set(ids):
                 continue
         return ColumnRoles(col, [c for c in columns if c != col], "inferred")

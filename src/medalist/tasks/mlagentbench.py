@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from medalist.configfile import format_validation_error, read_yaml
+from medalist.configfile import format_validation_error, read_yaml, renamed_key
 from medalist.errors import ConfigError, InvalidSubmissionError, MedalistError
 from medalist.fsutil import atomic_write_json
 from medalist.tasks.baseline import BaselineScore, baseline_path
@@ -56,11 +56,16 @@ class TaskOverrides(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lower_is_better: bool | None = None
-    baseline_timeout_secs: int = Field(600, gt=0)
-    prepare_timeout_secs: int = Field(3600, gt=0)
-    eval_timeout_secs: int = Field(600, gt=0)
-    time_limit_secs: int | None = Field(None, gt=0)
+    is_lower_better: bool | None = None
+    baseline_timeout_secs: int = Field(default=600, gt=0)
+    prepare_timeout_secs: int = Field(default=3600, gt=0)
+    eval_timeout_secs: int = Field(default=600, gt=0)
+    time_limit_secs: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spellings(cls, data: Any) -> Any:
+        return renamed_key(data, "lower_is_better", "is_lower_better", "medalist.yaml")
 
 
 class EvalError(Exception):
@@ -103,7 +108,7 @@ def task_spec(task_dir: Path) -> TaskSpec:
         if not needed.is_file():
             raise ConfigError(f"{task_dir}: {needed.relative_to(task_dir)} is missing")
     ov = read_overrides(task_dir)
-    lower = ov.lower_is_better if ov.lower_is_better is not None else task_dir.name in KNOWN_LOWER_IS_BETTER
+    lower = ov.is_lower_better if ov.is_lower_better is not None else task_dir.name in KNOWN_LOWER_IS_BETTER
     fields: dict[str, Any] = {
         "id": task_dir.name,
         "name": f"MLAgentBench: {task_dir.name}",
@@ -118,7 +123,7 @@ def task_spec(task_dir: Path) -> TaskSpec:
         },
         "grader": "medalist.tasks.mlagentbench:grade_task",
         "grader_args": {"eval_timeout": ov.eval_timeout_secs},
-        "lower_is_better": lower,
+        "is_lower_better": lower,
         "leaderboard": None,
         "answers": "scripts/eval.py",
         "sample_submission": "sample_submission.csv"

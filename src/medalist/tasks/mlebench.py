@@ -144,7 +144,7 @@ def competition_spec(config_path: Path, root: Path) -> TaskSpec:
         raise ConfigError(f"{config_path}: field 'description': file {description} does not exist")
     if is_lfs_pointer(description):
         raise Unavailable(f"{description.name} is a Git LFS pointer", f"run `git lfs pull` in {root}")
-    lower_is_better = leaderboard_is_lower_better(comp_dir / "leaderboard.csv")
+    is_lower_better = leaderboard_is_lower_better(comp_dir / "leaderboard.csv")
     answers_part, answers = _under_prepared(cfg.dataset.answers, cfg.id, config_path, "dataset.answers")
     if answers_part != "private":
         raise ConfigError(f"{config_path}: field 'dataset.answers': expected a path under {cfg.id}/prepared/private/")
@@ -162,7 +162,7 @@ def competition_spec(config_path: Path, root: Path) -> TaskSpec:
         "prepare_args": {"checkout": str(root), "preparer": cfg.preparer, "competition_id": cfg.id},
         "grader": "medalist.tasks.mlebench:grade_competition",
         "grader_args": {"checkout": str(root), "grade_fn": cfg.grader.grade_fn},
-        "lower_is_better": lower_is_better,
+        "is_lower_better": is_lower_better,
         "leaderboard": "leaderboard.csv",
         "answers": answers,
         # A sample kept under private/ (its public copy is compressed) is the harness's, never the agent's.

@@ -29,7 +29,7 @@ from medalist.tasks.verify import full_check, quick_check, record_external, reco
 try:
     import fcntl
 except ImportError:  # pragma: no cover (not POSIX: no lock)
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # mypy types the name as the module; None means no lock here
 
 
 def load_entry_point(spec: TaskSpec, entry: str | None = None, field: str = "prepare") -> Callable[..., object]:

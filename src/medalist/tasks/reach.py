@@ -149,8 +149,8 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None,
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
                 if not info.is_dir() and info.file_size <= MAX_DECODED_BYTES and _is_member_candidate(info.filename):
-                    for _, text in _texts(info.filename, z.read(info), depth + 1):
-                        yield info.filename, text
+                    for _, inner in _texts(info.filename, z.read(info), depth + 1):
+                        yield info.filename, inner
         return
     if depth < 2 and len(data) > 262 and data[257:262] == b"ustar":
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
@@ -159,8 +159,8 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str | None,
                     continue
                 fh = tar.extractfile(member)
                 if fh is not None:
-                    for _, text in _texts(member.name, fh.read(), depth + 1):
-                        yield member.name, text
+                    for _, inner in _texts(member.name, fh.read(), depth + 1):
+                        yield member.name, inner
         return
     lower = name.lower()
     text: str | None = None

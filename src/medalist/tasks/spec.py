@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from medalist.configfile import format_validation_error, read_yaml
+from medalist.configfile import format_validation_error, read_yaml, renamed_key
 from medalist.errors import ConfigError
 from medalist.fsutil import is_lfs_pointer, lfs_pointer_message
 
@@ -27,13 +27,13 @@ class TaskLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    time_limit_secs: int = Field(3600, gt=0)
-    memory_gb: float = Field(4.0, gt=0)
-    cpus: float = Field(2.0, gt=0)
-    gpus: int = Field(0, ge=0, description="Whole NVIDIA GPUs per run (medalist run --gpus overrides).")
-    step_limit: int = Field(50, gt=0)
-    disk_gb: float = Field(20.0, gt=0, description="How much the run's workspace may grow.")
-    max_files: int = Field(100_000, gt=0, description="How many files the run's workspace may gain.")
+    time_limit_secs: int = Field(default=3600, gt=0)
+    memory_gb: float = Field(default=4.0, gt=0)
+    cpus: float = Field(default=2.0, gt=0)
+    gpus: int = Field(default=0, ge=0, description="Whole NVIDIA GPUs per run (medalist run --gpus overrides).")
+    step_limit: int = Field(default=50, gt=0)
+    disk_gb: float = Field(default=20.0, gt=0, description="How much the run's workspace may grow.")
+    max_files: int = Field(default=100_000, gt=0, description="How many files the run's workspace may gain.")
 
 
 class GradingLimits(BaseModel):
@@ -42,10 +42,10 @@ class GradingLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_submission_mb: float | None = Field(
-        None, gt=0, description="Largest submission graded (None: 10x the answers' size, at least 1 MB)."
+        default=None, gt=0, description="Largest submission graded (None: 10x the answers' size, at least 1 MB)."
     )
-    memory_gb: float = Field(4.0, gt=0, description="Memory of the process that grades one submission.")
-    timeout_secs: float = Field(300, gt=0, description="Time to grade one submission.")
+    memory_gb: float = Field(default=4.0, gt=0, description="Memory of the process that grades one submission.")
+    timeout_secs: float = Field(default=300, gt=0, description="Time to grade one submission.")
 
 
 class TaskSpec(BaseModel):
@@ -64,31 +64,35 @@ class TaskSpec(BaseModel):
     prepare: str = "prepare.py:prepare"
     prepare_args: dict[str, Any] = Field(default_factory=dict, description="Extra keyword arguments for prepare.")
     grader: str | None = Field(
-        None,
+        default=None,
         description="Custom grader 'file.py:fn' or 'module:fn', used instead of the named metric; called as "
         "fn(submission_path, answers_path, **grader_args) -> float, raising InvalidSubmissionError when invalid.",
     )
     grader_args: dict[str, Any] = Field(default_factory=dict)
-    lower_is_better: bool | None = Field(None, description="Score direction; required with a custom grader.")
+    is_lower_better: bool = Field(
+        default=False,
+        description="Score direction: the named metric's unless given; required with a custom grader "
+        "('lower_is_better' is read too, with a warning).",
+    )
     leaderboard: str | None = "leaderboard.csv"
     answers: str = "answers.csv"
     sample_submission: str | None = "sample_submission.csv"
     private_sample_submission: str | None = Field(
-        None,
+        default=None,
         description="A sample submission kept beside the answers (private/), for tasks whose public copy is "
         "compressed or absent: the harness grades it as the no-skill floor; agents never see it.",
     )
     kaggle_competition: str | None = Field(
-        None, description="Kaggle competition whose files are downloaded into raw/ when raw/ is empty."
+        default=None, description="Kaggle competition whose files are downloaded into raw/ when raw/ is empty."
     )
     kaggle_checksums: str | None = Field(
-        None, description="YAML file (task folder relative) with the md5 of the Kaggle zip under key 'zip'."
+        default=None, description="YAML file (task folder relative) with the md5 of the Kaggle zip under key 'zip'."
     )
     limits: TaskLimits = Field(default_factory=TaskLimits)
     grading_limits: GradingLimits = Field(default_factory=GradingLimits)
     tags: list[str] = Field(default_factory=list)
-    rows: int | None = Field(None, ge=0, description="Approximate number of rows (train + test).")
-    source: str | None = Field(None, description="Where the raw data comes from (package, dataset).")
+    rows: int | None = Field(default=None, ge=0, description="Approximate number of rows (train + test).")
+    source: str | None = Field(default=None, description="Where the raw data comes from (package, dataset).")
     data_version: str = "1"
     audit_accept: dict[str, str] = Field(
         default_factory=dict,
@@ -97,7 +101,23 @@ class TaskSpec(BaseModel):
     )
 
     # Set by the loader, never read from YAML.
-    root: Path | None = Field(None, exclude=True)
+    root: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _direction(cls, data: Any) -> Any:
+        """The score direction: given (also under its old name), else the named metric's."""
+        data = renamed_key(data, "lower_is_better", "is_lower_better", "task.yaml")
+        if not isinstance(data, dict) or data.get("is_lower_better") is not None:
+            return data
+        if data.get("grader") is not None:
+            raise ValueError("is_lower_better: required when a custom 'grader' is set")
+        from medalist.metrics import get_metric  # local import: metrics do not depend on tasks
+
+        try:
+            return {**data, "is_lower_better": get_metric(str(data.get("metric"))).is_lower_better}
+        except KeyError:  # an unknown or missing metric: reported as such (load_task_spec, field errors)
+            return data
 
     @field_validator("target_columns")
     @classmethod
@@ -122,18 +142,7 @@ class TaskSpec(BaseModel):
     def _grader_needs(self) -> TaskSpec:
         if self.grader is None and not self.target_columns:
             raise ValueError("target_columns: list at least one column (or set a custom 'grader')")
-        if self.grader is not None and self.lower_is_better is None:
-            raise ValueError("lower_is_better: required when a custom 'grader' is set")
         return self
-
-    @property
-    def is_lower_better(self) -> bool:
-        """Score direction: the explicit field, else the named metric's."""
-        if self.lower_is_better is not None:
-            return self.lower_is_better
-        from medalist.metrics import get_metric  # local import: metrics do not depend on tasks
-
-        return get_metric(self.metric).is_lower_better
 
     @property
     def directory(self) -> Path:

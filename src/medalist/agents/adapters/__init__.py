@@ -129,31 +129,37 @@ def java_conf_mounts(run_dir: Path) -> list[Mount]:
 
 
 class AidemlOptions(AgentOptions):
-    venv: str | None = Field(None, description="aideml's venv (default: MEDALIST_AIDEML_VENV or .venv-aideml).")
-    num_drafts: int | None = Field(None, ge=1, description="agent.search.num_drafts (aideml's default: 5).")
-    debug_prob: float | None = Field(None, ge=0, le=1, description="agent.search.debug_prob (aideml's default: 0.5).")
+    venv: str | None = Field(default=None, description="aideml's venv (default: MEDALIST_AIDEML_VENV or .venv-aideml).")
+    num_drafts: int | None = Field(default=None, ge=1, description="agent.search.num_drafts (aideml's default: 5).")
+    debug_prob: float | None = Field(
+        default=None, ge=0, le=1, description="agent.search.debug_prob (aideml's default: 0.5)."
+    )
     exec_timeout: int = Field(
-        600, gt=0, description="exec.timeout in seconds (aideml's default: 3600; capped at a third of the time limit)."
+        default=600,
+        gt=0,
+        description="exec.timeout in seconds (aideml's default: 3600; capped at a third of the time limit).",
     )
 
 
 class PlexeOptions(AgentOptions):
-    venv: str | None = Field(None, description="plexe's venv (default: MEDALIST_PLEXE_VENV or .venv-plexe).")
-    spark_cores: int = Field(2, ge=1, description="Cores of plexe's local Spark session.")
-    spark_memory: str = Field("1g", description="Spark driver memory.")
+    venv: str | None = Field(default=None, description="plexe's venv (default: MEDALIST_PLEXE_VENV or .venv-plexe).")
+    spark_cores: int = Field(default=2, ge=1, description="Cores of plexe's local Spark session.")
+    spark_memory: str = Field(default="1g", description="Spark driver memory.")
     model_types: list[str] = Field(
         default_factory=lambda: ["xgboost", "lightgbm"], description="Model types plexe may train."
     )
 
 
 class OpenHandsOptions(AgentOptions):
-    venv: str | None = Field(None, description="OpenHands' venv (default: MEDALIST_OPENHANDS_VENV or .venv-openhands).")
-    native_tool_calling: bool = Field(
-        True, description="Use the model's native tool calls (else OpenHands' prompt-based calls)."
+    venv: str | None = Field(
+        default=None, description="OpenHands' venv (default: MEDALIST_OPENHANDS_VENV or .venv-openhands)."
     )
-    terminal: Literal["subprocess", "tmux"] = Field("subprocess", description="OpenHands' terminal backend.")
+    native_tool_calling: bool = Field(
+        default=True, description="Use the model's native tool calls (else OpenHands' prompt-based calls)."
+    )
+    terminal: Literal["subprocess", "tmux"] = Field(default="subprocess", description="OpenHands' terminal backend.")
     llm_timeout: int | None = Field(
-        None, gt=0, description="Seconds one model call may take (OpenHands' default when unset)."
+        default=None, gt=0, description="Seconds one model call may take (OpenHands' default when unset)."
     )
 
 

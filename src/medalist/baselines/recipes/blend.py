@@ -16,7 +16,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -141,7 +141,7 @@ def _softmax_temperature(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 def _cross_fit_meta(
-    task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], object], y: np.ndarray | None = None
+    task: TaskData, x: np.ndarray, x_test: np.ndarray, make: Callable[[], Any], y: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """A small model on out-of-fold features: its own out-of-fold predictions and a full-fit test prediction."""
     classify = task.is_classification
@@ -157,16 +157,16 @@ def _cross_fit_meta(
 
 
 def _meta_predict(
-    make: Callable[[], object], x: np.ndarray, y: np.ndarray, x_new: np.ndarray, task: TaskData
+    make: Callable[[], Any], x: np.ndarray, y: np.ndarray, x_new: np.ndarray, task: TaskData
 ) -> np.ndarray:
     m = make()
     if task.is_classification:
-        m.fit(x, y)  # type: ignore[attr-defined]
-        p = m.predict_proba(x_new)  # type: ignore[attr-defined]
+        m.fit(x, y)
+        p = m.predict_proba(x_new)
         out = np.zeros((len(x_new), task.n_classes))
-        out[:, np.asarray(m.classes_, dtype=int)] = p  # type: ignore[attr-defined]
+        out[:, np.asarray(m.classes_, dtype=int)] = p
         return out
-    cols = [m.fit(x, y[:, j]).predict(x_new) for j in range(y.shape[1])]  # type: ignore[attr-defined]
+    cols = [m.fit(x, y[:, j]).predict(x_new) for j in range(y.shape[1])]
     return np.column_stack(cols)
 
 

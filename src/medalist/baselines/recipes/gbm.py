@@ -9,12 +9,13 @@ regression on the class index, for ordinal metrics), ``class_weight``, ``extra_t
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from medalist.baselines.recipes.base import Preds, Recipe, View, class_proba, cross_fit, family
+from medalist.baselines.recipes.base import PredKind, Preds, Recipe, View, class_proba, cross_fit, family
 from medalist.baselines.recipes.encode import cached, ordinal_matrix, tree_matrix
 from medalist.baselines.recipes.task import TaskData
 
@@ -69,7 +70,9 @@ def fit_lgbm(recipe: Recipe, view: View, task: TaskData) -> Preds:
     if task.is_classification and not ordinal and task.n_classes > 2:
         kw["n_estimators"] = min(kw["n_estimators"], MULTICLASS_TREES // task.n_classes)
         kw["learning_rate"] = max(kw["learning_rate"], 0.08)
-    stop = [lgb.early_stopping(int(p.get("patience", EARLY_STOP if kw["n_estimators"] > 1000 else 50)), verbose=False)]
+    stop: list[Callable[..., Any]] = [
+        lgb.early_stopping(int(p.get("patience", EARLY_STOP if kw["n_estimators"] > 1000 else 50)), verbose=False)
+    ]
 
     def fit_fold(tr: np.ndarray, va: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with threadpool_limits(1), warnings.catch_warnings():
@@ -84,12 +87,12 @@ def fit_lgbm(recipe: Recipe, view: View, task: TaskData) -> Preds:
                 y = _target(ys[:, j], p)
                 m = lgb.LGBMRegressor(**kw, objective=_objective(p))
                 m.fit(xtr.iloc[tr], y[tr], eval_set=[(xtr.iloc[va], y[va])], callbacks=stop)
-                outs_va.append(_untarget(m.predict(xtr.iloc[va]), p))
-                outs_te.append(_untarget(m.predict(xte), p))
+                outs_va.append(_untarget(np.asarray(m.predict(xtr.iloc[va])), p))
+                outs_te.append(_untarget(np.asarray(m.predict(xte)), p))
             return np.column_stack(outs_va), np.column_stack(outs_te)
 
-    kind = "proba" if task.is_classification and not ordinal else ("score" if ordinal else "value")
-    return cross_fit(task, fit_fold, kind)  # type: ignore[arg-type]
+    kind: PredKind = "proba" if task.is_classification and not ordinal else ("score" if ordinal else "value")
+    return cross_fit(task, fit_fold, kind)
 
 
 def _objective(p: dict[str, Any]) -> str:

@@ -55,8 +55,8 @@ def gradient_histograms(images: np.ndarray, cell: int, bins: int = 9) -> np.ndar
     key = (np.arange(n)[:, None, None] * (cells * cells) + cell_id[None]) * bins + b
     hist = np.bincount(key.ravel(), weights=mag.ravel(), minlength=n * cells * cells * bins)
     hist = hist.reshape(n, cells * cells, bins)
-    hist /= np.sqrt((hist**2).sum(axis=2, keepdims=True)) + 1e-6
-    return hist.reshape(n, -1)
+    unit = hist / (np.sqrt((hist**2).sum(axis=2, keepdims=True)) + 1e-6)
+    return unit.reshape(n, -1)
 
 
 def shift_augment(rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +71,7 @@ def shift_augment(rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
     out = [rows]
     for axis, step in ((1, 1), (1, -1), (2, 1), (2, -1)):
         shifted = np.roll(imgs, step, axis=axis)
-        edge = [slice(None)] * 3
+        edge: list[slice | int] = [slice(None)] * 3
         edge[axis] = 0 if step == 1 else -1
         shifted[tuple(edge)] = 0.0
         out.append(shifted.reshape(n, d))

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC
 from threadpoolctl import threadpool_limits
 
-from medalist.baselines.recipes.base import Preds, Recipe, View, class_proba, cross_fit, family
+from medalist.baselines.recipes.base import PredKind, Preds, Recipe, View, class_proba, cross_fit, family
 from medalist.baselines.recipes.encode import cached, linear_matrix
 from medalist.baselines.recipes.gbm import _target, _untarget
 from medalist.baselines.recipes.image import shift_augment
@@ -52,7 +52,7 @@ def _scores(model: Any, X: Any) -> np.ndarray:
     return d.reshape(len(d), -1) if d.ndim == 1 else d
 
 
-def _fit(recipe: Recipe, view: View, task: TaskData, make: Any, kind: str) -> Preds:
+def _fit(recipe: Recipe, view: View, task: TaskData, make: Any, kind: PredKind) -> Preds:
     """Cross-fit ``make()``: class probabilities, decision scores or (per target) regression values."""
     xtr, xte = matrices(recipe, view, task)
     p = recipe.params
@@ -79,7 +79,7 @@ def _fit(recipe: Recipe, view: View, task: TaskData, make: Any, kind: str) -> Pr
                 te_out.append(_untarget(m.predict(xte), p))
             return np.column_stack(va_out), np.column_stack(te_out)
 
-    return cross_fit(task, fit_fold, kind)  # type: ignore[arg-type]
+    return cross_fit(task, fit_fold, kind)
 
 
 @family("logreg")

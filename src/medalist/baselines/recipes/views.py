@@ -3,6 +3,8 @@ and pixel views for image tasks (``pixels``, ``deskew``, ``hog``, ``deskew_hog``
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -39,7 +41,7 @@ def build_view(name: str, task: TaskData) -> View:
     """The named view of a task's public features (memoised on the task)."""
     key = f"view:{name}"
     if key in task.cache:
-        return task.cache[key]  # type: ignore[return-value]
+        return cast(View, task.cache[key])  # only build_view stores under "view:" keys
     X, Xt = task.public.X_train, task.public.X_test
     if name == "base":
         view = View(normalise_frame(X, task.types), normalise_frame(Xt, task.types), task.types)

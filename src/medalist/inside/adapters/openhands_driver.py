@@ -138,17 +138,17 @@ class Trajectory:
                         else _text(event.rejection_reason)
                     )
                 )
-                entry = self.by_call.get(event.tool_call_id)
-                if entry is None:
-                    entry = {
+                called = self.by_call.get(event.tool_call_id)
+                if called is None:
+                    called = {
                         "step": len(self.responses),
                         "action": event.tool_name,
                         "thought": "",
                         "input": "",
                         "output": "",
                     }
-                    self.steps.append(entry)
-                entry["output"] = _clip(("error: " if kind == "AgentErrorEvent" else "") + out)
+                    self.steps.append(called)
+                called["output"] = _clip(("error: " if kind == "AgentErrorEvent" else "") + out)
             elif kind == "MessageEvent" and getattr(event, "source", "") == "agent":
                 self.steps.append(
                     {

@@ -44,7 +44,7 @@ def load_predictor(package: Path) -> Any:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    classes = [
+    classes: list[type[Any]] = [
         c
         for name, c in vars(module).items()
         if inspect.isclass(c)

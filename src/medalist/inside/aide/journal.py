@@ -21,7 +21,7 @@ class Node(BaseModel):
     stage: Stage
     plan: str = ""
     code: str = ""
-    output: str = Field("", description="Excerpt of the script's stdout+stderr (head and tail).")
+    output: str = Field(default="", description="Excerpt of the script's stdout+stderr (head and tail).")
     exit_code: int | None = None
     timed_out: bool = False
     exec_seconds: float | None = None
@@ -29,23 +29,25 @@ class Node(BaseModel):
     submission_valid: bool | None = None
     submission_check: str = ""
     submission_source: str = Field(
-        "", description="Where the script wrote its submission (contract path or its folder)."
+        default="", description="Where the script wrote its submission (contract path or its folder)."
     )
-    printed_metric: float | None = Field(None, description="The last VALIDATION_METRIC line of the full output.")
+    printed_metric: float | None = Field(
+        default=None, description="The last VALIDATION_METRIC line of the full output."
+    )
     findings: list[str] = Field(
         default_factory=list, description="What the harness found wrong (facts, not the review)."
     )
-    retries: int = Field(0, description="Re-asks of the code model for a reply without code.")
+    retries: int = Field(default=0, description="Re-asks of the code model for a reply without code.")
     is_bug: bool = True
     metric: float | None = None
     lower_is_better: bool | None = None
     summary: str = ""
-    review_raw: str = Field("", description="The feedback model's answer, as given.")
+    review_raw: str = Field(default="", description="The feedback model's answer, as given.")
     review_parsed: bool = False
     debug_depth: int = 0
     started_at: str = ""
     ended_at: str = ""
-    error: str | None = Field(None, description="Why the node could not be built (e.g. no code in the answer).")
+    error: str | None = Field(default=None, description="Why the node could not be built (e.g. no code in the answer).")
 
     @property
     def good(self) -> bool:
@@ -61,8 +63,8 @@ class Journal(BaseModel):
     settings: dict[str, object] = Field(default_factory=dict)
     started_at: str = ""
     ended_at: str | None = None
-    elapsed_secs: float = Field(0.0, description="Agent time used so far, over every attempt of the run.")
-    attempts: int = Field(1, description="Attempts that worked on this journal (2+: resumed with --resume).")
+    elapsed_secs: float = Field(default=0.0, description="Agent time used so far, over every attempt of the run.")
+    attempts: int = Field(default=1, description="Attempts that worked on this journal (2+: resumed with --resume).")
     stop_reason: str | None = None
     best_node_id: int | None = None
     nodes: list[Node] = Field(default_factory=list)

@@ -10,13 +10,12 @@ continued. Exits 1 when the model could not be reached (the run is then ``failed
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from medalist.inside.aide.journal import Journal
 from medalist.inside.aide.options import AideOptions
 from medalist.inside.aide.search import AidePaths, AideSearch, AideSettings, TaskContext
-from medalist.inside.entry import MODEL_FAILURES, STARTED, AgentRun, parse_entry_args
+from medalist.inside.entry import STARTED, AgentRun, start_agent
 from medalist.inside.facts import data_preview, environment
 from medalist.inside.toolkit import contract_path, validate_submission
 
@@ -39,27 +38,19 @@ def task_context(run: AgentRun, options: AideOptions) -> TaskContext:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    args = parse_entry_args("aide", argv, default_steps=20)
-    options = AideOptions.model_validate_json(args.options_json)
-    run = AgentRun.start("aide", args)
-    if run.client is None:
+    started = start_agent("aide", argv, default_steps=20)
+    if started is None:
         return 2
-    settings = AideSettings(
-        max_steps=args.steps,
-        time_limit=args.time_limit,
-        time_margin=run.margin,
-        seed=args.seed,
-        max_output_tokens=args.max_output_tokens,
-        options=options,
-    )
+    args, run = started
+    assert run.client is not None
+    options = AideOptions.model_validate_json(args.options_json)
+    settings = AideSettings(**run.limits(args), seed=args.seed, options=options)
     paths = AidePaths(
         data=contract_path("data"),
         logs=contract_path("logs"),
         code=contract_path("code"),
         submission=contract_path("submission"),
     )
-    previous = run.load_previous(paths.logs / "journal.json", Journal)
     search = AideSearch(
         run.client,
         task_context(run, options),
@@ -67,21 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         settings,
         validate=validate_submission,
         python=run.python,
-        journal=previous,
+        journal=run.load_previous(paths.logs / "journal.json", Journal),
         started=STARTED,
     )
     if run.note:
         search.journal.settings["solution_env_note"] = run.note
     journal = search.run()
     best = journal.best()
-    failed = journal.stop_reason in MODEL_FAILURES
-    last_error = next((n.error for n in reversed(journal.nodes) if n.error), None) if failed else None
     return run.finish(
-        journal.stop_reason or "done",
-        f"{len(journal.nodes)} nodes, best: "
-        + ("none" if best is None else f"node {best.id} metric {best.metric}")
-        + (f"; last error: {last_error}" if last_error else ""),
-        failed=failed,
+        journal.stop_reason,
+        f"{len(journal.nodes)} nodes, best: " + ("none" if best is None else f"node {best.id} metric {best.metric}"),
+        (n.error for n in journal.nodes),
     )
 
 

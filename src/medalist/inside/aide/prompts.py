@@ -86,7 +86,7 @@ def memory(journal: Journal, limit: int) -> str:
         )
         for n in good
     }
-    ranked = sorted(good, key=lambda n: n.metric if journal.lower_is_better else -(n.metric or 0.0))  # type: ignore[operator]
+    ranked = sorted(good, key=lambda n: (n.metric or 0.0) if journal.lower_is_better else -(n.metric or 0.0))
     kept: list[int] = []
     size = 0
     for n in ranked:

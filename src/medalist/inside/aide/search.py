@@ -31,6 +31,7 @@ from medalist.inside.aide.journal import Journal, Node, Stage
 from medalist.inside.aide.options import AideOptions
 from medalist.inside.facts import status_line
 from medalist.inside.llm_client import BudgetStop, ChatError, ChatModel, ChatTimeout
+from medalist.inside.steps import StepLimits, StepLoop
 from medalist.inside.toolkit import excerpt, extract_code, extract_json, now_iso, run_script, text_before_code
 
 log = logging.getLogger("medalist.aide")
@@ -39,15 +40,10 @@ SUBMISSION = "submission.csv"
 
 
 @dataclass
-class AideSettings:
-    """The run's limits (from the contract) and the agent's options."""
+class AideSettings(StepLimits):
+    """The run's limits (from the contract), the search's seed and the agent's options."""
 
-    max_steps: int = 20
-    time_limit: float | None = None
-    time_margin: float = 30.0
     seed: int = 0
-    max_output_tokens: int | None = None
-    max_model_errors: int = 3
     options: AideOptions = field(default_factory=AideOptions)
 
 
@@ -108,7 +104,7 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-class AideSearch:
+class AideSearch(StepLoop):
     """Runs the search loop against a :class:`ChatModel`; the journal is saved after every node."""
 
     def __init__(
@@ -130,8 +126,6 @@ class AideSearch:
         self.s = settings
         self.o = settings.options
         self.validate = validate
-        self.clock = clock
-        self.start = clock() if started is None else started  # the program's start (setup counts too)
         self.python = python
         self.journal_path = paths.logs / "journal.json"
         paths.submission.mkdir(parents=True, exist_ok=True)
@@ -155,7 +149,7 @@ class AideSearch:
             "time_limit": settings.time_limit,
             "seed": settings.seed,
         }
-        self.used_before = self.journal.elapsed_secs
+        self._start_clock(clock, started, self.journal.elapsed_secs)
         # A resumed search draws from a stream of its own, so it does not replay the first attempt's choices.
         self.rng = random.Random(f"{settings.seed}:{len(self.journal.nodes)}")
         self.facts = prompts.PromptFacts(
@@ -170,7 +164,6 @@ class AideSearch:
             columns=[task.id_column, *task.targets],
             k_fold=self.o.k_fold_validation,
         )
-        self._model_errors = 0
         self._pending_stop: BudgetStop | None = None
 
     # -- policy ------------------------------------------------------------------------------------
@@ -188,11 +181,6 @@ class AideSearch:
         if best is None:
             return "draft", None
         return "improve", best
-
-    def remaining(self) -> float:
-        if self.s.time_limit is None:
-            return math.inf
-        return self.s.time_limit - self.used_before - (self.clock() - self.start)
 
     def exec_limit(self) -> float:
         """Seconds the next script may run: the option, within the time left."""
@@ -251,9 +239,9 @@ class AideSearch:
         )
         try:
             answer, code = self._code_answer(self.messages(stage, parent, n), node)
-            self._model_errors = 0
+            self._model_answered(True)
         except ChatError as exc:
-            self._model_errors += 1
+            self._model_answered(False)
             node.error = f"code model call failed: {exc}"
             node.findings = [node.error]
             return self._finish(node)
@@ -371,7 +359,7 @@ class AideSearch:
         return node
 
     def _save(self) -> None:
-        self.journal.elapsed_secs = round(self.used_before + self.clock() - self.start, 3)
+        self.journal.elapsed_secs = round(self.elapsed(), 3)
         self.journal.save(self.journal_path)
 
     def _update_best(self) -> None:
@@ -407,30 +395,15 @@ class AideSearch:
 
     # -- loop --------------------------------------------------------------------------------------
     def run(self) -> Journal:
-        stop = "max_steps"
         self._republish()  # a resumed search: the graded file may hold an interrupted script's output
-        for n in range(len(self.journal.nodes) + 1, self.s.max_steps + 1):
-            if self.remaining() < self.s.time_margin + 5:
-                stop = "time_limit"
-                break
-            try:
-                self.model.start_step(n)
-                node = self.step(n)
-                if self._pending_stop is not None:
-                    raise self._pending_stop
-            except BudgetStop as exc:
-                stop = exc.reason
-                log.info("stopping: %s", exc)
-                break
-            except ChatError as exc:
-                stop = "model_error"
-                log.warning("stopping after a model error: %s", exc)
-                break
-            log.info("step %d: node %d %s bug=%s metric=%s", n, node.id, node.stage, node.is_bug, node.metric)
-            if self._model_errors >= self.s.max_model_errors:
-                stop = "model_errors"
-                break
+        stop = self.run_steps(len(self.journal.nodes) + 1, self.model.start_step, self._step, log)
         self.journal.stop_reason = stop
         self.journal.ended_at = now_iso()
         self._save()
         return self.journal
+
+    def _step(self, n: int) -> None:
+        node = self.step(n)
+        if self._pending_stop is not None:
+            raise self._pending_stop
+        log.info("step %d: node %d %s bug=%s metric=%s", n, node.id, node.stage, node.is_bug, node.metric)

@@ -28,6 +28,7 @@ from medalist.inside.research.actions import ACTION_NAMES, ACTIONS, ActionError,
 from medalist.inside.research.options import ResearchOptions
 from medalist.inside.research.parser import ParsedAction, ParseError, parse_response
 from medalist.inside.research.trace import Trace, TraceStep
+from medalist.inside.steps import StepLimits, StepLoop
 from medalist.inside.toolkit import excerpt, now_iso
 
 log = logging.getLogger("medalist.research")
@@ -36,14 +37,10 @@ MAX_FINAL_REFUSALS = 2
 
 
 @dataclass
-class ResearchSettings:
+class ResearchSettings(StepLimits):
     """The run's limits (from the contract) and the agent's options."""
 
     max_steps: int = 30
-    time_limit: float | None = None
-    time_margin: float = 30.0
-    max_output_tokens: int | None = None
-    max_model_errors: int = 3
     options: ResearchOptions = field(default_factory=ResearchOptions)
 
 
@@ -112,7 +109,7 @@ Action: one action name from the list
 Action Input: one JSON object with the action's arguments (valid JSON: double quotes, newlines as \\n)"""
 
 
-class ResearchLoop:
+class ResearchLoop(StepLoop):
     def __init__(
         self,
         model: ChatModel,
@@ -128,10 +125,9 @@ class ResearchLoop:
         trace: Trace | None = None,
         started: float | None = None,
     ) -> None:
-        self.s, self.o, self.paths, self.task, self.clock = settings, settings.options, paths, task, clock
+        self.s, self.o, self.paths, self.task = settings, settings.options, paths, task
         self.context = context or ResearchContext()
         self.validate = validate
-        self.start = clock() if started is None else started  # the program's start (setup counts too)
         self.model = DeadlineChat(model, lambda: self.remaining() - self.s.time_margin)
         self.trace = (
             trace
@@ -145,7 +141,7 @@ class ResearchLoop:
             "max_steps": settings.max_steps,
             "time_limit": settings.time_limit,
         }
-        self.used_before = self.trace.elapsed_secs
+        self._start_clock(clock, started, self.trace.elapsed_secs)
         self.ws = Workspace(
             root=paths.work,
             data=paths.data,
@@ -160,13 +156,7 @@ class ResearchLoop:
         )
         self.trace_path = paths.logs / "trace.json"
         paths.submission.mkdir(parents=True, exist_ok=True)
-        self._model_errors = 0
         self._final_refusals = sum(1 for t in self.trace.steps if t.action == "Final Answer" and t.error)
-
-    def remaining(self) -> float:
-        if self.s.time_limit is None:
-            return math.inf
-        return self.s.time_limit - self.used_before - (self.clock() - self.start)
 
     # -- prompt ------------------------------------------------------------------------------------
     def history(self) -> str:
@@ -270,9 +260,9 @@ class ResearchLoop:
         before = self._fingerprint()
         try:
             parsed = self._ask(rec, n)
-            self._model_errors = 0
+            self._model_answered(True)
         except ChatError as exc:
-            self._model_errors += 1
+            self._model_answered(False)
             rec.error = f"model call failed: {exc}"
             rec.observation = rec.error
             return self._finish(rec, before)
@@ -329,39 +319,24 @@ class ResearchLoop:
         return rec
 
     def _save(self) -> None:
-        self.trace.elapsed_secs = round(self.used_before + self.clock() - self.start, 3)
+        self.trace.elapsed_secs = round(self.elapsed(), 3)
         self.trace.save(self.trace_path)
 
     def run(self) -> Trace:
-        stop = "final_answer" if self.trace.final_answer is not None else "max_steps"
-        for n in range(len(self.trace.steps) + 1, self.s.max_steps + 1):
-            if self.trace.final_answer is not None:
-                break
-            if self.remaining() < self.s.time_margin + 5:
-                stop = "time_limit"
-                break
-            try:
-                self.model.start_step(n)
-                rec = self.step(n)
-            except BudgetStop as exc:
-                stop = exc.reason
-                break
-            except ChatError as exc:
-                log.warning("stopping after a model error: %s", exc)
-                stop = "model_error"
-                break
-            log.info("step %d: %s -> %s", n, rec.action, (rec.error or "ok")[:100])
-            if self.trace.final_answer is not None:
-                stop = "final_answer"
-                break
-            if self._model_errors >= self.s.max_model_errors:
-                stop = "model_errors"
-                break
+        if self.trace.final_answer is not None:  # a resumed run that had already answered
+            stop = "final_answer"
+        else:
+            stop = self.run_steps(len(self.trace.steps) + 1, self.model.start_step, self._step, log)
         self._collect_submission()
         self.trace.stop_reason = stop
         self.trace.ended_at = now_iso()
         self._save()
         return self.trace
+
+    def _step(self, n: int) -> str | None:
+        rec = self.step(n)
+        log.info("step %d: %s -> %s", n, rec.action, (rec.error or "ok")[:100])
+        return "final_answer" if self.trace.final_answer is not None else None
 
     def _collect_submission(self) -> None:
         """A submission.csv left in the workspace counts if none was written to the submission folder."""

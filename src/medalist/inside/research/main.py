@@ -8,10 +8,9 @@ continued. Exits 1 when the model could not be reached.
 
 from __future__ import annotations
 
-import logging
 import sys
 
-from medalist.inside.entry import MODEL_FAILURES, STARTED, AgentRun, parse_entry_args
+from medalist.inside.entry import STARTED, start_agent
 from medalist.inside.facts import data_preview, environment
 from medalist.inside.research.loop import ResearchContext, ResearchLoop, ResearchPaths, ResearchSettings
 from medalist.inside.research.options import ResearchOptions
@@ -20,19 +19,13 @@ from medalist.inside.toolkit import contract_path, validate_submission
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    args = parse_entry_args("research", argv, default_steps=30)
-    options = ResearchOptions.model_validate_json(args.options_json)
-    run = AgentRun.start("research", args)
-    if run.client is None:
+    started = start_agent("research", argv, default_steps=30)
+    if started is None:
         return 2
-    settings = ResearchSettings(
-        max_steps=args.steps,
-        time_limit=args.time_limit,
-        time_margin=run.margin,
-        max_output_tokens=args.max_output_tokens,
-        options=options,
-    )
+    args, run = started
+    assert run.client is not None
+    options = ResearchOptions.model_validate_json(args.options_json)
+    settings = ResearchSettings(**run.limits(args), options=options)
     paths = ResearchPaths(
         work=contract_path("code"),
         data=contract_path("data"),
@@ -59,13 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if run.note:
         loop.trace.settings["solution_env_note"] = run.note
     trace = loop.run()
-    failed = trace.stop_reason in MODEL_FAILURES
-    last_error = next((t.error for t in reversed(trace.steps) if t.error), None) if failed else None
-    return run.finish(
-        trace.stop_reason or "done",
-        f"{len(trace.steps)} steps" + (f"; last error: {last_error}" if last_error else ""),
-        failed=failed,
-    )
+    return run.finish(trace.stop_reason, f"{len(trace.steps)} steps", (t.error for t in trace.steps))
 
 
 if __name__ == "__main__":

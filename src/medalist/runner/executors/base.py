@@ -15,7 +15,7 @@ from typing import Protocol
 from medalist.runner.models import RunRecord, RunSpec
 
 OnDone = Callable[[RunRecord], None]
-OnTick = Callable[[], None]
+OnTick = Callable[[], object]  # its result is ignored
 
 
 class Executor(Protocol):

@@ -360,8 +360,8 @@ class DaskExecutor:
                 if fut.status == "finished":
                     try:
                         record = RunRecord.model_validate(fut.result())
-                    except Exception as exc:
-                        record = lost_record(spec, f"unreadable result from the Dask worker: {_first_line(exc)}")
+                    except Exception as err:
+                        record = lost_record(spec, f"unreadable result from the Dask worker: {_first_line(err)}")
                     report(record)
                     continue
                 try:
