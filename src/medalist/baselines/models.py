@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
@@ -51,19 +51,7 @@ Family = Literal[
     "svm",
     "mlp",
 ]
-FAMILIES: tuple[str, ...] = (
-    "constant",
-    "linear",
-    "knn",
-    "tree",
-    "random_forest",
-    "extra_trees",
-    "hist_gb",
-    "lightgbm",
-    "naive_bayes",
-    "svm",
-    "mlp",
-)
+FAMILIES: tuple[str, ...] = get_args(Family)
 KNN_MAX_TRAIN_ROWS = 3000
 """kNN memorises its training set; more rows than this make prediction slow for little gain."""
 BOOSTING_TREE_BUDGET = 3000
