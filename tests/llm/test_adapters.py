@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -33,6 +34,45 @@ test = pd.read_csv("./input/test.csv")
 pd.DataFrame({"id": test["id"], "y": 1}).to_csv("./working/submission.csv", index=False)
 print("validation accuracy: 0.5")
 ```"""
+
+
+def _open_to_the_sandbox(box: Path) -> None:
+    """Create the contract's writable folders under ``box/workspace`` and open ``box``'s data and
+    instructions to the unprivileged sandbox user."""
+    data, ws = box / "data", box / "workspace"
+    for d in ("code", "logs", "submission"):
+        (ws / d).mkdir(parents=True)
+        (ws / d).chmod(0o777)
+    for p in [data, *data.iterdir(), box / "instructions.txt"]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def _contract_request(
+    launch: Any, box: Path, argv: list[str], env: dict[str, str], timeout: float, memory_gb: float
+) -> SandboxRequest:
+    """An adapter's launch as the runner would start it: the agent contract's mounts and environment."""
+    ws = box / "workspace"
+    return SandboxRequest(
+        argv=argv,
+        cwd="/home/code",
+        env={
+            **launch.env,
+            **env,
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "PYTHONUNBUFFERED": "1",
+        },
+        mounts=[
+            *launch.mounts,
+            Mount(box / "data", "/home/data"),
+            Mount(box / "instructions.txt", "/home/instructions.txt"),
+            *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission")),
+        ],
+        limits=Limits(timeout_secs=timeout, memory_gb=memory_gb),
+        stdout=box / "out.log",
+        stderr=box / "err.log",
+    )
 
 
 def scripted(body: dict) -> str | dict:
@@ -147,38 +187,13 @@ def test_aideml_runs_through_the_gateway_scripted_llm(box: Path) -> None:
     (data / "train.csv").write_text("id,x,y\n1,0.1,0\n2,0.9,1\n3,0.4,0\n")
     (data / "test.csv").write_text("id,x\n4,0.2\n5,0.8\n")
     (box / "instructions.txt").write_text("Predict y for test.csv; write id,y.")
-    for d in ("code", "logs", "submission"):
-        (ws / d).mkdir(parents=True)
-        (ws / d).chmod(0o777)
-    for p in [data, *data.iterdir(), box / "instructions.txt"]:
-        p.chmod(0o755 if p.is_dir() else 0o644)
+    _open_to_the_sandbox(box)
     with FakeOpenAI(scripted) as fake:
         agent = AidemlAgent({"model": "openai/scripted", "api_base": fake.url, "num_drafts": 1})
         with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
             sandbox = get_sandbox("auto")
             result = sandbox.run(
-                SandboxRequest(
-                    argv=launch.argv,
-                    cwd="/home/code",
-                    env={
-                        **launch.env,
-                        "STEP_LIMIT": "1",
-                        "TIME_LIMIT_SECS": "240",
-                        "HOME": "/tmp",
-                        "TMPDIR": "/tmp",
-                        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-                        "PYTHONUNBUFFERED": "1",
-                    },
-                    mounts=[
-                        *launch.mounts,
-                        Mount(data, "/home/data"),
-                        Mount(box / "instructions.txt", "/home/instructions.txt"),
-                        *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission")),
-                    ],
-                    limits=Limits(timeout_secs=240, memory_gb=4),
-                    stdout=box / "out.log",
-                    stderr=box / "err.log",
-                )
+                _contract_request(launch, box, launch.argv, {"STEP_LIMIT": "1", "TIME_LIMIT_SECS": "240"}, 240, 4)
             )
     log = (box / "out.log").read_text()[-3000:] + (box / "err.log").read_text()[-3000:]
     assert result.ok, log
@@ -257,11 +272,7 @@ def test_plexe_runs_through_the_gateway_scripted_llm(box: Path, monkeypatch: pyt
     (data / "test.csv").write_text("id,x1,x2\n" + "".join(f"{i},{a},{b}\n" for i, a, b in rows[120:]))
     (data / "sample_submission.csv").write_text("id,y\n" + "".join(f"{i},0\n" for i, _, _ in rows[120:]))
     (box / "instructions.txt").write_text("Predict the binary y for test.csv from x1 and x2; write id,y.")
-    for d in ("code", "logs", "submission"):
-        (ws / d).mkdir(parents=True)
-        (ws / d).chmod(0o777)
-    for p in [data, *data.iterdir(), box / "instructions.txt"]:
-        p.chmod(0o755 if p.is_dir() else 0o644)
+    _open_to_the_sandbox(box)
     monkeypatch.setenv("MEDALIST_TEST_UPSTREAM_KEY", "sk-real-upstream-key")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-real-host-secret")
     with FakeOpenAI(plexe_scripted) as fake:
@@ -271,27 +282,7 @@ def test_plexe_runs_through_the_gateway_scripted_llm(box: Path, monkeypatch: pyt
         with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
             sandbox = get_sandbox("auto")
             result = sandbox.run(
-                SandboxRequest(
-                    argv=[*launch.argv, "--iterations=1"],
-                    cwd="/home/code",
-                    env={
-                        **launch.env,
-                        "TIME_LIMIT_SECS": "300",
-                        "HOME": "/tmp",
-                        "TMPDIR": "/tmp",
-                        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-                        "PYTHONUNBUFFERED": "1",
-                    },
-                    mounts=[
-                        *launch.mounts,
-                        Mount(data, "/home/data"),
-                        Mount(box / "instructions.txt", "/home/instructions.txt"),
-                        *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission")),
-                    ],
-                    limits=Limits(timeout_secs=300, memory_gb=6),
-                    stdout=box / "out.log",
-                    stderr=box / "err.log",
-                )
+                _contract_request(launch, box, [*launch.argv, "--iterations=1"], {"TIME_LIMIT_SECS": "300"}, 300, 6)
             )
             sandbox_env = dict(launch.env)
     err = (box / "err.log").read_text()
