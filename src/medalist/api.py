@@ -175,7 +175,7 @@ def _agent_spec(
     """The agent of ``config`` with its model settings and options, validated (and preflighted) now."""
     from medalist.agents import AgentRegistry
     from medalist.agents.config import check_mounts
-    from medalist.agents.llm_agents import LLM_AGENTS, with_llm_options
+    from medalist.agents.llm_agents import LLM_AGENTS
     from medalist.agents.registry import with_agent_options
     from medalist.llm.config import LLMConfig
 
@@ -193,23 +193,16 @@ def _agent_spec(
             f"--agent-option {clash[0]}: a model setting, not an agent option (use "
             f"--{clash[0].replace('_', '-')} or the experiment YAML's model fields)"
         )
-    llm = dict(
-        model=config.full_model(),
-        feedback_model=config.feedback_model,
-        api_base=config.api_base,
-        api_key_env=config.api_key_env,
-        max_cost=config.budget.max_cost_usd,
-        max_tokens=config.budget.max_tokens,
-        max_output_tokens=config.budget.max_output_tokens,
-        cache_dir=str(config.llm_cache.resolve()) if config.llm_cache else None,
-    )
+    llm = config.llm_fields()
     if spec.kind == "command" or spec.id not in LLM_AGENTS:
-        if any(v is not None for v in llm.values()):
+        if llm:
             raise MedalistError(
                 f"--model and the other LLM options apply to LLM agents ({', '.join(LLM_AGENTS)}), not {config.agent!r}"
             )
         return with_agent_options(spec, dict(config.agent_options))
-    spec.config = with_llm_options(spec.config, **llm, **config.agent_options)
+    temperature = config.agent_options.get("temperature")  # an option of aide/research; the model default too
+    settings = LLMConfig.checked(**llm, **({"temperature": temperature} if temperature is not None else {}))
+    spec = spec.model_copy(update={"config": dict(config.agent_options), "llm": settings})
     _preflight(spec, note)  # missing key, wrong endpoint or model, invalid options: fail now
     return spec
 

@@ -24,6 +24,7 @@ from medalist.errors import MedalistError
 from medalist.inside.adapters.aideml_run import aide_command
 from medalist.inside.adapters.plexe_predict import predict as plexe_predict
 from medalist.inside.adapters.plexe_run import plexe_command
+from medalist.llm.config import LLMConfig
 from medalist.runner.models import RunLimits
 from medalist.sandbox.base import Limits, Mount, SandboxRequest
 
@@ -106,7 +107,7 @@ def _ctx(box: Path) -> SimpleNamespace:
 
 
 def test_missing_adapter_venv_is_a_one_line_error(tmp_path: Path) -> None:
-    agent = AidemlAgent({"model": "openai/x", "api_base": "http://127.0.0.1:1/v1", "venv": str(tmp_path / "none")})
+    agent = AidemlAgent(LLMConfig(model="openai/x", api_base="http://127.0.0.1:1/v1"), {"venv": str(tmp_path / "none")})
     with pytest.raises(MedalistError, match="aideml==0.2.2 is not installed") as err:
         agent.preflight()
     assert "\n" not in str(err.value) and "pip install --no-deps aideml" in str(err.value)
@@ -131,7 +132,7 @@ def test_plexe_adapter_routes_every_role_to_the_gateway(box: Path, tmp_path: Pat
     venv = tmp_path / "plexe-venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "plexe").write_text("#!/bin/sh\n")
-    agent = PlexeAgent({"model": "openai/x", "api_base": "http://127.0.0.1:1/v1", "venv": str(venv)})
+    agent = PlexeAgent(LLMConfig(model="openai/x", api_base="http://127.0.0.1:1/v1"), {"venv": str(venv)})
     agent.check_installed()
     with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
         cfg = yaml.safe_load((box / "plexe_config" / "config.yaml").read_text())
@@ -189,7 +190,7 @@ def test_aideml_runs_through_the_gateway_scripted_llm(box: Path) -> None:
     (box / "instructions.txt").write_text("Predict y for test.csv; write id,y.")
     _open_to_the_sandbox(box)
     with FakeOpenAI(scripted) as fake:
-        agent = AidemlAgent({"model": "openai/scripted", "api_base": fake.url, "num_drafts": 1})
+        agent = AidemlAgent(LLMConfig(model="openai/scripted", api_base=fake.url), {"num_drafts": 1})
         with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
             sandbox = get_sandbox("auto")
             result = sandbox.run(
@@ -277,7 +278,7 @@ def test_plexe_runs_through_the_gateway_scripted_llm(box: Path, monkeypatch: pyt
     monkeypatch.setenv("OPENAI_API_KEY", "sk-real-host-secret")
     with FakeOpenAI(plexe_scripted) as fake:
         agent = PlexeAgent(
-            {"model": "openai/scripted", "api_base": fake.url, "api_key_env": "MEDALIST_TEST_UPSTREAM_KEY"}
+            LLMConfig(model="openai/scripted", api_base=fake.url, api_key_env="MEDALIST_TEST_UPSTREAM_KEY")
         )
         with agent.launch(_ctx(box)) as launch:  # type: ignore[arg-type]
             sandbox = get_sandbox("auto")

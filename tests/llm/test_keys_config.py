@@ -45,16 +45,9 @@ def test_keyless_local_providers() -> None:
     check_api_keys(["ollama/llama3"], environ={})
 
 
-def test_config_from_agent_options() -> None:
-    cfg = LLMConfig.from_agent_config(
-        {
-            "model": "openai/gpt-4o",
-            "feedback_model": "openai/gpt-4o-mini",
-            "max_cost": 1.5,
-            "max_tokens": 1000,
-            "other": "ignored",
-        }
-    )
+def test_config_from_the_flat_agent_config_of_old_run_files() -> None:
+    flat = {"model": "openai/gpt-4o", "feedback_model": "openai/gpt-4o-mini", "max_cost": 1.5, "max_tokens": 1000}
+    cfg = LLMConfig.checked(**LLMConfig.flat_fields({**flat, "other": "ignored"}))
     assert cfg.role_model("code") == "openai/gpt-4o"
     assert cfg.role_model("feedback") == "openai/gpt-4o-mini"
     assert cfg.models() == ["openai/gpt-4o", "openai/gpt-4o-mini"]
@@ -67,10 +60,11 @@ def test_config_from_agent_options() -> None:
     [
         ({}, "needs a model"),
         ({"model": "gpt-4o"}, "provider/model"),
-        ({"model": "openai/x", "max_cost": -1}, "max_cost_usd"),
+        ({"model": "openai/x", "budget": {"max_cost_usd": -1}}, "budget.max_cost_usd"),
+        ({"model": "openai/x", "temperature": 3}, "temperature"),
     ],
 )
 def test_config_errors_are_one_line(config: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match) as err:
-        LLMConfig.from_agent_config(config)
+        LLMConfig.checked(**config)
     assert "\n" not in str(err.value)

@@ -85,6 +85,8 @@ def test_aide_scripted_upstream_options_reach_the_agent_and_a_cached_rerun_makes
             "debug_prob": 0.25,
             "max_retries": 1,
         }  # the flag wins over the YAML per key
+        assert meta["agent"]["llm"]["model"] == "openai/scripted" and meta["agent"]["llm"]["api_base"] == fake.url
+        assert "model" not in meta["agent"]["config"]  # model settings are typed, apart from the options
         journal = journal_of(group)
         assert (journal["settings"]["num_drafts"], journal["settings"]["debug_prob"]) == (2, 0.25)
         assert [n["stage"] for n in journal["nodes"]] == ["draft", "draft"]  # two drafts: num_drafts=2 was used

@@ -17,6 +17,7 @@ pytest.importorskip("litellm", reason="the llm extra is not installed (pip insta
 
 from medalist.agents.adapters import OpenHandsAgent
 from medalist.errors import MedalistError
+from medalist.llm.config import LLMConfig
 
 TRAIN = """import json
 import pandas as pd
@@ -102,7 +103,9 @@ def _log(run: Path) -> str:
 
 
 def test_missing_openhands_venv_is_a_one_line_error(tmp_path: Path) -> None:
-    agent = OpenHandsAgent({"model": "openai/x", "api_base": "http://127.0.0.1:1/v1", "venv": str(tmp_path / "none")})
+    agent = OpenHandsAgent(
+        LLMConfig(model="openai/x", api_base="http://127.0.0.1:1/v1"), {"venv": str(tmp_path / "none")}
+    )
     with pytest.raises(MedalistError, match="openhands-sdk==1.58.2 is not installed") as err:
         agent.preflight()
     assert "\n" not in str(err.value) and "setup_openhands.sh" in str(err.value)

@@ -96,6 +96,7 @@ def write_group(runs_dir: Path, name: str, agent_id: str, runs: list[dict], mode
     trace, stdout, code (file text).
     """
     from medalist.grading import report_for_score, task_thresholds
+    from medalist.llm.config import LLMConfig
     from medalist.runner.models import (
         AgentSpec,
         ExecutorInfo,
@@ -109,7 +110,7 @@ def write_group(runs_dir: Path, name: str, agent_id: str, runs: list[dict], mode
     reg = registry()
     group = runs_dir / name
     group.mkdir(parents=True)
-    agent = AgentSpec(id=agent_id, config={"model": model} if model else {})
+    agent = AgentSpec(id=agent_id, llm=LLMConfig(model=model) if model else None)
     entries = []
     for r in runs:
         spec = reg.get(r["task"])
@@ -232,7 +233,7 @@ TRACE = {
 
 
 def write_two_groups(runs_dir: Path) -> tuple[Path, Path]:
-    """An 'aide (gpt-x)' group (2 seeds, a journal, one invalid run) and an 'automl' group (1 seed, traces)."""
+    """An 'aide (openai/gpt-x)' group (2 seeds, a journal, one invalid run) and an 'automl' group (1 seed, traces)."""
     aide = write_group(
         runs_dir,
         "2026-01-01T00-00-00Z_aide",
@@ -262,7 +263,7 @@ def write_two_groups(runs_dir: Path) -> tuple[Path, Path]:
                 "seconds": 5.0,
             },
         ],
-        model="gpt-x",
+        model="openai/gpt-x",
     )
     automl = write_group(
         runs_dir,

@@ -41,11 +41,11 @@ def test_report_has_every_section(report_path: Path) -> None:
         assert anchor in html
     assert html.count('class="lbplot"') == 2  # one plot per task
     assert html.count('<details class="run"') == 6  # one section per run
-    assert "aide (gpt-x)" in html and "automl" in html
+    assert "aide (openai/gpt-x)" in html and "automl" in html
     assert "Solution tree (3 nodes, journal.json)" in html and "&#9733; best" in html
     assert "Steps (3, trace.json)" in html and "list_files" in html
     assert "No trace recorded for this run." in html
-    assert "Not plotted (no valid score): aide (gpt-x) seed 1" in html
+    assert "Not plotted (no valid score): aide (openai/gpt-x) seed 1" in html
     assert "$0.3200" in html  # aide's total cost on 'tasks-run'
     assert "Protocol <b>mlebench</b>" in html and "2 of 2 tasks" in html and ">complete<" in html
     assert "&plusmn;1.96&middot;SEM [-48.0, 148.0]" in html  # MLE-bench's interval beside the t CI

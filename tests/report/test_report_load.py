@@ -25,7 +25,7 @@ def groups(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_load_group_reads_every_run(groups) -> None:
     g = load_group(groups[0])
-    assert g.label == "aide (gpt-x)" and len(g.runs) == 4 and not g.warnings
+    assert g.label == "aide (openai/gpt-x)" and len(g.runs) == 4 and not g.warnings
 
 
 def test_not_a_run_group_is_one_line(tmp_path: Path) -> None:
@@ -42,12 +42,12 @@ def test_not_a_run_group_is_one_line(tmp_path: Path) -> None:
 
 def test_build_comparison_end_to_end(groups) -> None:
     c, _ = build_comparison(list(groups), registry())
-    assert c.agents == ["aide (gpt-x)", "automl"]
+    assert c.agents == ["aide (openai/gpt-x)", "automl"]
     alpha, beta = c.tasks["alpha"], c.tasks["beta"]
     assert alpha.sample_score == pytest.approx(0.6) and alpha.baseline_source == "sample_submission"
     assert beta.sample_score == pytest.approx(math.sqrt(2)) and beta.is_lower_better
     assert alpha.leaderboard_best == 0.95 and beta.leaderboard_best == 0.1
-    aide = c.aggregate("aide (gpt-x)", TASKS_RUN)
+    aide = c.aggregate("aide (openai/gpt-x)", TASKS_RUN)
     # seed 0: alpha 0.9 (silver), beta 0.25 (bronze); seed 1: alpha 0.7 (none), beta invalid
     assert aide.metrics["any_medal"].values == [100.0, 0.0]
     assert aide.metrics["silver_medal"].values == [50.0, 0.0]
@@ -72,7 +72,7 @@ def test_compare_cli_writes_json(groups, tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "any medal %" in proc.stdout and "aide (gpt-x)" in proc.stdout
+    assert "any medal %" in proc.stdout and "aide (openai/gpt-x)" in proc.stdout
     from medalist.report.models import Comparison
 
     c = Comparison.model_validate_json(out.read_text())

@@ -227,3 +227,17 @@ def test_real_run_command_accepts_every_config_option(tmp_path: Path) -> None:
         }
     )
     assert set(full.run_options()) <= names
+
+
+def test_every_experiment_field_is_read_by_a_run_option() -> None:
+    """A field added to the YAML without a `medalist run` option would be silently ignored."""
+    from medalist.runner.config import FIELD_OF_OPTION, ExperimentConfig, ExperimentLimits, ModelBudget
+
+    read = set(FIELD_OF_OPTION.values())
+    sections = {"limits": ExperimentLimits, "budget": ModelBudget}
+    fields = {
+        f"{name}.{sub}" if name in sections else name
+        for name in ExperimentConfig.model_fields
+        for sub in (sections[name].model_fields if name in sections else [""])
+    }
+    assert fields - read == {"provider"}  # folded into model by full_model()

@@ -1,15 +1,14 @@
 """Base of the agents that call models through the harness gateway (aide, research, the adapters).
 
-The agent config is flat: the model layer's keys (``model``, ``api_base``, budgets, ``cache_dir``, ...;
-see :meth:`LLMConfig.config_keys`) and the agent's options, validated by its ``options_model``. Inside
-the sandbox the agent program gets its options as one JSON argument (``--options-json``) and parses them
-with the same model.
+An agent is built from its model settings (:class:`LLMConfig`: models, endpoint, budget, response
+cache) and its options, validated by its ``options_model``. Inside the sandbox the agent program gets
+its options as one JSON argument (``--options-json``) and parses them with the same model.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,10 +21,11 @@ from medalist.llm.keys import check_api_keys
 from medalist.sandbox.base import Mount
 
 
-def option_values(config: dict[str, Any], model: type[AgentOptions]) -> dict[str, Any]:
-    """The agent's options in a flat agent config (its own fields, and anything not a model-layer key)."""
+def option_values(options: Mapping[str, Any], model: type[AgentOptions]) -> dict[str, Any]:
+    """The agent's own options: a model-layer key the agent has no field for (``temperature`` given to an
+    agent that takes none; it also sets :attr:`LLMConfig.temperature`) is left out."""
     llm_keys = LLMConfig.config_keys()
-    return {k: v for k, v in config.items() if k in model.model_fields or k not in llm_keys}
+    return {k: v for k, v in options.items() if k in model.model_fields or k not in llm_keys}
 
 
 class GatewayAgent:
@@ -46,10 +46,9 @@ class GatewayAgent:
     calls_per_step = 1
     """Model calls one of the agent's steps may take (the gateway's step budget is STEP_LIMIT x this)."""
 
-    def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self.config = dict(config or {})
-        self.llm = LLMConfig.from_agent_config(self.config)
-        self.options = validate_options(self.id, self.options_model, option_values(self.config, self.options_model))
+    def __init__(self, llm: LLMConfig, options: Mapping[str, Any] | None = None) -> None:
+        self.llm = llm
+        self.options = validate_options(self.id, self.options_model, option_values(options or {}, self.options_model))
 
     def preflight(self) -> list[str]:
         """Fail before any run starts when a key is missing or the endpoint does not answer; returns notes."""

@@ -1,7 +1,7 @@
-"""The LLM agents as built-in agent factories (imported lazily; each takes the agent's config).
+"""The LLM agents as built-in agent factories (imported lazily; each takes model settings and options).
 
-The agents registry adds these to its built-ins; ``medalist run --model ...`` puts the model options
-into the agent spec's config, which reaches the factory here.
+The agents registry adds these to its built-ins; ``medalist run --model ...`` puts the model settings
+into the agent spec's ``llm`` and the agent options into its ``config``; both reach the factory here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from typing import Any
+
+from medalist.llm.config import LLMConfig
 
 LLM_AGENTS: dict[str, str] = {
     "aide": "medalist.agents.aide:AideAgent",
@@ -22,18 +24,13 @@ LLM_AGENTS: dict[str, str] = {
 def _factory(target: str) -> Callable[..., Any]:
     module, name = target.split(":")
 
-    def build(config: dict[str, Any] | None = None) -> Any:
-        return getattr(importlib.import_module(module), name)(config)
+    def build(llm: LLMConfig, options: dict[str, Any] | None = None) -> Any:
+        return getattr(importlib.import_module(module), name)(llm, options)
 
     build.__name__ = name
     return build
 
 
 def llm_agent_factories() -> dict[str, Callable[..., Any]]:
-    """Factories ``f(config=None) -> Agent`` for every LLM agent id."""
+    """Factories ``f(llm, options=None) -> Agent`` for every LLM agent id."""
     return {agent_id: _factory(target) for agent_id, target in LLM_AGENTS.items()}
-
-
-def with_llm_options(config: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """An agent config with the given (non-None) LLM options set on top."""
-    return {**config, **{k: v for k, v in options.items() if v is not None}}

@@ -17,12 +17,14 @@ from medalist.agents.llm_agents import llm_agent_factories
 from medalist.agents.spec import AgentSpec
 from medalist.configfile import format_validation_error
 from medalist.errors import ConfigError, MedalistError
+from medalist.llm.config import NO_MODEL
 
+_LLM_AGENTS = llm_agent_factories()  # aide, research, aideml, plexe, openhands: built from the spec's llm + config
 _BUILTINS: dict[str, Callable[..., Agent]] = {
     "dummy": DummyAgent,
     "sample": SampleAgent,
     "automl": AutomlAgent,
-    **llm_agent_factories(),  # aide, research, aideml, plexe, openhands: factories take the spec's config
+    **_LLM_AGENTS,
 }
 
 
@@ -64,8 +66,11 @@ def build_agent(spec: AgentSpec) -> Agent:
         return CommandAgent(CommandAgentConfig.model_validate(spec.config))
     if spec.id not in _BUILTINS:
         raise MedalistError(f"unknown built-in agent {spec.id!r}")
-    factory = _BUILTINS[spec.id]
-    return factory(spec.config) if spec.config else factory()
+    if spec.id in _LLM_AGENTS:
+        if spec.llm is None:
+            raise ConfigError(NO_MODEL)
+        return _LLM_AGENTS[spec.id](spec.llm, spec.config)
+    return _BUILTINS[spec.id]()
 
 
 def with_agent_options(spec: AgentSpec, options: dict[str, Any]) -> AgentSpec:

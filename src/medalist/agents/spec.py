@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from medalist.llm.config import LLMConfig
 
 __all__ = ["AgentSpec", "RunLimits"]
 
@@ -27,11 +29,28 @@ class RunLimits(BaseModel):
 
 
 class AgentSpec(BaseModel):
-    """How to rebuild an agent in a worker: its id, kind and (for configured agents) its config.
+    """How to rebuild an agent in a worker: its id, kind, config and (LLM agents) model settings.
 
-    The config holds ``${VAR}`` references, never secret values: those are resolved at run time.
+    ``config`` is a command agent's definition, or an LLM agent's options; ``llm`` says which models an
+    LLM agent uses and how they are reached. Neither holds secret values: ``${VAR}`` references and key
+    variable names are resolved at run time.
     """
 
     id: str
     kind: Literal["builtin", "command"] = "builtin"
     config: dict[str, Any] = Field(default_factory=dict)
+    llm: LLMConfig | None = Field(default=None, description="An LLM agent's models, endpoint and budget.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_model_settings(cls, data: Any) -> Any:
+        """Read run.json files written before the ``llm`` field, whose agent config held the model settings
+        next to the options (``{"model": ..., "max_cost": ..., "num_drafts": ...}``)."""
+        if not isinstance(data, dict) or data.get("llm") is not None or data.get("kind", "builtin") != "builtin":
+            return data
+        config = data.get("config")
+        if not isinstance(config, dict) or not config.get("model"):
+            return data
+        llm_keys = LLMConfig.config_keys() - {"temperature"}  # temperature was also an agent option
+        options = {k: v for k, v in config.items() if k not in llm_keys}
+        return {**data, "config": options, "llm": LLMConfig.flat_fields(config)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -10,6 +11,7 @@ from medalist.errors import ConfigError
 
 Role = Literal["code", "feedback"]
 ROLES: tuple[Role, ...] = ("code", "feedback")
+NO_MODEL = "an LLM agent needs a model: pass --model provider/name (e.g. openai/gpt-4o-mini)"
 
 
 class Budget(BaseModel):
@@ -72,33 +74,41 @@ class LLMConfig(BaseModel):
 
     @classmethod
     def config_keys(cls) -> frozenset[str]:
-        """Keys of an agent config that belong to the model layer (the rest are the agent's options)."""
-        return frozenset(cls.model_fields) | {"max_cost", "max_cost_usd", "max_tokens", "max_steps", "max_wall_secs"}
+        """Keys of a flat agent config that belong to the model layer (the rest are the agent's options)."""
+        return frozenset(cls.model_fields) | set(_FLAT_BUDGET)
 
     @classmethod
-    def from_agent_config(cls, config: dict[str, Any]) -> LLMConfig:
-        """Build from an agent's config mapping (CLI options or a YAML agent file).
+    def flat_fields(cls, config: Mapping[str, Any]) -> dict[str, Any]:
+        """This model's fields from a flat agent config (how run.json stored them before the ``llm`` field).
 
-        Accepted keys: ``model``, ``feedback_model``, ``api_base``, ``api_key_env``, ``temperature``,
-        ``max_output_tokens``, ``retries``, ``cache_dir``, ``max_cost``/``max_cost_usd``, ``max_tokens``,
-        ``max_steps``, ``max_wall_secs``; other keys are ignored (they belong to the agent).
+        ``max_cost``/``max_cost_usd``, ``max_tokens``, ``max_steps`` and ``max_wall_secs`` go into the
+        budget; keys that are not model settings are left out (they belong to the agent).
         """
-        if not config.get("model"):
-            raise ConfigError("an LLM agent needs a model: pass --model provider/name (e.g. openai/gpt-4o-mini)")
         fields = {k: config[k] for k in cls.model_fields if k in config and k != "budget" and config[k] is not None}
         budget = dict(config.get("budget") or {})
-        for key, target in (
-            ("max_cost", "max_cost_usd"),
-            ("max_cost_usd", "max_cost_usd"),
-            ("max_tokens", "max_tokens"),
-            ("max_steps", "max_steps"),
-            ("max_wall_secs", "max_wall_secs"),
-        ):
+        for key, target in _FLAT_BUDGET.items():
             if config.get(key) is not None:
                 budget[target] = config[key]
+        return {**fields, "budget": budget}
+
+    @classmethod
+    def checked(cls, **fields: Any) -> LLMConfig:
+        """Validate ``fields`` (a missing model or a bad value is one ConfigError naming the field)."""
+        if not fields.get("model"):
+            raise ConfigError(NO_MODEL)
         try:
-            return cls(**fields, budget=Budget(**budget))
+            return cls.model_validate(fields)
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"]) or "config"
             raise ConfigError(f"LLM config: {loc}: {err['msg']}") from None
+
+
+# Budget keys of a flat agent config and the Budget field each sets.
+_FLAT_BUDGET = {
+    "max_cost": "max_cost_usd",
+    "max_cost_usd": "max_cost_usd",
+    "max_tokens": "max_tokens",
+    "max_steps": "max_steps",
+    "max_wall_secs": "max_wall_secs",
+}

@@ -41,10 +41,9 @@ class LoadedGroup:
 
 
 def agent_label(meta: GroupMetadata) -> str:
-    """The agent id, plus the model in brackets when the agent config names one."""
-    cfg = meta.agent.config or {}
-    kwargs = given if isinstance(given := cfg.get("kwargs"), dict) else {}
-    model = cfg.get("model") or kwargs.get("model")
+    """The agent id, plus the model in brackets: an LLM agent's, or the ``model`` a command agent is passed."""
+    kwargs = given if isinstance(given := meta.agent.config.get("kwargs"), dict) else {}
+    model = meta.agent.llm.model if meta.agent.llm else kwargs.get("model")
     return f"{meta.agent_id} ({model})" if model else meta.agent_id
 
 

@@ -124,59 +124,72 @@ class ExperimentConfig(BaseModel):
             return f"{self.provider}/{self.model}"
         return self.model
 
-    def run_options(self) -> dict[str, Any]:
-        """The values this config sets, keyed by `medalist run`'s parameter names (unset ones left out)."""
-        opts: dict[str, Any] = {
-            "agent": self.agent,
-            "agents_file": self.agents_file,
+    def llm_fields(self) -> dict[str, Any]:
+        """The model settings this config sets, as :class:`medalist.llm.LLMConfig` fields (unset ones left out)."""
+        fields = {
             "model": self.full_model(),
             "feedback_model": self.feedback_model,
             "api_base": self.api_base,
             "api_key_env": self.api_key_env,
-            "max_cost": self.budget.max_cost_usd,
-            "max_tokens": self.budget.max_tokens,
             "max_output_tokens": self.budget.max_output_tokens,
-            "llm_cache": self.llm_cache,
-            "agent_option": [format_key_value(k, v) for k, v in self.agent_options.items()] or None,
-            "tasks": self.tasks or None,
-            "tasks_dir": self.tasks_dir or None,
-            "seeds": self.seeds,
-            "time_limit": self.limits.time_limit_secs,
-            "memory": self.limits.memory_gb,
-            "cpus": self.limits.cpus,
-            "gpus": self.limits.gpus,
-            "disk": self.limits.disk_gb,
-            "max_files": self.limits.max_files,
-            "step_limit": self.limits.step_limit,
-            "executor": self.executor,
-            "scheduler": self.scheduler,
-            "workers": self.workers,
-            "sandbox": self.sandbox,
-            "runs_dir": self.runs_dir,
-            "no_grade": None if self.grade is None else not self.grade,
+            "cache_dir": str(self.llm_cache.resolve()) if self.llm_cache else None,
         }
-        return {
-            k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if k == "tasks_dir" and v else v)
-            for k, v in opts.items()
-            if v is not None
-        }
+        budget = {"max_cost_usd": self.budget.max_cost_usd, "max_tokens": self.budget.max_tokens}
+        out: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+        if any(v is not None for v in budget.values()):
+            out["budget"] = {k: v for k, v in budget.items() if v is not None}
+        return out
+
+    def run_options(self) -> dict[str, Any]:
+        """The values this config sets, keyed by `medalist run`'s parameter names (unset ones left out)."""
+        opts: dict[str, Any] = {option: self._field(name) for option, name in FIELD_OF_OPTION.items()}
+        opts.update(
+            model=self.full_model(),
+            agent_option=[format_key_value(k, v) for k, v in self.agent_options.items()] or None,
+            tasks=self.tasks or None,
+            tasks_dir=[str(p) for p in self.tasks_dir] or None,
+            no_grade=None if self.grade is None else not self.grade,
+        )
+        return {k: str(v) if isinstance(v, Path) else v for k, v in opts.items() if v is not None}
+
+    def _field(self, dotted: str) -> Any:
+        """The value of a field, or of a section's field (``limits.cpus``)."""
+        value: Any = self
+        for name in dotted.split("."):
+            value = getattr(value, name)
+        return value
 
 
-# YAML key of each run option, for error messages.
+# The experiment YAML field each `medalist run` option reads (a dotted name is a section's field). Options
+# whose value is converted (model with provider, agent options, no_grade) are set by run_options.
 FIELD_OF_OPTION = {
-    "time_limit": "limits.time_limit_secs",
-    "memory": "limits.memory_gb",
-    "cpus": "limits.cpus",
-    "step_limit": "limits.step_limit",
-    "no_grade": "grade",
+    "agent": "agent",
+    "agents_file": "agents_file",
     "model": "model",
-    "gpus": "limits.gpus",
-    "disk": "limits.disk_gb",
-    "max_files": "limits.max_files",
+    "feedback_model": "feedback_model",
+    "api_base": "api_base",
+    "api_key_env": "api_key_env",
     "max_cost": "budget.max_cost_usd",
     "max_tokens": "budget.max_tokens",
     "max_output_tokens": "budget.max_output_tokens",
+    "llm_cache": "llm_cache",
     "agent_option": "agent_options",
+    "tasks": "tasks",
+    "tasks_dir": "tasks_dir",
+    "seeds": "seeds",
+    "time_limit": "limits.time_limit_secs",
+    "memory": "limits.memory_gb",
+    "cpus": "limits.cpus",
+    "gpus": "limits.gpus",
+    "disk": "limits.disk_gb",
+    "max_files": "limits.max_files",
+    "step_limit": "limits.step_limit",
+    "executor": "executor",
+    "scheduler": "scheduler",
+    "workers": "workers",
+    "sandbox": "sandbox",
+    "runs_dir": "runs_dir",
+    "no_grade": "grade",
 }
 
 

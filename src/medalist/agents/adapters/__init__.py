@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +23,7 @@ from medalist.sandbox.base import Mount
 
 if TYPE_CHECKING:
     from medalist.agents.base import AgentContext, AgentLaunch
+    from medalist.llm.config import LLMConfig
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -169,8 +170,8 @@ class _AdapterAgent(GatewayAgent):
     # that declare ``steps_from_limits``.
     steps_from_limits = False
 
-    def __init__(self, config: dict[str, Any] | None = None) -> None:
-        super().__init__(config)
+    def __init__(self, llm: LLMConfig, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(llm, options)
         self.venv = self.pkg.venv(getattr(self.options, "venv", None))
 
     def check_installed(self) -> None:
