@@ -28,6 +28,19 @@ def test_load_group_reads_every_run(groups) -> None:
     assert g.label == "aide (openai/gpt-x)" and len(g.runs) == 4 and not g.warnings
 
 
+def test_a_group_written_before_typed_model_settings_is_labelled_by_its_model(groups, tmp_path: Path) -> None:
+    """Old metadata.json files kept the model among the agent options: {"config": {"model": ...}}."""
+    import json
+    import shutil
+
+    old = tmp_path / "old-group"
+    shutil.copytree(groups[0], old)
+    meta = json.loads((old / "metadata.json").read_text())
+    meta["agent"] = {"id": "aide", "kind": "builtin", "config": {"model": "openai/old-style", "num_drafts": 2}}
+    (old / "metadata.json").write_text(json.dumps(meta))
+    assert load_group(old).label == "aide (openai/old-style)"
+
+
 def test_not_a_run_group_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(MedalistError, match="not a run group"):
         load_group(tmp_path)
