@@ -1,11 +1,14 @@
-"""Small filesystem helpers: atomic writes and checksums (nothing is ever half-written)."""
+"""Small filesystem helpers: atomic writes and checksums (nothing is ever half-written), and temp folders
+named after the process that made them, so the leftovers of a killed process are swept later."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +109,80 @@ def lfs_pointer_message(path: Path) -> str:
         f"{path}: a Git LFS pointer, not the file itself (the repository was cloned without git-lfs); "
         "run `git lfs install && git lfs pull` in the repository that holds it"
     )
+
+
+def _pid_namespace() -> str:
+    """This process's pid namespace (an inode number): pids are only comparable within one."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "0"
+
+
+def owner_tag(pid: int | None = None) -> str:
+    """``<pid namespace>-<pid>``: names what a process leaves behind so a later sweep can tell whether its
+    maker is still alive (see :func:`sweep_dead_owners`)."""
+    return f"{_pid_namespace()}-{os.getpid() if pid is None else pid}"
+
+
+def owned_tempdir(prefix: str) -> Path:
+    """A new temp folder named ``<prefix><owner tag>-XXXX``; before the first one a process makes, the
+    folders of ``prefix`` whose maker died without removing them (killed harnesses) are swept."""
+    tmp = Path(tempfile.gettempdir())
+    sweep_dead_owners(tmp, prefix)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_tag()}-", dir=tmp))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def dead_owner(name: str, prefix: str) -> bool:
+    """True when ``name`` is ``<prefix><this pid namespace>-<pid>-...`` and that pid is gone."""
+    if not name.startswith(prefix):
+        return False
+    namespace, _, rest = name[len(prefix) :].partition("-")
+    pid = rest.partition("-")[0]
+    if namespace != _pid_namespace() or not pid.isdigit():
+        return False  # another namespace's (or an untagged) leftover: its maker cannot be checked from here
+    return not _process_alive(int(pid))
+
+
+def _remove_tree(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_dead_owners(folder: Path, prefix: str, remove: Callable[[str], None] = _remove_tree) -> list[Path]:
+    """Remove (with ``remove``) ``folder``'s entries of ``prefix`` that this user made and whose maker is
+    dead; returns them. Runs once per process, folder and prefix.
+
+    A harness killed by SIGKILL (or losing its node) cannot remove its temp folders or cgroups; without a
+    sweep each one costs inodes for good.
+    """
+    key = (str(folder), prefix)
+    if key in _SWEPT:
+        return []
+    _SWEPT.add(key)
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if not dead_owner(entry.name, prefix) or entry.stat(follow_symlinks=False).st_uid != os.geteuid():
+                continue
+        except OSError:
+            continue
+        remove(entry.path)
+        removed.append(Path(entry.path))
+    return removed
+
+
+_SWEPT: set[tuple[str, str]] = set()

@@ -25,7 +25,6 @@ import secrets
 import shutil
 import socket
 import socketserver
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
+from medalist.fsutil import owned_tempdir
 from medalist.llm.provider import Provider, ProviderError
 from medalist.llm.usage import BudgetExceeded, GatewayBusy, Reservation, UsageMeter
 
@@ -312,7 +312,7 @@ class Gateway:
         self.calls_log = calls_log
         self._own_dir = socket_dir is None
         # Unix socket paths are limited to ~107 bytes, so the socket lives in a short temp dir.
-        self.socket_dir = Path(tempfile.mkdtemp(prefix="medalist-gw-")) if socket_dir is None else socket_dir
+        self.socket_dir = owned_tempdir("medalist-gw-") if socket_dir is None else socket_dir
         self.socket_path = self.socket_dir / SOCKET_NAME
         self._server: _UnixHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -33,7 +33,6 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -41,9 +40,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from medalist.errors import MedalistError
+from medalist.fsutil import owned_tempdir, owner_tag
 from medalist.sandbox._supervise import DiskGuard, GiB, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
-from medalist.sandbox.cgroups import CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
+from medalist.sandbox.cgroups import RUN_PREFIX, CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
 from medalist.sandbox.gpu_binds import sandbox_setup
 from medalist.sandbox.masks import mask_args
 
@@ -164,7 +164,7 @@ def build_etc_dir(user: SandboxUser) -> Path:
     root and the sandbox user. ``ssl/private`` (host keys) is never copied. Built once per harness
     process and user; removed at exit.
     """
-    etc = Path(tempfile.mkdtemp(prefix="medalist-sandbox-etc-"))
+    etc = owned_tempdir("medalist-sandbox-etc-")
     atexit.register(shutil.rmtree, etc, True)
     for name in ETC_FILES:
         host = Path("/etc") / name
@@ -310,7 +310,7 @@ class BwrapSandbox:
         lim = request.limits
         cg = RunCgroup(
             self.layout,
-            f"run-{os.getpid()}-{uuid.uuid4().hex[:12]}",
+            f"{RUN_PREFIX}{owner_tag()}-{uuid.uuid4().hex[:12]}",
             CgroupLimits(
                 memory_bytes=int(lim.memory_gb * GiB) if lim.memory_gb is not None else None,
                 cpus=lim.cpus,

@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medalist.errors import MedalistError
+from medalist.fsutil import sweep_dead_owners
 
 PARENT_NAME = "medalist"
+RUN_PREFIX = "run-"
+"""Run cgroups are named ``run-<owner tag>-<random>`` (:func:`medalist.fsutil.owner_tag`)."""
 V1_CONTROLLERS = ("memory", "cpu", "cpuacct", "pids", "freezer")
 CFS_PERIOD_US = 100_000
 
@@ -109,6 +112,14 @@ def _kernel_version() -> tuple[int, int]:
         return (0, 0)
 
 
+def _rmdir_quietly(path: str) -> None:
+    """Remove an empty cgroup; one that still holds a process stays (rmdir fails with EBUSY)."""
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
 def _write(path: Path, value: str) -> None:
     with open(path, "w") as fh:
         fh.write(value)
@@ -182,6 +193,7 @@ class RunCgroup:
     def _mkdir(self, key: str, root: Path) -> Path:
         parent = root / PARENT_NAME
         parent.mkdir(exist_ok=True)
+        sweep_dead_owners(parent, RUN_PREFIX, remove=_rmdir_quietly)  # cgroups of killed harnesses
         path = parent / self.name
         path.mkdir()
         self.dirs[key] = path

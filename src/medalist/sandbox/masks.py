@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from medalist.fsutil import owned_tempdir
 
 
 @lru_cache(maxsize=1)
 def empty_dir() -> Path:
     """A world-readable empty folder to bind over hidden folders (removed at exit)."""
-    path = Path(tempfile.mkdtemp(prefix="medalist-sandbox-empty-"))
+    path = owned_tempdir("medalist-sandbox-empty-")
     path.chmod(0o755)
     atexit.register(shutil.rmtree, path, True)
     return path
