@@ -1,9 +1,13 @@
 """Typed feature handling: decide which columns are numeric, categorical, text or dates.
 
-Reference solutions (and the ``automl`` agent) need the same column typing whatever the task, so the
-rules live here once: numbers and booleans are numeric; strings that parse as dates are expanded into
-numeric calendar parts; long, mostly unique, multi-word strings are free text; every other string
-column is categorical.
+Every reference solution types columns with these rules, whatever the task: numbers and booleans are
+numeric; strings that parse as dates are expanded into numeric calendar parts; long, mostly unique,
+multi-word strings are free text; every other string column is categorical.
+
+The ``automl`` agent types columns on its own (``medalist.inside.automl.type_columns``): it runs in the
+sandbox, where host modules are not importable, and its rules differ in detail (numeric-looking strings
+are numbers; dates are tested before text). Both are frozen: changing these rules changes the committed
+leaderboards' rebuild, changing automl's changes its calibration.
 """
 
 from __future__ import annotations
