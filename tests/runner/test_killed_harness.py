@@ -1,21 +1,23 @@
 """A harness killed outright (SIGKILL, a lost node) cannot clean up: the next one sweeps what it left.
 
 Without the sweep every killed `medalist run` leaves its sandbox's /etc copy, its empty mask folder
-and one empty cgroup per hierarchy for each run it had going, for good.
+and one empty cgroup per hierarchy for each run it had going, for good; and an agent it started just
+before dying (before the parent-death signal took hold) runs on, orphaned, with nothing to stop it.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from medalist.fsutil import dead_owner
 from medalist.sandbox.cgroups import PARENT_NAME, RUN_PREFIX
-from run_helpers import MEDALIST, medalist_cli  # type: ignore[import-not-found]
+from run_helpers import MEDALIST, kill_9_when, medalist_cli  # type: ignore[import-not-found]
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -44,17 +46,10 @@ def test_what_a_killed_harness_leaves_is_swept_by_the_next_run(require_bwrap: st
          "--runs-dir", str(runs_dir / "r1"), "--sandbox", "bwrap"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 180
-        while not (run_cgroups() - before) and time.monotonic() < deadline:
-            assert harness.poll() is None, "the harness ended before its run started"
-            time.sleep(0.5)
-        left_cgroups = run_cgroups() - before
-        assert left_cgroups, "the run's cgroup never appeared"
-    finally:
-        os.killpg(harness.pid, signal.SIGKILL)  # the harness and its worker: no cleanup code runs
-        harness.wait()
+    # kill -9 the harness once its run's cgroup exists: its worker dies with it (PDEATHSIG), no cleanup runs
+    kill_9_when(harness, lambda: bool(run_cgroups() - before), "the run's cgroup appearing", timeout=180)
     time.sleep(2)  # bwrap --die-with-parent takes the sleeping agent down with the worker
+    left_cgroups = {p for p in run_cgroups() - before if dead_owner(p.name, RUN_PREFIX)}  # not other harnesses'
     left_tmp = leftovers(tmp)
     assert left_tmp and all(p.exists() for p in left_cgroups)  # control: the kill did leave them
 
@@ -66,3 +61,45 @@ def test_what_a_killed_harness_leaves_is_swept_by_the_next_run(require_bwrap: st
     assert not any(p.exists() for p in left_tmp), sorted(p for p in left_tmp if p.exists())
     assert not any(p.exists() for p in left_cgroups), sorted(p for p in left_cgroups if p.exists())
     assert not leftovers(tmp)  # and the second harness removed its own at exit
+
+
+# A harness that dies right after starting its agent: the agent, in the run's cgroup, outlives it.
+DYING_HARNESS = """
+import os, subprocess
+from medalist.fsutil import owner_tag
+from medalist.sandbox.cgroups import RUN_PREFIX, CgroupLimits, RunCgroup, detect_cgroups
+cgroup = RunCgroup(detect_cgroups(), f"{RUN_PREFIX}{owner_tag()}-orphan", CgroupLimits()).create()
+agent = subprocess.Popen(["/bin/sleep", "300"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+cgroup.attach(agent.pid)
+print(agent.pid, flush=True)
+os._exit(0)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_an_agent_orphaned_by_a_killed_harness_is_killed_by_the_next_run(require_bwrap: str, runs_dir: Path) -> None:
+    before = run_cgroups()
+    made = subprocess.run([sys.executable, "-c", DYING_HARNESS], capture_output=True, text=True, check=True)
+    orphan = int(made.stdout)
+    left_cgroups = {p for p in run_cgroups() - before if p.name.endswith("-orphan")}
+    try:
+        assert alive(orphan) and left_cgroups  # control: the agent runs on in its cgroup
+
+        proc = medalist_cli(
+            "run", "--agent", "sample", "--tasks", "penguins-species", "--runs-dir", str(runs_dir),
+            "--sandbox", "bwrap", timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert not alive(orphan), "the orphaned agent still runs"
+        assert not any(p.exists() for p in left_cgroups), sorted(p for p in left_cgroups if p.exists())
+    finally:
+        if alive(orphan):
+            os.kill(orphan, 9)

@@ -112,11 +112,35 @@ def _kernel_version() -> tuple[int, int]:
         return (0, 0)
 
 
-def _rmdir_quietly(path: str) -> None:
-    """Remove an empty cgroup; one that still holds a process stays (rmdir fails with EBUSY)."""
+def _kill_and_remove(path: str, timeout: float = 5.0) -> None:
+    """Remove a killed harness's cgroup after SIGKILLing what still runs in it.
+
+    A harness killed between starting an agent and the agent's parent-death signal taking hold leaves
+    the agent running, orphaned, in its run cgroup; nothing else would ever stop it. ``cgroup.kill``
+    ends the whole tree at once where the kernel has it; otherwise each listed pid gets SIGKILL until
+    none is left. A cgroup that cannot be emptied in ``timeout`` stays.
+    """
+    folder = Path(path)
+    deadline = time.monotonic() + timeout
     try:
-        os.rmdir(path)
-    except OSError:
+        if (folder / "cgroup.kill").exists():
+            _write(folder / "cgroup.kill", "1")
+        while time.monotonic() < deadline:
+            pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if not pids:
+                try:
+                    folder.rmdir()
+                    return
+                except OSError as exc:
+                    if exc.errno != errno.EBUSY:
+                        return
+            time.sleep(0.01)
+    except (OSError, ValueError):
         pass
 
 
@@ -193,7 +217,7 @@ class RunCgroup:
     def _mkdir(self, key: str, root: Path) -> Path:
         parent = root / PARENT_NAME
         parent.mkdir(exist_ok=True)
-        sweep_dead_owners(parent, RUN_PREFIX, remove=_rmdir_quietly)  # cgroups of killed harnesses
+        sweep_dead_owners(parent, RUN_PREFIX, remove=_kill_and_remove)  # cgroups of killed harnesses
         path = parent / self.name
         path.mkdir()
         self.dirs[key] = path
