@@ -35,7 +35,7 @@ def time_unsandboxed(n: int) -> list[float]:
 def time_sandboxed(n: int) -> list[float]:
     """Wall seconds of ``n`` full ``BwrapSandbox.run`` calls (cgroup create, bwrap, kill, remove)."""
     sb = BwrapSandbox.create()
-    request = SandboxRequest(argv=ARGV, cwd="/tmp", limits=Limits(memory_gb=1, cpus=1, pids=64, timeout_secs=30))
+    request = SandboxRequest(argv=ARGV, cwd="/tmp", limits=Limits(memory_gb=1, cpus=1, pids=64, time_limit_secs=30))
     out = []
     for _ in range(n):
         t = time.perf_counter()

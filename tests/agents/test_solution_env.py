@@ -82,7 +82,7 @@ def test_solution_script_in_the_sandbox_imports_torch_xgboost_catboost(
                 Mount(box / "solution.py", "/home/solution.py"),
                 Mount(out, "/home/out", writable=True),
             ],
-            limits=Limits(timeout_secs=300, memory_gb=4),
+            limits=Limits(time_limit_secs=300, memory_gb=4),
             stdout=box / "stdout.log",
             stderr=box / "stderr.log",
         )

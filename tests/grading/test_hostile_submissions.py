@@ -124,7 +124,7 @@ def test_memory_bomb_in_grading_is_contained(tmp_path: Path, make_task) -> None:
 
 def test_slow_grading_is_stopped(tmp_path: Path, make_task) -> None:
     spec, pt = _grader_task(
-        make_task, "sleepy", "    import time\n    time.sleep(60)\n    return 1.0", "{timeout_secs: 1}"
+        make_task, "sleepy", "    import time\n    time.sleep(60)\n    return 1.0", "{time_limit_secs: 1}"
     )
     started = time.monotonic()
     rep = grade_submission(pt.sample_submission_path, spec, pt)

@@ -70,7 +70,7 @@ def _contract_request(
             Mount(box / "instructions.txt", "/home/instructions.txt"),
             *(Mount(ws / d, f"/home/{d}", writable=True) for d in ("code", "logs", "submission")),
         ],
-        limits=Limits(timeout_secs=timeout, memory_gb=memory_gb),
+        limits=Limits(time_limit_secs=timeout, memory_gb=memory_gb),
         stdout=box / "out.log",
         stderr=box / "err.log",
     )

@@ -109,7 +109,7 @@ def attack(
                 env=launch.env,
                 cwd="/home",
                 mounts=[*launch.mounts, Mount(script, "/home/hostile.py"), Mount(out, "/home/out", writable=True)],
-                limits=Limits(timeout_secs=120, memory_gb=2),
+                limits=Limits(time_limit_secs=120, memory_gb=2),
                 stdout=run_dir / "stdout.log",
                 stderr=run_dir / "stderr.log",
             )

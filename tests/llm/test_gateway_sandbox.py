@@ -66,7 +66,7 @@ def test_sandboxed_agent_reaches_gateway_without_real_key_or_network(
                         Mount(box / "probe.py", "/home/probe.py"),
                         Mount(out, "/home/out", writable=True),
                     ],
-                    limits=Limits(timeout_secs=60, memory_gb=2),
+                    limits=Limits(time_limit_secs=60, memory_gb=2),
                     stdout=box / "stdout.log",
                     stderr=box / "stderr.log",
                 )

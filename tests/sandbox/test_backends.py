@@ -52,7 +52,7 @@ def test_process_backend_maps_paths_and_kills_group_on_timeout(tmp_path: Path) -
             argv=[sys.executable, "-c", code, "/home/work/sub.csv"],
             mounts=[Mount(ws, "/home/work", writable=True)],
             cwd="/home/work",
-            limits=Limits(timeout_secs=1.5),
+            limits=Limits(time_limit_secs=1.5),
             stdout=log,
         )
     )

@@ -72,7 +72,7 @@ def run_py(sb: BwrapSandbox, box: Path, code: str, **kw: object) -> tuple[Sandbo
     (public / "train.csv").write_text("id,y\n1,0\n")
     public.chmod(0o755)
     log = box / "out.log"
-    limits = kw.pop("limits", Limits(memory_gb=0.5, cpus=1.0, pids=64, timeout_secs=60))
+    limits = kw.pop("limits", Limits(memory_gb=0.5, cpus=1.0, pids=64, time_limit_secs=60))
     request = SandboxRequest(
         argv=py(code),
         mounts=[Mount(public, "/home/data"), Mount(work, "/home/work", writable=True)],
@@ -264,7 +264,7 @@ def test_fork_bomb_stopped_by_pids_limit(bwrap: BwrapSandbox, box: Path) -> None
     result = bwrap.run(
         SandboxRequest(
             argv=["/bin/sh", "-c", f"b() {{ b | b & }}; b; sleep 30 # {marker}"],
-            limits=Limits(memory_gb=0.25, cpus=0.5, pids=64, timeout_secs=3),
+            limits=Limits(memory_gb=0.25, cpus=0.5, pids=64, time_limit_secs=3),
             stdout=log,
         )
     )
@@ -286,7 +286,7 @@ def test_memory_bomb_is_oom_killed(bwrap: BwrapSandbox, box: Path) -> None:
             hog.append(b"\\x01" * (16 << 20))
         print("survived", len(hog))
         """,
-        limits=Limits(memory_gb=0.25, cpus=1.0, pids=64, timeout_secs=60),
+        limits=Limits(memory_gb=0.25, cpus=1.0, pids=64, time_limit_secs=60),
     )
     assert result.exit_reason == "oom", (result, out)
     assert result.exit_code == 137
@@ -313,7 +313,7 @@ def test_disk_fill_is_bounded(bwrap: BwrapSandbox, box: Path) -> None:
         except OSError as exc:
             print("stopped", type(exc).__name__)
         """,
-        limits=Limits(memory_gb=0.25, pids=64, timeout_secs=30, disk_gb=16 / 1024),
+        limits=Limits(memory_gb=0.25, pids=64, time_limit_secs=30, disk_gb=16 / 1024),
     )
     assert "wrote all" not in out, (result, out)
     assert (work / "huge.bin").stat().st_size <= 16 << 20
@@ -329,7 +329,7 @@ def test_disk_fill_is_bounded(bwrap: BwrapSandbox, box: Path) -> None:
                 fh.write(os.urandom(1 << 20))
         print("wrote all")
         """,
-        limits=Limits(memory_gb=0.25, pids=64, timeout_secs=60, disk_gb=32 / 1024),
+        limits=Limits(memory_gb=0.25, pids=64, time_limit_secs=60, disk_gb=32 / 1024),
     )
     assert result.exit_reason == "disk_limit" and "disk limit" in result.detail, (result, out)
     assert "wrote all" not in out
@@ -350,7 +350,7 @@ def test_disk_fill_is_bounded(bwrap: BwrapSandbox, box: Path) -> None:
         except OSError as exc:
             print("stopped", n, type(exc).__name__)
         """,
-        limits=Limits(memory_gb=0.125, pids=64, timeout_secs=30, disk_gb=None),
+        limits=Limits(memory_gb=0.125, pids=64, time_limit_secs=30, disk_gb=None),
     )
     assert "wrote all" not in out, (result, out)
     assert result.exit_reason in ("exited", "oom"), result
@@ -371,7 +371,7 @@ def test_inode_flood_is_stopped_by_the_file_limit(bwrap: BwrapSandbox, box: Path
             open(f"/home/work/flood/{n}", "w").close()
         print("wrote all")
         """,
-        limits=Limits(memory_gb=0.25, pids=64, timeout_secs=120, max_files=2000),
+        limits=Limits(memory_gb=0.25, pids=64, time_limit_secs=120, max_files=2000),
     )
     assert result.exit_reason == "file_limit" and "file limit" in result.detail, (result, out)
     assert "wrote all" not in out
@@ -421,7 +421,7 @@ def test_timeout_kills_the_whole_tree(bwrap: BwrapSandbox, box: Path) -> None:
         print("children started", flush=True)
         time.sleep(300)
         """,
-        limits=Limits(memory_gb=0.5, pids=64, timeout_secs=2),
+        limits=Limits(memory_gb=0.5, pids=64, time_limit_secs=2),
     )
     assert result.exit_reason == "timeout", result
     assert 2 <= result.wall_seconds < 10
@@ -458,7 +458,7 @@ def test_answers_cannot_be_rebuilt_from_task_code_or_packaged_datasets(bwrap: Bw
                 probes[name] = type(exc).__name__
         print(json.dumps(probes))
         """,
-        limits=Limits(memory_gb=1.0, cpus=1.0, pids=64, timeout_secs=120),
+        limits=Limits(memory_gb=1.0, cpus=1.0, pids=64, time_limit_secs=120),
         hide=hidden_paths(),  # what the runner passes (the sandbox itself imports no task code)
     )
     assert result.ok, (result, out)

@@ -95,7 +95,7 @@ def _probe(bwrap: BwrapSandbox, box: Path, fake: FakeGpus, gpus: tuple[GpuDevice
             ],
             mounts=[Mount(work, "/home/work", writable=True)],
             cwd="/home/work",
-            limits=Limits(memory_gb=1, cpus=1, pids=64, timeout_secs=120),
+            limits=Limits(memory_gb=1, cpus=1, pids=64, time_limit_secs=120),
             stdout=log,
             stderr=box / "probe.err",
             env={"PATH": "/usr/bin:/bin"},
@@ -173,7 +173,7 @@ def test_a_run_without_gpus_sees_no_gpu_at_all(bwrap: BwrapSandbox, box: Path, f
             argv=[sys.executable, "-c", code],
             mounts=[Mount(work, "/home/work", writable=True)],
             cwd="/home/work",
-            limits=Limits(timeout_secs=60),
+            limits=Limits(time_limit_secs=60),
             stdout=log,
         )
     )

@@ -218,7 +218,7 @@ def run_attack(
             ],
             env={"COMPETITION_ID": task_id},
             cwd="/home/code",
-            limits=Limits(memory_gb=2, cpus=1, pids=64, timeout_secs=300),
+            limits=Limits(memory_gb=2, cpus=1, pids=64, time_limit_secs=300),
             stdout=log,
             deny=[pt.private],
             hide=hide,

@@ -236,3 +236,11 @@ def test_old_spelling_lower_is_better_still_reads_with_a_warning(tmp_path):
     with pytest.warns(FutureWarning, match="'lower_is_better' is now 'is_lower_better'"):
         spec = load_task_spec(path)
     assert spec.is_lower_better is True
+
+
+def test_old_spelling_of_the_grading_time_limit_still_reads_with_a_warning(tmp_path):
+    path = write(tmp_path / "old", VALID + "grading_limits: {timeout_secs: 7}\n")
+    with pytest.warns(FutureWarning, match="'timeout_secs' is now 'time_limit_secs'"):
+        spec = load_task_spec(path)
+    assert spec.grading_limits.time_limit_secs == 7
+    assert "timeout_secs" not in spec.grading_limits.model_dump()

@@ -68,7 +68,9 @@ def grading_bounds(spec: TaskSpec, pt: PreparedTask) -> GradingBounds:
     else:
         ref = max(_tree_size(pt.answers_path), _tree_size(pt.sample_submission_path))
         cap = max(MIN_SUBMISSION_BYTES, SIZE_FACTOR * ref)
-    return GradingBounds(max_submission_bytes=cap, memory_bytes=int(lim.memory_gb * GiB), timeout_secs=lim.timeout_secs)
+    return GradingBounds(
+        max_submission_bytes=cap, memory_bytes=int(lim.memory_gb * GiB), timeout_secs=lim.time_limit_secs
+    )
 
 
 def _mb(n: int) -> str:

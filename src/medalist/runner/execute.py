@@ -223,7 +223,7 @@ def _run_agent(spec: RunSpec, run_dir: Path, record: RunRecord) -> tuple[Sandbox
             limits=Limits(
                 memory_gb=spec.limits.memory_gb,
                 cpus=spec.limits.cpus,
-                timeout_secs=spec.limits.time_limit_secs,
+                time_limit_secs=spec.limits.time_limit_secs,
                 disk_gb=spec.limits.disk_gb,
                 max_files=spec.limits.max_files,
             ),

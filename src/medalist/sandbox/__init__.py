@@ -26,7 +26,7 @@ Example::
     result = get_sandbox().run(SandboxRequest(
         argv=["python", "agent.py"],
         mounts=[Mount(public_dir, "/home/data"), Mount(workspace, "/home/submission", writable=True)],
-        limits=Limits(memory_gb=4, cpus=1, timeout_secs=3600),
+        limits=Limits(memory_gb=4, cpus=1, time_limit_secs=3600),
         stdout=logs / "agent.log",
         deny=[private_dir],
     ))

@@ -33,7 +33,7 @@ class Limits:
     memory_gb: float | None = 4.0
     cpus: float | None = 1.0
     pids: int | None = 512
-    timeout_secs: float | None = None
+    time_limit_secs: float | None = None  # wall clock: the run is killed past it
     # Max growth of the writable mounts during one run (bwrap/process backends stop the run beyond it;
     # also the per-file size limit via RLIMIT_FSIZE under bwrap). See sandbox/__init__.py.
     disk_gb: float | None = 20.0

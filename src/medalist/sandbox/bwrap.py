@@ -354,7 +354,7 @@ class BwrapSandbox:
             finally:
                 os.close(gate_w)
                 gate_w = -1
-            outcome = supervise(proc, started, lim.timeout_secs, guard, cg.kill)
+            outcome = supervise(proc, started, lim.time_limit_secs, guard, cg.kill)
             cg.kill()  # daemons and stragglers, even after a clean exit
             oom = cg.oom_kills()
             result = SandboxResult(

@@ -119,7 +119,7 @@ class ProcessSandbox:
             except ProcessLookupError:
                 pass
 
-        outcome = supervise(proc, started, request.limits.timeout_secs, guard, kill_group)
+        outcome = supervise(proc, started, request.limits.time_limit_secs, guard, kill_group)
         kill_group()  # children left in the group after the main process exited
         return SandboxResult(
             exit_code=outcome.returncode,

@@ -45,7 +45,12 @@ class GradingLimits(BaseModel):
         default=None, gt=0, description="Largest submission graded (None: 10x the answers' size, at least 1 MB)."
     )
     memory_gb: float = Field(default=4.0, gt=0, description="Memory of the process that grades one submission.")
-    timeout_secs: float = Field(default=300, gt=0, description="Time to grade one submission.")
+    time_limit_secs: float = Field(default=300, gt=0, description="Time to grade one submission.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        return renamed_key(data, "timeout_secs", "time_limit_secs", "task.yaml grading_limits")
 
 
 class TaskSpec(BaseModel):
