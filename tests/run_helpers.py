@@ -133,3 +133,23 @@ def kill_9_when(proc: subprocess.Popen, ready: Callable[[], bool], what: str, ti
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def run_cgroups() -> set[Path]:
+    """Every run cgroup on this machine, in every hierarchy (v1 controllers and the unified one)."""
+    from medalist.sandbox.cgroups import PARENT_NAME, RUN_PREFIX
+
+    return {p for p in CGROUP_ROOT.glob(f"*/{PARENT_NAME}/{RUN_PREFIX}*") if p.is_dir()} | {
+        p for p in CGROUP_ROOT.glob(f"{PARENT_NAME}/{RUN_PREFIX}*") if p.is_dir()
+    }
+
+
+def dead_harness_cgroups(cgroups: set[Path]) -> set[Path]:
+    """Those of ``cgroups`` whose maker is dead (leftovers; other live harnesses' runs are not)."""
+    from medalist.fsutil import dead_owner
+    from medalist.sandbox.cgroups import RUN_PREFIX
+
+    return {p for p in cgroups if dead_owner(p.name, RUN_PREFIX)}

@@ -3,6 +3,7 @@ named after the process that made them, so the leftovers of a killed process are
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -131,6 +132,26 @@ def owned_tempdir(prefix: str) -> Path:
     tmp = Path(tempfile.gettempdir())
     sweep_dead_owners(tmp, prefix)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_tag()}-", dir=tmp))
+
+
+_PROCESS_TEMPDIRS: list[Path] = []
+
+
+def process_tempdir(prefix: str) -> Path:
+    """An :func:`owned_tempdir` kept for the life of this process and removed when it exits (normally,
+    or through :func:`remove_process_tempdirs` before an ``os._exit``)."""
+    path = owned_tempdir(prefix)
+    _PROCESS_TEMPDIRS.append(path)
+    return path
+
+
+def remove_process_tempdirs() -> None:
+    """Remove the folders :func:`process_tempdir` made in this process."""
+    while _PROCESS_TEMPDIRS:
+        shutil.rmtree(_PROCESS_TEMPDIRS.pop(), ignore_errors=True)
+
+
+atexit.register(remove_process_tempdirs)
 
 
 def _process_alive(pid: int) -> bool:

@@ -15,17 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from medalist.fsutil import dead_owner
-from medalist.sandbox.cgroups import PARENT_NAME, RUN_PREFIX
-from run_helpers import MEDALIST, kill_9_when, medalist_cli  # type: ignore[import-not-found]
-
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-
-
-def run_cgroups() -> set[Path]:
-    return {p for p in CGROUP_ROOT.glob(f"*/{PARENT_NAME}/{RUN_PREFIX}*") if p.is_dir()} | {
-        p for p in CGROUP_ROOT.glob(f"{PARENT_NAME}/{RUN_PREFIX}*") if p.is_dir()
-    }
+from run_helpers import (  # type: ignore[import-not-found]
+    MEDALIST,
+    dead_harness_cgroups,
+    kill_9_when,
+    medalist_cli,
+    run_cgroups,
+)
 
 
 def leftovers(tmp: Path) -> set[Path]:
@@ -49,7 +45,7 @@ def test_what_a_killed_harness_leaves_is_swept_by_the_next_run(require_bwrap: st
     # kill -9 the harness once its run's cgroup exists: its worker dies with it (PDEATHSIG), no cleanup runs
     kill_9_when(harness, lambda: bool(run_cgroups() - before), "the run's cgroup appearing", timeout=180)
     time.sleep(2)  # bwrap --die-with-parent takes the sleeping agent down with the worker
-    left_cgroups = {p for p in run_cgroups() - before if dead_owner(p.name, RUN_PREFIX)}  # not other harnesses'
+    left_cgroups = dead_harness_cgroups(run_cgroups() - before)  # not other harnesses'
     left_tmp = leftovers(tmp)
     assert left_tmp and all(p.exists() for p in left_cgroups)  # control: the kill did leave them
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Optional
 
 import typer
@@ -103,8 +105,14 @@ def one_line(msg: object) -> str:
     return " ".join(str(msg).splitlines())
 
 
+def _sigterm_is_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def run_app() -> None:
-    """Run the app: user mistakes print one line and exit 2, never a traceback."""
+    """Run the app: user mistakes print one line and exit 2, never a traceback. SIGTERM (a scheduler's
+    stop, ``timeout``, ``docker stop``) is handled as Ctrl-C, so running sandboxes are removed either way."""
+    signal.signal(signal.SIGTERM, _sigterm_is_ctrl_c)
     try:
         app()
     except MedalistError as exc:

@@ -122,62 +122,76 @@ def run(
     def live(group):
         return Live(GroupView(group), console=console, refresh_per_second=2, transient=False)
 
+    started: list[Path] = []  # the group's dir, once it exists
+
+    def on_start(group):
+        started.append(group.dir)
+        console.print(f"run group: {group.dir}")
+
     hooks = api.RunHooks(
         note=lambda message: err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True),
         skipped=lambda message: err_console.print(
             f"[yellow]skipped:[/] {escape(message)}", highlight=False, soft_wrap=True
         ),
-        started=lambda group: console.print(f"run group: {group.dir}"),
+        started=on_start,
         live=live,
     )
-    if resume is not None:
-        if agent or tasks or gpus is not None:
-            raise MedalistError(
-                "--resume takes the group dir only; its agent, tasks and limits come from metadata.json"
+    try:
+        if resume is not None:
+            if agent or tasks or gpus is not None:
+                raise MedalistError(
+                    "--resume takes the group dir only; its agent, tasks and limits come from metadata.json"
+                )
+            result = api.resume(
+                resume, executor=executor, workers=workers, scheduler=scheduler, grade=not no_grade, hooks=hooks
             )
-        result = api.resume(
-            resume, executor=executor, workers=workers, scheduler=scheduler, grade=not no_grade, hooks=hooks
-        )
-    else:
-        if not agent or not tasks:
-            raise MedalistError(
-                "name an agent and tasks: medalist run --agent ID --tasks SPLIT|FILE|ID (or --resume DIR)"
-            )
-        if sandbox.strip().lower() not in BACKENDS:
-            get_sandbox(sandbox)  # raises: unknown sandbox backend, naming the choices
-        try:
-            experiment = ExperimentConfig(
-                agent=agent,
-                agents_file=agents_file,
-                model=model,
-                feedback_model=feedback_model,
-                api_base=api_base,
-                api_key_env=api_key_env,
-                budget=ModelBudget(max_cost_usd=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens),
-                llm_cache=llm_cache,
-                agent_options=_agent_options(ctx, agent_option),
-                tasks=tasks,
-                tasks_dir=tasks_dir or [],
-                seeds=seeds,
-                executor=executor,
-                scheduler=scheduler,
-                workers=workers,
-                sandbox=cast(SandboxChoice, sandbox.strip().lower()),  # one of BACKENDS: checked above
-                runs_dir=runs_dir,
-                grade=not no_grade,
-                limits=ExperimentLimits(
-                    time_limit_secs=time_limit,
-                    memory_gb=memory,
-                    cpus=cpus,
-                    gpus=gpus,
-                    disk_gb=disk,
-                    max_files=max_files,
-                    step_limit=step_limit,
-                ),
-            )
-        except ValidationError as exc:
-            raise MedalistError(format_validation_error("medalist run", exc)) from None
-        result = api.run(experiment, hooks)
+        else:
+            if not agent or not tasks:
+                raise MedalistError(
+                    "name an agent and tasks: medalist run --agent ID --tasks SPLIT|FILE|ID (or --resume DIR)"
+                )
+            if sandbox.strip().lower() not in BACKENDS:
+                get_sandbox(sandbox)  # raises: unknown sandbox backend, naming the choices
+            try:
+                experiment = ExperimentConfig(
+                    agent=agent,
+                    agents_file=agents_file,
+                    model=model,
+                    feedback_model=feedback_model,
+                    api_base=api_base,
+                    api_key_env=api_key_env,
+                    budget=ModelBudget(
+                        max_cost_usd=max_cost, max_tokens=max_tokens, max_output_tokens=max_output_tokens
+                    ),
+                    llm_cache=llm_cache,
+                    agent_options=_agent_options(ctx, agent_option),
+                    tasks=tasks,
+                    tasks_dir=tasks_dir or [],
+                    seeds=seeds,
+                    executor=executor,
+                    scheduler=scheduler,
+                    workers=workers,
+                    sandbox=cast(SandboxChoice, sandbox.strip().lower()),  # one of BACKENDS: checked above
+                    runs_dir=runs_dir,
+                    grade=not no_grade,
+                    limits=ExperimentLimits(
+                        time_limit_secs=time_limit,
+                        memory_gb=memory,
+                        cpus=cpus,
+                        gpus=gpus,
+                        disk_gb=disk,
+                        max_files=max_files,
+                        step_limit=step_limit,
+                    ),
+                )
+            except ValidationError as exc:
+                raise MedalistError(format_validation_error("medalist run", exc)) from None
+            result = api.run(experiment, hooks)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the executor has stopped the runs and removed their sandboxes
+        how = f"`medalist run --resume {started[0]}`" if started else "`medalist run --resume DIR`"
+        console.line()  # end the live table's last line
+        err_console.print(f"[yellow]interrupted:[/] the runs still going were stopped; finish the group with {how}")
+        raise typer.Exit(130) from None
     console.line()
     _print_result(result.group, result.summary)
     if result.harness_errors:

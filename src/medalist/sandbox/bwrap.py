@@ -27,7 +27,6 @@ execs bwrap, so every descendant starts inside the cgroup.
 
 from __future__ import annotations
 
-import atexit
 import os
 import pwd
 import shutil
@@ -40,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from medalist.errors import MedalistError
-from medalist.fsutil import owned_tempdir, owner_tag
+from medalist.fsutil import owner_tag, process_tempdir
 from medalist.sandbox._supervise import DiskGuard, GiB, close_outputs, open_outputs, supervise
 from medalist.sandbox.base import Mount, SandboxRequest, SandboxResult
 from medalist.sandbox.cgroups import RUN_PREFIX, CgroupLayout, CgroupLimits, RunCgroup, detect_cgroups
@@ -164,8 +163,7 @@ def build_etc_dir(user: SandboxUser) -> Path:
     root and the sandbox user. ``ssl/private`` (host keys) is never copied. Built once per harness
     process and user; removed at exit.
     """
-    etc = owned_tempdir("medalist-sandbox-etc-")
-    atexit.register(shutil.rmtree, etc, True)
+    etc = process_tempdir("medalist-sandbox-etc-")
     for name in ETC_FILES:
         host = Path("/etc") / name
         dest = etc / name

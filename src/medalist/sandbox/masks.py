@@ -12,21 +12,18 @@ them (the runner has them scanned for answer copies before it builds the hide li
 
 from __future__ import annotations
 
-import atexit
-import shutil
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from medalist.fsutil import owned_tempdir
+from medalist.fsutil import process_tempdir
 
 
 @lru_cache(maxsize=1)
 def empty_dir() -> Path:
     """A world-readable empty folder to bind over hidden folders (removed at exit)."""
-    path = owned_tempdir("medalist-sandbox-empty-")
+    path = process_tempdir("medalist-sandbox-empty-")
     path.chmod(0o755)
-    atexit.register(shutil.rmtree, path, True)
     return path
 
 
