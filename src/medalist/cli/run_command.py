@@ -190,7 +190,7 @@ def run(
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the executor has stopped the runs and removed their sandboxes
         how = f"`medalist run --resume {started[0]}`" if started else "`medalist run --resume DIR`"
         console.line()  # end the live table's last line
-        err_console.print(f"[yellow]interrupted:[/] the runs still going were stopped; finish the group with {how}")
+        err_console.print(f"[yellow]interrupted:[/] finish the group with {how} (unfinished runs are redone)")
         raise typer.Exit(130) from None
     console.line()
     _print_result(result.group, result.summary)
