@@ -82,3 +82,20 @@ def test_a_stopped_harness_stops_its_runs_cleanly_and_the_group_resumes(
         assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
         run_json = json.loads(next(group.glob("*/run.json")).read_text())
         assert run_json["status"] != "running" and run_json["exit_reason"] == "timeout", run_json
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_the_agent_starts_with_default_signal_handling(require_bwrap: str, runs_dir: Path) -> None:
+    """The workers' own Ctrl-C/SIGTERM handling must not reach the agent: an ignored signal would be
+    inherited through exec (an agent that ignores SIGINT cannot interrupt its own scripts)."""
+    agents = runs_dir / "agents.yaml"
+    agents.write_text("agents:\n  - id: sigs\n    command: [/bin/grep, SigIgn, /proc/self/status]\n")
+    proc = medalist_cli(
+        "run", "--agent", "sigs", "--agents-file", str(agents), "--tasks", "penguins-species",
+        "--runs-dir", str(runs_dir), "--sandbox", "bwrap", "--no-grade", timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (log,) = runs_dir.glob("*/*/agent_stdout.log")
+    ignored = int(log.read_text().split()[-1], 16)
+    assert not ignored & (1 << (signal.SIGINT - 1) | 1 << (signal.SIGTERM - 1)), hex(ignored)

@@ -26,10 +26,15 @@ STOPPED_EXIT = 128 + signal.SIGTERM
 _in_run = False  # in a worker: whether it is executing a run now
 
 
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """A handler that does nothing. Unlike SIG_IGN it is not inherited: the agent (exec'd) starts with
+    default signal handling."""
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     """The harness stops this worker. In a run, unwind it: the sandbox's ``finally`` blocks kill the
     agent's processes and remove its cgroups and temp folders on the way out; between runs, just exit."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one unwind: a second signal must not cut the clean-up short
+    signal.signal(signal.SIGTERM, _ignore)  # one unwind: a second signal must not cut the clean-up short
     if _in_run:
         raise KeyboardInterrupt
     remove_process_tempdirs()  # os._exit skips atexit
@@ -44,7 +49,7 @@ def _worker_init() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
         pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, _ignore)
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
