@@ -299,3 +299,19 @@ def test_real_process_prints_one_line_and_exits_2(tmp_path):
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
     assert "field 'metric': unknown metric 'no_such_metric'" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+FORKED_POOL_UNDER_THE_CLI = """
+import multiprocessing
+from medalist.cli.app import handle_sigterm_as_ctrl_c
+handle_sigterm_as_ctrl_c()
+with multiprocessing.get_context("fork").Pool(2) as pool:  # leaving the block SIGTERMs the workers
+    assert pool.map(abs, [-1, -2]) == [1, 2]
+"""
+
+
+def test_forked_helpers_stopped_with_sigterm_die_quietly() -> None:
+    """The CLI's SIGTERM handler must stay in the CLI's process: a forked pool worker that inherits it
+    would print a KeyboardInterrupt traceback when its pool stops it (the sandbox's file scan does that)."""
+    proc = subprocess.run([sys.executable, "-c", FORKED_POOL_UNDER_THE_CLI], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]

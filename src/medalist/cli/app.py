@@ -105,14 +105,26 @@ def one_line(msg: object) -> str:
     return " ".join(str(msg).splitlines())
 
 
-def _sigterm_is_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+def handle_sigterm_as_ctrl_c() -> None:
+    """From now on SIGTERM (a scheduler's stop, ``timeout``, ``docker stop``) raises KeyboardInterrupt in
+    this process, so what Ctrl-C cleans up (running sandboxes) is cleaned up either way. A forked helper
+    (a multiprocessing pool's worker, which the pool stops with SIGTERM) inherits the handler and dies as
+    it would have without it."""
+    owner = os.getpid()
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def run_app() -> None:
-    """Run the app: user mistakes print one line and exit 2, never a traceback. SIGTERM (a scheduler's
-    stop, ``timeout``, ``docker stop``) is handled as Ctrl-C, so running sandboxes are removed either way."""
-    signal.signal(signal.SIGTERM, _sigterm_is_ctrl_c)
+    """Run the app: user mistakes print one line and exit 2, never a traceback; SIGTERM is Ctrl-C."""
+    handle_sigterm_as_ctrl_c()
     try:
         app()
     except MedalistError as exc:
