@@ -238,12 +238,12 @@ def laptop_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> 
     d["hour"] = when.dt.hour.astype(float)
     d["weekday"] = when.dt.dayofweek.astype(float)
     d["distance"] = np.hypot(d["customer_x"] - d["store_x"], d["customer_y"] - d["store_y"])
-    d["config"] = d["configuration"].astype(str)
     d = d.drop(columns=["date"])
     tr, te = _split(d)
+    # The configuration id stays numeric: as an 860-level categorical it triples LightGBM's error here.
     for name, cols in {
-        "te_config": ["config"],
-        "te_config_month": ["config", "month"],
+        "te_config": ["configuration"],
+        "te_config_month": ["configuration", "month"],
         "te_store": ["store_postcode"],
         "te_store_month": ["store_postcode", "month"],
     }.items():
@@ -254,8 +254,24 @@ def laptop_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> 
 register_expert(
     Expert(
         "laptop-sales-price",
-        "price of each configuration by month and store (out-of-fold means), distance; absolute-error objective",
+        "price of each configuration by month and store (out-of-fold means), distance; squared-error "
+        "LightGBM on these and on the plain features (on this MAE task an 80/20 check gave MAE 1.30 for "
+        "plain features with squared error, 2.10 with absolute error, 1.93 with the target means)",
         features=laptop_features,
+        recipes=(
+            Recipe(
+                "lgbm",
+                {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": 0.7, "subsample": 0.8},
+                view="expert",
+                seed=21,
+            ),
+            Recipe(
+                "lgbm",
+                {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": 0.7, "subsample": 0.8},
+                view="base",
+                seed=22,
+            ),
+        ),
     )
 )
 
