@@ -258,19 +258,11 @@ register_expert(
         "LightGBM on these and on the plain features (on this MAE task an 80/20 check gave MAE 1.30 for "
         "plain features with squared error, 2.10 with absolute error, 1.93 with the target means)",
         features=laptop_features,
-        recipes=(
+        recipes=tuple(
             Recipe(
-                "lgbm",
-                {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": 0.7, "subsample": 0.8},
-                view="expert",
-                seed=21,
-            ),
-            Recipe(
-                "lgbm",
-                {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": 0.7, "subsample": 0.8},
-                view="base",
-                seed=22,
-            ),
+                "lgbm", {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": 0.7, "subsample": 0.8}, view=v, seed=s
+            )
+            for v, s in (("expert", 21), ("base", 22))
         ),
     )
 )
