@@ -112,38 +112,6 @@ def _kernel_version() -> tuple[int, int]:
         return (0, 0)
 
 
-def _kill_and_remove(path: str, timeout: float = 5.0) -> None:
-    """Remove a killed harness's cgroup after SIGKILLing what still runs in it.
-
-    A harness killed between starting an agent and the agent's parent-death signal taking hold leaves
-    the agent running, orphaned, in its run cgroup; nothing else would ever stop it. ``cgroup.kill``
-    ends the whole tree at once where the kernel has it; otherwise each listed pid gets SIGKILL until
-    none is left. A cgroup that cannot be emptied in ``timeout`` stays.
-    """
-    folder = Path(path)
-    deadline = time.monotonic() + timeout
-    try:
-        if (folder / "cgroup.kill").exists():
-            _write(folder / "cgroup.kill", "1")
-        while time.monotonic() < deadline:
-            pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if not pids:
-                try:
-                    folder.rmdir()
-                    return
-                except OSError as exc:
-                    if exc.errno != errno.EBUSY:
-                        return
-            time.sleep(0.01)
-    except (OSError, ValueError):
-        pass
-
-
 def _write(path: Path, value: str) -> None:
     with open(path, "w") as fh:
         fh.write(value)
@@ -217,11 +185,28 @@ class RunCgroup:
     def _mkdir(self, key: str, root: Path) -> Path:
         parent = root / PARENT_NAME
         parent.mkdir(exist_ok=True)
-        sweep_dead_owners(parent, RUN_PREFIX, remove=_kill_and_remove)  # cgroups of killed harnesses
+        sweep_dead_owners(parent, RUN_PREFIX, remove=self._kill_and_remove)  # cgroups of killed harnesses
         path = parent / self.name
         path.mkdir()
         self.dirs[key] = path
         return path
+
+    def _kill_and_remove(self, path: str) -> None:
+        """Remove a killed harness's cgroup after SIGKILLing what still runs in it.
+
+        A harness killed between starting an agent and the agent's parent-death signal taking hold
+        leaves the agent running, orphaned, in its run cgroup; nothing else would ever stop it. The
+        leftover is torn down as a run of its own (:meth:`kill`, :meth:`remove`); one that cannot be
+        emptied stays.
+        """
+        folder = Path(path)
+        key = next((k for k, root in self.layout.v1.items() if folder.is_relative_to(root)), "unified")
+        leftover = RunCgroup(self.layout, folder.name, CgroupLimits(), {key: folder})
+        try:
+            leftover.kill(timeout=5.0)
+        except MedalistError:
+            return
+        leftover.remove()
 
     def _create_v1(self) -> None:
         v1 = self.layout.v1

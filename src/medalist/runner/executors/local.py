@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import FrameType
+from typing import NoReturn
 
 from medalist.clock import utc_now
 from medalist.fsutil import remove_process_tempdirs
@@ -37,6 +38,10 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, _ignore)  # one unwind: a second signal must not cut the clean-up short
     if _in_run:
         raise KeyboardInterrupt
+    _exit_stopped()
+
+
+def _exit_stopped() -> NoReturn:
     remove_process_tempdirs()  # os._exit skips atexit
     os._exit(STOPPED_EXIT)
 
@@ -61,8 +66,7 @@ def _execute(spec: RunSpec) -> RunRecord:
     try:
         return execute_run(spec)
     except KeyboardInterrupt:
-        remove_process_tempdirs()  # os._exit skips atexit
-        os._exit(STOPPED_EXIT)
+        _exit_stopped()
     finally:
         _in_run = False
 
