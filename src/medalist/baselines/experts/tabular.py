@@ -231,38 +231,38 @@ register_expert(
 
 
 def laptop_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    """Month and day of year from the sale date; the customer's postcode dropped.
+
+    Prices here follow the configuration, the store and the date closely, and boosting needs many
+    trees to fit that surface. Measured on an 80/20 split of the public train.csv (LightGBM, squared
+    error, lr 0.06): these features reach MAE 0.79 at about 14,500 trees, 0.93 when capped at 5,000;
+    adding hour, weekday and store distance gave 1.10 at 5,000 trees, the customer postcode as a
+    categorical 1.84, out-of-fold target means of the configuration 1.93, and the configuration as an
+    860-level categorical 3.8.
+    """
     d = _both(train, test)
     when = pd.to_datetime(d["date"], format="%m/%d/%Y %H:%M", errors="coerce")
     d["month"] = when.dt.month.astype(float)
     d["day_of_year"] = when.dt.dayofyear.astype(float)
-    d["hour"] = when.dt.hour.astype(float)
-    d["weekday"] = when.dt.dayofweek.astype(float)
-    d["distance"] = np.hypot(d["customer_x"] - d["store_x"], d["customer_y"] - d["store_y"])
-    d = d.drop(columns=["date"])
-    tr, te = _split(d)
-    # The configuration id stays numeric: as an 860-level categorical it triples LightGBM's error here.
-    for name, cols in {
-        "te_config": ["configuration"],
-        "te_config_month": ["configuration", "month"],
-        "te_store": ["store_postcode"],
-        "te_store_month": ["store_postcode", "month"],
-    }.items():
-        tr[name], te[name] = target_mean(key(tr, cols), key(te, cols), task, smoothing=3.0)
-    return tr.drop(columns=["customer_postcode"]), te.drop(columns=["customer_postcode"])
+    tr, te = _split(d.drop(columns=["date", "customer_postcode"]))
+    return tr, te
 
 
 register_expert(
     Expert(
         "laptop-sales-price",
-        "price of each configuration by month and store (out-of-fold means), distance; squared-error "
-        "LightGBM on these and on the plain features (on this MAE task an 80/20 check gave MAE 1.30 for "
-        "plain features with squared error, 2.10 with absolute error, 1.93 with the target means)",
+        "sale month and day of year with the configuration's specs and the store; squared-error LightGBM "
+        "with up to 20,000 trees (capped at 5,000 it stops short of the fit: MAE 0.93 against 0.79 on an "
+        "80/20 check of the public train.csv)",
         features=laptop_features,
         recipes=tuple(
             Recipe(
-                "lgbm", {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": 0.7, "subsample": 0.8}, view=v, seed=s
+                "lgbm",
+                {"lr": 0.06, "leaves": 31, "min_child": 20, "colsample": cs, "subsample": 0.8, "rounds": 20_000},
+                view="expert",
+                seed=s,
             )
-            for v, s in (("expert", 21), ("base", 22))
+            for cs, s in ((0.7, 21), (0.9, 22))
         ),
     )
 )
