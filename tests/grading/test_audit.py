@@ -44,7 +44,6 @@ CROWDED_TOP = {
     "trump-tweets-device": "16 of 160 entries within noise of gold",
     "minneapolis-police-stops": "13 of 160 entries within noise (0.001 AUC) of gold 0.9085: LightGBM and "
     "HistGradientBoosting singles near 0.908; the best stack reaches 0.9125",
-    "tv16-vote": "19 of 160 entries within noise of gold: LightGBM singles and blends converge near 0.256 log loss",
     "letter-recognition": "11 of 160 entries within noise (0.0023 accuracy) of gold 0.9690: ExtraTrees singles, the RBF "
     "SVM and blends sit at 0.969-0.975; the best blend reaches 0.9763",
 }

@@ -612,25 +612,36 @@ register_expert(
 )
 
 
-# ---------------------------------------------------------------- tv16 vote: partisanship and missing answers
+# ---------------------------------------------------------------- lecture evaluations: student and lecturer biases
 
 
-def tv16_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
-    d = _both(train, test)
-    answers = [c for c in d.columns if c not in ("state", "racef")]
-    d["n_missing"] = d[answers].isna().sum(axis=1)
-    d["party_ideo"] = d["pid7na"] + d["ideo"]
-    d["racial"] = d[["angryracism", "whiteadv", "fearraces", "racerare"]].mean(axis=1)
-    d["white_noncollege"] = ((d["racef"] == "White") & (d["collegeed"] == 0)).astype(int)
-    tr, te = _split(d)
-    tr["te_state"], te["te_state"] = target_mean(key(tr, ["state"]), key(te, ["state"]), task, smoothing=30.0)
+def lecture_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    """Who rates and who is rated: ids as categories (one-hot biases for linear models), out-of-fold
+    means of the student, the lecturer and the lecturer's ratings by semester, service role and
+    lecture age, the student's ratings per department, and how many ratings each id has."""
+    tr, te = train.reset_index(drop=True), test.reset_index(drop=True)
+    for name, cols, smooth in (
+        ("student", ["student"], 5.0),
+        ("lecturer", ["lecturer"], 5.0),
+        ("lecturer_semester", ["lecturer", "student_semester"], 10.0),
+        ("lecturer_service", ["lecturer", "service_lecture"], 10.0),
+        ("lecturer_age", ["lecturer", "lecture_age"], 10.0),
+        ("student_department", ["student", "department"], 5.0),
+    ):
+        ktr, kte = key(tr, cols), key(te, cols)
+        tr[f"te_{name}"], te[f"te_{name}"] = target_mean(ktr, kte, task, smoothing=smooth)
+        if len(cols) == 1:
+            tr[f"n_{name}"], te[f"n_{name}"] = frequency(ktr, kte)
+    for col in ("student", "lecturer", "department"):
+        tr[col], te[col] = "c" + tr[col].astype(str), "c" + te[col].astype(str)
     return tr, te
 
 
 register_expert(
     Expert(
-        "tv16-vote",
-        "party x ideology, racial-attitude index, missing-answer counts, state lean (out of fold)",
-        features=tv16_features,
+        "lecture-evaluations",
+        "student and lecturer biases: ids as categories, out-of-fold means of student, lecturer and the "
+        "lecturer by semester, service role and lecture age, the student per department, rating counts",
+        features=lecture_features,
     )
 )

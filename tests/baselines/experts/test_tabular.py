@@ -1,0 +1,39 @@
+"""The lecture-evaluations expert: aligned frames, ids as categories, and target means out of fold."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from medalist.baselines.experts import expert_for
+from medalist.baselines.recipes import load_task_data
+from medalist.tasks import BUILTIN_DIR, TaskRegistry, ensure_prepared
+
+
+def test_lecture_features_keep_rows_and_never_see_a_rows_own_rating() -> None:
+    spec = TaskRegistry(roots=[BUILTIN_DIR]).get("lecture-evaluations")
+    task = load_task_data(ensure_prepared(spec).public, spec)
+    expert = expert_for("lecture-evaluations")
+    assert expert is not None and expert.features is not None
+    train, test = task.public.X_train, task.public.X_test
+    tr, te = expert.features(train, test, task)
+
+    assert len(tr) == len(train) and len(te) == len(test) and list(tr.columns) == list(te.columns)
+    assert "rating" not in tr.columns
+    for col in ("student", "lecturer", "department"):
+        assert tr[col].str.startswith("c").all()  # categorical, so linear models learn one bias per id
+    means = [c for c in tr.columns if c.startswith("te_")]
+    assert len(means) == 6 and np.isfinite(tr[means].to_numpy()).all() and np.isfinite(te[means].to_numpy()).all()
+
+    # Change the ratings of one fold's rows: those rows' own encodings must not move (their ratings are
+    # out of fold for them), while the other folds' encodings and the test rows' do.
+    fit_rows, held = task.folds[0]
+    y = np.asarray(task.y, dtype=float).copy()
+    y[held] = 6.0 - y[held]
+    flipped = dataclasses.replace(task, y=y)
+    tr2, te2 = expert.features(train, test, flipped)
+    for col in means:
+        np.testing.assert_allclose(tr2[col].to_numpy()[held], tr[col].to_numpy()[held], err_msg=col)
+        assert not np.allclose(tr2[col].to_numpy()[fit_rows], tr[col].to_numpy()[fit_rows]), col
+        assert not np.allclose(te2[col].to_numpy(), te[col].to_numpy()), col
