@@ -37,3 +37,27 @@ def test_lecture_features_keep_rows_and_never_see_a_rows_own_rating() -> None:
         np.testing.assert_allclose(tr2[col].to_numpy()[held], tr[col].to_numpy()[held], err_msg=col)
         assert not np.allclose(tr2[col].to_numpy()[fit_rows], tr[col].to_numpy()[fit_rows]), col
         assert not np.allclose(te2[col].to_numpy(), te[col].to_numpy()), col
+
+
+def test_nls_wage_history_never_holds_the_rows_own_wage() -> None:
+    spec = TaskRegistry(roots=[BUILTIN_DIR]).get("nls-wages")
+    task = load_task_data(ensure_prepared(spec).public, spec)
+    expert = expert_for("nls-wages")
+    assert expert is not None and expert.features is not None
+    train, test = task.public.X_train, task.public.X_test
+    tr, te = expert.features(train, test, task)
+    history = ["prev_wage", "prev_gap", "next_wage", "next_gap", "between_wage"]
+    assert len(tr) == len(train) and len(te) == len(test) and list(tr.columns) == list(te.columns)
+    assert tr["person"].str.startswith("p").all() and "ln_wage" not in tr.columns
+    assert (tr["prev_gap"].dropna() > 0).all() and (te["next_gap"].dropna() > 0).all()
+
+    # Change the wage of one training row per woman: those rows' history must not move (it holds only
+    # her other years), while the history of her other rows does.
+    first = ~train["person"].duplicated().to_numpy()
+    y = np.asarray(task.y, dtype=float).copy()
+    y[first] += 1.0
+    tr2, te2 = expert.features(train, test, dataclasses.replace(task, y=y))
+    np.testing.assert_array_equal(tr2.loc[first, history].to_numpy(), tr.loc[first, history].to_numpy())
+    moved = ~np.isclose(tr2.loc[~first, "between_wage"], tr.loc[~first, "between_wage"], equal_nan=True)
+    assert moved.mean() > 0.3
+    assert not np.allclose(te2["between_wage"], te["between_wage"], equal_nan=True)

@@ -612,6 +612,57 @@ register_expert(
 )
 
 
+# ---------------------------------------------------------------- nls wages: the woman's own wage history
+
+
+def _wage_neighbours(tr: pd.DataFrame, te: pd.DataFrame, y: np.ndarray) -> None:
+    """Add the woman's nearest earlier and later training-row wages (and their distance in years) to both
+    frames. Person-years are unique, so a training row never finds itself."""
+    known = pd.DataFrame({"person": tr["person"].to_numpy(), "year": tr["year"].to_numpy(), "wage": y})
+    known = known.sort_values("year")
+    for frame in (tr, te):
+        rows = pd.DataFrame({"person": frame["person"].to_numpy(), "year": frame["year"].to_numpy()})
+        rows["row"] = np.arange(len(rows))
+        rows = rows.sort_values("year")
+        for side, direction in (("prev", "backward"), ("next", "forward")):
+            found = pd.merge_asof(
+                rows,
+                known.rename(columns={"year": f"{side}_year"}),
+                left_on="year",
+                right_on=f"{side}_year",
+                by="person",
+                direction=direction,
+                allow_exact_matches=False,
+            ).sort_values("row")
+            frame[f"{side}_wage"] = found["wage"].to_numpy()
+            frame[f"{side}_gap"] = (found["year"] - found[f"{side}_year"]).abs().to_numpy()
+        w_prev, w_next = 1.0 / frame["prev_gap"], 1.0 / frame["next_gap"]
+        both = (frame["prev_wage"] * w_prev + frame["next_wage"] * w_next) / (w_prev + w_next)
+        frame["between_wage"] = both.fillna(frame["prev_wage"]).fillna(frame["next_wage"])
+
+
+def nls_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    """The woman's wage level (out-of-fold mean, one-hot person for linear models) and her wages in the
+    nearest earlier and later years of the training rows, interpolated by distance."""
+    tr, te = train.reset_index(drop=True), test.reset_index(drop=True)
+    _wage_neighbours(tr, te, task.y_float[:, 0])
+    ktr, kte = key(tr, ["person"]), key(te, ["person"])
+    tr["te_person"], te["te_person"] = target_mean(ktr, kte, task, smoothing=2.0)
+    tr["n_person"], te["n_person"] = frequency(ktr, kte)
+    tr["person"], te["person"] = "p" + tr["person"].astype(str), "p" + te["person"].astype(str)
+    return tr, te
+
+
+register_expert(
+    Expert(
+        "nls-wages",
+        "the woman's own wage history: her wages in the nearest earlier and later years among the training "
+        "rows, interpolated; her out-of-fold mean wage; the person id as a category (fixed effects)",
+        features=nls_features,
+    )
+)
+
+
 # ---------------------------------------------------------------- lecture evaluations: student and lecturer biases
 
 
