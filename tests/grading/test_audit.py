@@ -42,8 +42,6 @@ CROWDED_TOP = {
     "diamonds-price": "11 of 160 entries within noise (0.0023 RMSLE) of gold 0.0862: forest, HistGradientBoosting and "
     "LightGBM singles on log price sit at 0.0858-0.0870; the best blend reaches 0.0804",
     "trump-tweets-device": "16 of 160 entries within noise of gold",
-    "letter-recognition": "11 of 160 entries within noise (0.0023 accuracy) of gold 0.9690: ExtraTrees singles, the RBF "
-    "SVM and blends sit at 0.969-0.975; the best blend reaches 0.9763",
 }
 
 

@@ -23,10 +23,17 @@ register_expert(
 register_expert(
     Expert(
         "digits-8x8",
-        "RBF SVMs with a small gamma on raw and deskewed 8x8 pixels, nearest neighbours",
+        "RBF and cubic-kernel SVMs on raw and deskewed 8x8 pixels, nearest neighbours, one-hidden-layer "
+        "perceptrons and large forests: the classic digit classifiers",
         recipes=(
             Recipe("svm", {"C": 10.0, "gamma": 0.1, "numeric": "raw"}, view="pixels", seed=21),
             Recipe("knn", {"k": 3, "weights": "distance", "numeric": "raw"}, view="pixels", seed=22),
+            Recipe("svm", {"C": 1.0, "kernel": "poly", "degree": 3, "numeric": "raw"}, view="pixels", seed=14),
+            Recipe("svm", {"C": 1.0, "kernel": "poly", "degree": 3, "numeric": "raw"}, view="deskew", seed=15),
+            Recipe("mlp", {"hidden": (512,), "alpha": 0.01, "numeric": "raw"}, view="pixels", seed=16),
+            Recipe("mlp", {"hidden": (512,), "alpha": 0.01, "numeric": "raw"}, view="deskew_hog", seed=17),
+            Recipe("et", {"trees": 1000}, view="pixels", seed=18),
+            Recipe("rf", {"trees": 500}, view="deskew", seed=19),
         ),
     )
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medalist.baselines.experts.encoding import frequency, key, target_mean
+from medalist.baselines.experts.encoding import factor_model, frequency, key, target_mean
 from medalist.baselines.experts.registry import Expert, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
@@ -480,11 +480,14 @@ register_expert(
 register_expert(
     Expert(
         "letter-recognition",
-        "an RBF SVM and nearest neighbours on scaled features are the known winners",
+        "RBF SVMs, nearest neighbours and perceptrons on scaled features are the known winners",
         recipes=(
             Recipe("svm", {"C": 20.0, "gamma": 0.15, "numeric": "scale"}, view="base", seed=21),
             Recipe("knn", {"k": 3, "weights": "distance", "numeric": "scale"}, view="base", seed=22),
             Recipe("et", {"trees": 600, "max_features": 0.5}, view="base", seed=23),
+            Recipe("svm", {"C": 10.0, "gamma": 0.3, "numeric": "scale"}, view="base", seed=24),
+            Recipe("svm", {"C": 100.0, "gamma": 0.05, "numeric": "scale"}, view="base", seed=25),
+            Recipe("mlp", {"hidden": (512, 256), "alpha": 0.001, "numeric": "scale"}, view="base", seed=26),
         ),
     )
 )
@@ -516,6 +519,8 @@ def movielens_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) 
             ktr = key(tr, ["user_id"]).where(mask_tr, "none")
             kte = key(te, ["user_id"]).where(te[f"g_{g}"].to_numpy() == 1, "none")
             tr[f"te_user_{g}"], te[f"te_user_{g}"] = target_mean(ktr, kte, task, y=y, smoothing=5.0)
+    # latent tastes: out-of-fold predictions of a biased matrix factorisation of user x movie
+    tr["mf"], te["mf"] = factor_model((tr["user_id"], tr["movie_id"]), (te["user_id"], te["movie_id"]), task)
     tr["user_id"], te["user_id"] = tr["user_id"].astype(float), te["user_id"].astype(float)
     return tr, te
 
@@ -523,8 +528,13 @@ def movielens_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) 
 register_expert(
     Expert(
         "movielens-rating",
-        "collaborative-filtering biases: out-of-fold user and movie means and counts, the user's genre tastes",
+        "collaborative-filtering biases: out-of-fold user and movie means and counts, the user's genre tastes, "
+        "and matrix factorisation (alone, and out of fold as a feature)",
         features=movielens_features,
+        recipes=(
+            Recipe("mf", {"users": "user_id", "items": "movie_id", "factors": 32, "reg": 0.2}, view="base", seed=21),
+            Recipe("mf", {"users": "user_id", "items": "movie_id", "factors": 64, "reg": 0.1}, view="base", seed=22),
+        ),
     )
 )
 
