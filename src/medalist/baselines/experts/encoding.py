@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from threadpoolctl import threadpool_limits
 
-from medalist.baselines.recipes.factor import als_fit_predict, id_codes
+from medalist.baselines.recipes.factor import als_on_rows, id_codes
 from medalist.baselines.recipes.task import TaskData
 
 
@@ -102,16 +102,10 @@ def factor_model(
     """Out-of-fold predictions of a biased matrix factorisation of the target over two id columns
     (user, item): the collaborative-filtering signal a tree model cannot build from target means."""
     y = target_vector(task)
-    users, items = (id_codes(a, b) for a, b in zip(train_ids, test_ids, strict=True))
+    (users, test_users), (items, test_items) = (id_codes(a, b) for a, b in zip(train_ids, test_ids, strict=True))
     opts = {"factors": factors, "reg": reg, "iters": 12, "seed": 0}
-
-    def fit_predict(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-        u, qu = id_codes(pd.Series(users[0][rows]), pd.Series(query[0]))
-        i, qi = id_codes(pd.Series(items[0][rows]), pd.Series(query[1]))
-        return als_fit_predict(u, i, y[rows], (qu, qi), **opts)
-
     tr = np.zeros(len(y))
     for fit_rows, enc_rows in task.folds:
-        tr[enc_rows] = fit_predict(fit_rows, np.vstack([users[0][enc_rows], items[0][enc_rows]]))
-    te = fit_predict(np.arange(len(y)), np.vstack([users[1], items[1]]))
+        tr[enc_rows] = als_on_rows(users, items, y, fit_rows, (users[enc_rows], items[enc_rows]), **opts)
+    te = als_on_rows(users, items, y, np.arange(len(y)), (test_users, test_items), **opts)
     return tr, te

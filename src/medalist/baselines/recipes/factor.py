@@ -9,6 +9,8 @@ Parameters: ``users`` and ``items`` (id columns of the view), ``factors``, ``reg
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -51,12 +53,12 @@ def als_fit_predict(
     rng = np.random.default_rng(seed)
     user_side = np.hstack([rng.normal(0, 0.1, (n_u, factors)), np.zeros((n_u, 1))])  # [p_u, b_u]
     item_side = np.hstack([rng.normal(0, 0.1, (n_i, factors)), np.zeros((n_i, 1))])  # [q_i, b_i]
-    ones_u, ones_i = np.ones((len(users), 1)), np.ones((len(items), 1))
+    ones = np.ones((len(ratings), 1))
     for _ in range(iters):
         # users: regress r - mu - b_i on [q_i, 1]
-        feats = np.hstack([item_side[items, :factors], ones_i])
+        feats = np.hstack([item_side[items, :factors], ones])
         user_side = _solve_side(users, n_u, feats, ratings - mu - item_side[items, factors], reg)
-        feats = np.hstack([user_side[users, :factors], ones_u])
+        feats = np.hstack([user_side[users, :factors], ones])
         item_side = _solve_side(items, n_i, feats, ratings - mu - user_side[users, factors], reg)
     qu, qi = query
     pu = np.where(((qu >= 0) & (qu < n_u))[:, None], user_side[np.clip(qu, 0, n_u - 1)], 0.0)
@@ -69,6 +71,21 @@ def id_codes(train: pd.Series, test: pd.Series) -> tuple[np.ndarray, np.ndarray]
     """Integer codes of the training ids; test ids never seen in training get -1."""
     cats = pd.Index(pd.unique(train.astype(str)))
     return cats.get_indexer(train.astype(str)), cats.get_indexer(test.astype(str))
+
+
+def als_on_rows(
+    users: np.ndarray,
+    items: np.ndarray,
+    ratings: np.ndarray,
+    rows: np.ndarray,
+    query: tuple[np.ndarray, np.ndarray],
+    **opts: Any,
+) -> np.ndarray:
+    """Fit ALS on the given ``rows`` of coded ids and predict the ``query`` pairs. Ids are re-coded from
+    those rows alone, so a user or item absent from them is unseen to the model too."""
+    u, qu = id_codes(pd.Series(users[rows]), pd.Series(query[0]))
+    i, qi = id_codes(pd.Series(items[rows]), pd.Series(query[1]))
+    return als_fit_predict(u, i, ratings[rows], (qu, qi), **opts)
 
 
 @family("mf")
@@ -90,10 +107,8 @@ def fit_mf(recipe: Recipe, view: View, task: TaskData) -> Preds:
     }
 
     def fit_fold(tr: np.ndarray, va: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # ids are re-coded so a fold's unseen users and items are unseen to the model too
-        uc, ui = id_codes(pd.Series(u_tr[tr]), pd.Series(np.concatenate([u_tr[va], u_te])))
-        ic, ii = id_codes(pd.Series(i_tr[tr]), pd.Series(np.concatenate([i_tr[va], i_te])))
-        pred = als_fit_predict(uc, ic, y[tr], (ui, ii), **opts)
+        query = (np.concatenate([u_tr[va], u_te]), np.concatenate([i_tr[va], i_te]))
+        pred = als_on_rows(u_tr, i_tr, y, tr, query, **opts)
         return pred[: len(va)], pred[len(va) :]
 
     return cross_fit(task, fit_fold, "value")
