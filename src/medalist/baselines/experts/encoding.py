@@ -103,9 +103,12 @@ def factor_model(
     (user, item): the collaborative-filtering signal a tree model cannot build from target means."""
     y = target_vector(task)
     (users, test_users), (items, test_items) = (id_codes(a, b) for a, b in zip(train_ids, test_ids, strict=True))
-    opts = {"factors": factors, "reg": reg, "iters": 12, "seed": 0}
+
+    def fit_predict(rows: np.ndarray, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        return als_on_rows(users, items, y, rows, query, factors=factors, reg=reg, iters=12, seed=0)
+
     tr = np.zeros(len(y))
     for fit_rows, enc_rows in task.folds:
-        tr[enc_rows] = als_on_rows(users, items, y, fit_rows, (users[enc_rows], items[enc_rows]), **opts)
-    te = als_on_rows(users, items, y, np.arange(len(y)), (test_users, test_items), **opts)
+        tr[enc_rows] = fit_predict(fit_rows, (users[enc_rows], items[enc_rows]))
+    te = fit_predict(np.arange(len(y)), (test_users, test_items))
     return tr, te

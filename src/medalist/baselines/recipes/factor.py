@@ -9,8 +9,6 @@ Parameters: ``users`` and ``items`` (id columns of the view), ``factors``, ``reg
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -79,13 +77,17 @@ def als_on_rows(
     ratings: np.ndarray,
     rows: np.ndarray,
     query: tuple[np.ndarray, np.ndarray],
-    **opts: Any,
+    *,
+    factors: int,
+    reg: float,
+    iters: int,
+    seed: int,
 ) -> np.ndarray:
     """Fit ALS on the given ``rows`` of coded ids and predict the ``query`` pairs. Ids are re-coded from
     those rows alone, so a user or item absent from them is unseen to the model too."""
     u, qu = id_codes(pd.Series(users[rows]), pd.Series(query[0]))
     i, qi = id_codes(pd.Series(items[rows]), pd.Series(query[1]))
-    return als_fit_predict(u, i, ratings[rows], (qu, qi), **opts)
+    return als_fit_predict(u, i, ratings[rows], (qu, qi), factors=factors, reg=reg, iters=iters, seed=seed)
 
 
 @family("mf")
@@ -99,16 +101,11 @@ def fit_mf(recipe: Recipe, view: View, task: TaskData) -> Preds:
     u_tr, u_te = id_codes(view.train[p["users"]], view.test[p["users"]])
     i_tr, i_te = id_codes(view.train[p["items"]], view.test[p["items"]])
     y = task.y_float[:, 0]
-    opts = {
-        "factors": int(p.get("factors", 32)),
-        "reg": float(p.get("reg", 0.05)),
-        "iters": int(p.get("iters", 12)),
-        "seed": recipe.seed,
-    }
+    factors, reg, iters = int(p.get("factors", 32)), float(p.get("reg", 0.05)), int(p.get("iters", 12))
 
     def fit_fold(tr: np.ndarray, va: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         query = (np.concatenate([u_tr[va], u_te]), np.concatenate([i_tr[va], i_te]))
-        pred = als_on_rows(u_tr, i_tr, y, tr, query, **opts)
+        pred = als_on_rows(u_tr, i_tr, y, tr, query, factors=factors, reg=reg, iters=iters, seed=recipe.seed)
         return pred[: len(va)], pred[len(va) :]
 
     return cross_fit(task, fit_fold, "value")
