@@ -23,8 +23,8 @@ register_expert(
 register_expert(
     Expert(
         "digits-8x8",
-        "RBF and cubic-kernel SVMs on raw and deskewed 8x8 pixels, nearest neighbours, one-hidden-layer "
-        "perceptrons and large forests: the classic digit classifiers",
+        "RBF, quadratic and cubic-kernel SVMs on raw and deskewed 8x8 pixels and gradient histograms, nearest "
+        "neighbours, perceptrons, logistic regression and large forests: the classic digit classifiers",
         recipes=(
             Recipe("svm", {"C": 10.0, "gamma": 0.1, "numeric": "raw"}, view="pixels", seed=21),
             Recipe("knn", {"k": 3, "weights": "distance", "numeric": "raw"}, view="pixels", seed=22),
@@ -34,6 +34,11 @@ register_expert(
             Recipe("mlp", {"hidden": (512,), "alpha": 0.01, "numeric": "raw"}, view="deskew_hog", seed=17),
             Recipe("et", {"trees": 1000}, view="pixels", seed=18),
             Recipe("rf", {"trees": 500}, view="deskew", seed=19),
+            Recipe("svm", {"C": 1.0, "kernel": "poly", "degree": 2, "numeric": "raw"}, view="pixels", seed=23),
+            Recipe("svm", {"C": 3.0, "numeric": "raw"}, view="deskew_hog", seed=24),
+            Recipe("knn", {"k": 5, "weights": "distance", "numeric": "raw"}, view="deskew_hog", seed=25),
+            Recipe("mlp", {"hidden": (256, 128), "alpha": 0.001, "numeric": "raw"}, view="deskew", seed=26),
+            Recipe("logreg", {"C": 0.5, "numeric": "raw"}, view="deskew", seed=27),
         ),
     )
 )

@@ -488,6 +488,10 @@ register_expert(
             Recipe("svm", {"C": 10.0, "gamma": 0.3, "numeric": "scale"}, view="base", seed=24),
             Recipe("svm", {"C": 100.0, "gamma": 0.05, "numeric": "scale"}, view="base", seed=25),
             Recipe("mlp", {"hidden": (512, 256), "alpha": 0.001, "numeric": "scale"}, view="base", seed=26),
+            Recipe("svm", {"C": 5.0, "gamma": 0.5, "numeric": "scale"}, view="base", seed=27),
+            Recipe("svm", {"C": 50.0, "gamma": 0.1, "numeric": "scale"}, view="base", seed=28),
+            Recipe("mlp", {"hidden": (256, 256), "alpha": 0.0001, "numeric": "scale"}, view="base", seed=30),
+            Recipe("et", {"trees": 1000, "max_features": 0.3}, view="base", seed=31),
         ),
     )
 )
@@ -534,6 +538,20 @@ register_expert(
         recipes=(
             Recipe("mf", {"users": "user_id", "items": "movie_id", "factors": 32, "reg": 0.2}, view="base", seed=21),
             Recipe("mf", {"users": "user_id", "items": "movie_id", "factors": 64, "reg": 0.1}, view="base", seed=22),
+            Recipe("mf", {"users": "user_id", "items": "movie_id", "factors": 16, "reg": 0.3}, view="base", seed=23),
+            Recipe("mf", {"users": "user_id", "items": "movie_id", "factors": 128, "reg": 0.15}, view="base", seed=24),
+            Recipe(
+                "lgbm",
+                {"lr": 0.03, "leaves": 63, "min_child": 40, "colsample": 0.5, "subsample": 0.7, "l2": 5.0},
+                view="expert",
+                seed=25,
+            ),
+            Recipe(
+                "lgbm",
+                {"lr": 0.05, "leaves": 255, "min_child": 50, "colsample": 0.4, "subsample": 0.8, "l2": 10.0},
+                view="expert",
+                seed=26,
+            ),
         ),
     )
 )
