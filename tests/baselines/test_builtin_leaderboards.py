@@ -92,10 +92,6 @@ def test_per_task_calibration_targets_hold_in_the_committed_files() -> None:
     assert target_problems(per_task) == []  # sample below the median and no medal, best entry gold
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 open: automl medals on most regenerated tasks of 'all' (docs/suite.md, calibration table)",
-)
 def test_automl_medal_and_gold_shares_meet_the_targets() -> None:
     rows = _calibrations()
     benchmark = [rows[t] for t in BENCHMARK_IDS if t in rows]

@@ -277,3 +277,20 @@ def test_perceptron_and_polynomial_kernel_recipes_beat_the_constant() -> None:
     ):
         preds = fit_function(r.family)(r, build_view(r.view, task), task)
         assert roc_auc_score(y, preds.oof[:, -1]) > 0.7, r.name  # P(1), or the SVM's decision score
+
+
+def test_multiclass_boosting_raises_a_small_rate_unless_told_to_keep_it() -> None:
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = np.digitize(X["a"] + 0.5 * X["b"] + rng.normal(scale=0.5, size=400), [-1.0, 0.0, 1.0])
+    task = _task("multiclass_log_loss", X, y, task_type="multiclass-classification")
+
+    def oof(params: dict[str, object]) -> np.ndarray:
+        r = Recipe("lgbm", {"leaves": 7, "rounds": 60, **params}, seed=1)
+        return fit_function(r.family)(r, build_view(r.view, task), task).oof
+
+    floored, at_floor = oof({"lr": 0.01}), oof({"lr": 0.08})
+    kept = oof({"lr": 0.01, "keep_lr": True})
+    np.testing.assert_allclose(floored, at_floor)  # 0.01 was raised to the multi-class floor
+    assert np.abs(kept - floored).max() > 0.01  # keep_lr trains at 0.01: other (flatter) probabilities
+    assert kept.max() < floored.max()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -30,6 +31,19 @@ class Expert:
     features: FeatureFn | None = None
     recipes: tuple[Recipe, ...] = field(default_factory=tuple)
     text: tuple[str, ...] = field(default_factory=tuple)
+
+
+RecipeSpec = tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str]
+"""A recipe written as data: family, parameters and optionally a view."""
+
+
+def numbered(first_seed: int, view: str, *specs: RecipeSpec) -> tuple[Recipe, ...]:
+    """Recipes with consecutive seeds from ``first_seed``, on ``view`` unless a spec names its own: the
+    grid of settings an expert tries, written as one table instead of one constructor call each."""
+    out = []
+    for i, (family, params, *own) in enumerate(specs):
+        out.append(Recipe(family, params, view=own[0] if own else view, seed=first_seed + i))
+    return tuple(out)
 
 
 _EXPERTS: dict[str, Expert] = {}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from medalist.baselines.experts.encoding import factor_model, frequency, key, target_mean
-from medalist.baselines.experts.registry import Expert, register_expert
+from medalist.baselines.experts.registry import Expert, numbered, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
 
@@ -417,8 +417,131 @@ register_expert(
     Expert(
         "seattle-weather",
         "season, temperature range, the neighbouring days' measurements and (where they are training "
-        "days) their weather labels; class weights tuned for macro F1",
+        "days) their weather labels; class weights tuned for macro F1; slow-learning and class-balanced "
+        "boosting (five classes leave room for small rates), balanced forests",
         features=seattle_features,
+        recipes=numbered(
+            21,
+            "expert",
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 10, "colsample": 0.7, "subsample": 0.8, "keep_lr": True}),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 7,
+                    "min_child": 20,
+                    "colsample": 0.5,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 15, "colsample": 0.6, "keep_lr": True}),
+            ("lgbm", {"lr": 0.03, "leaves": 15, "colsample": 0.7, "extra_trees": True, "keep_lr": True}),
+            ("hgb", {"lr": 0.03, "leaves": 15, "class_weight": "balanced"}),
+            ("rf", {"trees": 600, "min_leaf": 2, "max_features": 0.5, "class_weight": "balanced_subsample"}),
+            ("et", {"trees": 600, "min_leaf": 2, "max_features": 0.8}),
+            ("logreg", {"C": 1.0, "numeric": "spline", "class_weight": "balanced"}),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 15,
+                    "min_child": 10,
+                    "colsample": 0.7,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.01,
+                    "leaves": 31,
+                    "min_child": 15,
+                    "colsample": 0.6,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.03,
+                    "leaves": 15,
+                    "colsample": 0.7,
+                    "extra_trees": True,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            ("hgb", {"lr": 0.05, "leaves": 31, "class_weight": "balanced"}),
+            ("hgb", {"lr": 0.03, "leaves": 7, "l2": 3.0, "class_weight": "balanced"}),
+            ("et", {"trees": 600, "min_leaf": 3, "max_features": 0.6, "class_weight": "balanced"}),
+            ("rf", {"trees": 600, "min_leaf": 1, "max_features": 0.3, "class_weight": "balanced_subsample"}),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "colsample": 0.7, "class_weight": "balanced", "keep_lr": True}, "base"),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 31,
+                    "min_child": 20,
+                    "colsample": 0.5,
+                    "subsample": 0.8,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.015,
+                    "leaves": 7,
+                    "min_child": 10,
+                    "colsample": 0.8,
+                    "l2": 3.0,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 15,
+                    "min_child": 30,
+                    "colsample": 0.6,
+                    "l1": 0.5,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            ("hgb", {"lr": 0.02, "leaves": 15, "min_child": 10, "class_weight": "balanced"}),
+            ("et", {"trees": 600, "min_leaf": 1, "max_features": 0.4, "class_weight": "balanced"}),
+            ("hgb", {"lr": 0.05, "leaves": 15, "class_weight": "balanced"}, "base"),
+            (
+                "lgbm",
+                {
+                    "lr": 0.01,
+                    "leaves": 15,
+                    "min_child": 10,
+                    "colsample": 0.5,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+            ("rf", {"trees": 600, "min_leaf": 3, "max_features": 0.5, "class_weight": "balanced"}),
+            (
+                "lgbm",
+                {
+                    "lr": 0.03,
+                    "leaves": 7,
+                    "min_child": 5,
+                    "colsample": 0.9,
+                    "class_weight": "balanced",
+                    "keep_lr": True,
+                },
+            ),
+        ),
     )
 )
 
@@ -634,8 +757,101 @@ def hpc_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Fra
 register_expert(
     Expert(
         "hpc-jobs",
-        "log work size (compounds x fields x iterations) per protocol; temperature-tuned class probabilities",
+        "log work size (compounds x fields x iterations) per protocol; temperature-tuned class probabilities; "
+        "slow-learning boosting (four classes leave room for small rates) and other boosted-tree shapes",
         features=hpc_features,
+        recipes=numbered(
+            21,
+            "expert",
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 20, "colsample": 0.7, "subsample": 0.8, "keep_lr": True}),
+            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 10, "colsample": 0.5, "subsample": 0.8, "keep_lr": True}),
+            ("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.8, "l2": 5.0, "keep_lr": True}),
+            (
+                "lgbm",
+                {"lr": 0.02, "leaves": 31, "min_child": 20, "colsample": 0.6, "extra_trees": True, "keep_lr": True},
+            ),
+            ("lgbm", {"lr": 0.03, "leaves": 31, "max_depth": 6, "min_child": 15, "subsample": 0.7, "keep_lr": True}),
+            ("hgb", {"lr": 0.03, "leaves": 15, "l2": 3.0}),
+            ("hgb", {"lr": 0.1, "leaves": 63, "min_child": 10}),
+            (
+                "lgbm",
+                {
+                    "lr": 0.015,
+                    "leaves": 63,
+                    "min_child": 10,
+                    "colsample": 0.6,
+                    "l2": 2.0,
+                    "max_bin": 511,
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.015,
+                    "leaves": 127,
+                    "min_child": 5,
+                    "colsample": 0.9,
+                    "subsample": 0.6,
+                    "l2": 10.0,
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 15,
+                    "min_child": 40,
+                    "colsample": 0.5,
+                    "subsample": 0.7,
+                    "l2": 5.0,
+                    "keep_lr": True,
+                },
+            ),
+            ("lgbm", {"lr": 0.01, "leaves": 15, "min_child": 20, "colsample": 0.7, "subsample": 0.8, "keep_lr": True}),
+            ("lgbm", {"lr": 0.02, "leaves": 31, "colsample": 0.7, "keep_lr": True}, "base"),
+            ("lgbm", {"lr": 0.02, "leaves": 31, "min_child": 30, "colsample": 0.4, "l1": 1.0, "keep_lr": True}),
+            (
+                "lgbm",
+                {
+                    "lr": 0.01,
+                    "leaves": 63,
+                    "min_child": 20,
+                    "colsample": 0.5,
+                    "subsample": 0.7,
+                    "l2": 3.0,
+                    "keep_lr": True,
+                },
+            ),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 31,
+                    "max_depth": 8,
+                    "min_child": 10,
+                    "colsample": 0.8,
+                    "subsample": 0.9,
+                    "keep_lr": True,
+                },
+            ),
+            ("lgbm", {"lr": 0.015, "leaves": 23, "min_child": 25, "colsample": 0.6, "l1": 0.5, "keep_lr": True}),
+            (
+                "lgbm",
+                {
+                    "lr": 0.02,
+                    "leaves": 47,
+                    "min_child": 15,
+                    "colsample": 0.5,
+                    "subsample": 0.6,
+                    "l2": 8.0,
+                    "keep_lr": True,
+                },
+            ),
+            ("lgbm", {"lr": 0.01, "leaves": 7, "min_child": 10, "colsample": 0.9, "keep_lr": True}),
+            ("lgbm", {"lr": 0.025, "leaves": 31, "min_child": 20, "colsample": 0.3, "keep_lr": True}),
+        ),
     )
 )
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from medalist.baselines.experts.encoding import text_model
-from medalist.baselines.experts.registry import Expert, register_expert
+from medalist.baselines.experts.registry import Expert, numbered, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
 
@@ -105,9 +105,35 @@ def movies_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> 
 register_expert(
     Expert(
         "movies-rating",
-        "title words (TF-IDF ridge stacked), log votes and budget, sequels, foreign titles",
+        "title words (TF-IDF ridge stacked), log votes and budget, sequels, foreign titles; boosted trees "
+        "of other shapes and losses, and the plain columns next to the engineered ones",
         features=movies_features,
         text=("title",),
+        recipes=numbered(
+            21,
+            "expert",
+            ("lgbm", {"lr": 0.03, "leaves": 63, "min_child": 40, "colsample": 0.5, "subsample": 0.7, "l2": 5.0}),
+            ("lgbm", {"lr": 0.05, "leaves": 255, "min_child": 20, "colsample": 0.6}),
+            ("lgbm", {"lr": 0.05, "leaves": 31, "objective": "huber"}),
+            ("lgbm", {"lr": 0.05, "leaves": 31, "colsample": 0.6, "extra_trees": True}),
+            ("lgbm", {"lr": 0.05, "leaves": 63, "min_child": 20}, "base"),
+            ("hgb", {"lr": 0.05, "leaves": 63, "l2": 1.0}),
+            ("et", {"trees": 200, "min_leaf": 3, "max_features": 0.5, "max_samples": 0.5}),
+            ("lgbm", {"lr": 0.02, "leaves": 127, "min_child": 50, "colsample": 0.4, "subsample": 0.7, "l2": 3.0}),
+            ("hgb", {"lr": 0.1, "leaves": 127, "l2": 5.0, "min_child": 40}),
+            ("lgbm", {"lr": 0.03, "leaves": 31, "min_child": 100, "colsample": 0.8, "l2": 10.0}),
+            ("lgbm", {"lr": 0.05, "leaves": 15, "min_child": 20, "colsample": 0.7}),
+            ("lgbm", {"lr": 0.02, "leaves": 63, "min_child": 20, "colsample": 0.7, "subsample": 0.8}),
+            ("lgbm", {"lr": 0.05, "leaves": 63, "colsample": 0.5, "objective": "huber"}),
+            ("lgbm", {"lr": 0.03, "leaves": 511, "min_child": 100, "colsample": 0.5}),
+            ("lgbm", {"lr": 0.05, "leaves": 31, "max_bin": 1023, "colsample": 0.7}),
+            ("hgb", {"lr": 0.03, "leaves": 31, "l2": 3.0}),
+            ("hgb", {"lr": 0.05, "leaves": 255, "min_child": 60}),
+            ("lgbm", {"lr": 0.03, "leaves": 127, "colsample": 0.7}, "base"),
+            ("lgbm", {"lr": 0.05, "leaves": 31, "objective": "huber"}, "base"),
+            ("lgbm", {"lr": 0.03, "leaves": 63, "target": "log", "colsample": 0.6}),
+            ("rf", {"trees": 200, "min_leaf": 3, "max_features": 0.5, "max_samples": 0.5}),
+        ),
     )
 )
 

@@ -3,7 +3,8 @@
 Parameters (all optional): ``lr``, ``leaves``, ``min_child``, ``colsample``, ``subsample``,
 ``l2``, ``l1``, ``max_bin``, ``objective`` (regression: ``l2``/``l1``/``huber``), ``target``
 (``log`` trains on log1p of a non-negative target), ``ordinal`` (classification scored as one
-regression on the class index, for ordinal metrics), ``class_weight``, ``extra_trees``.
+regression on the class index, for ordinal metrics), ``class_weight``, ``extra_trees``, ``keep_lr``
+(multi-class: keep ``lr`` instead of raising it to the multi-class floor; for tasks with a few classes).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def fit_lgbm(recipe: Recipe, view: View, task: TaskData) -> Preds:
     ordinal = bool(p.get("ordinal")) and task.is_classification
     if task.is_classification and not ordinal and task.n_classes > 2:
         kw["n_estimators"] = min(kw["n_estimators"], MULTICLASS_TREES // task.n_classes)
-        kw["learning_rate"] = max(kw["learning_rate"], 0.08)
+        if not p.get("keep_lr"):
+            kw["learning_rate"] = max(kw["learning_rate"], 0.08)
     stop: list[Callable[..., Any]] = [
         lgb.early_stopping(int(p.get("patience", EARLY_STOP if kw["n_estimators"] > 1000 else 50)), verbose=False)
     ]
