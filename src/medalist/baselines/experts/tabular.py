@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -11,6 +13,11 @@ from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
 
 Frames = tuple[pd.DataFrame, pd.DataFrame]
+
+_SLOW: dict[str, Any] = {"keep_lr": True}
+"""Multi-class boosting at the recipe's own small learning rate (few classes leave room for it)."""
+_BALANCED: dict[str, Any] = {"class_weight": "balanced"}
+_SLOW_BALANCED: dict[str, Any] = {**_SLOW, **_BALANCED}
 
 
 def _both(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
@@ -423,124 +430,31 @@ register_expert(
         recipes=numbered(
             21,
             "expert",
-            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 10, "colsample": 0.7, "subsample": 0.8, "keep_lr": True}),
-            (
-                "lgbm",
-                {
-                    "lr": 0.02,
-                    "leaves": 7,
-                    "min_child": 20,
-                    "colsample": 0.5,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 15, "colsample": 0.6, "keep_lr": True}),
-            ("lgbm", {"lr": 0.03, "leaves": 15, "colsample": 0.7, "extra_trees": True, "keep_lr": True}),
-            ("hgb", {"lr": 0.03, "leaves": 15, "class_weight": "balanced"}),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 10, "colsample": 0.7, "subsample": 0.8, **_SLOW}),
+            ("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 20, "colsample": 0.5, **_SLOW_BALANCED}),
+            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 15, "colsample": 0.6, **_SLOW}),
+            ("lgbm", {"lr": 0.03, "leaves": 15, "colsample": 0.7, "extra_trees": True, **_SLOW}),
+            ("hgb", {"lr": 0.03, "leaves": 15, **_BALANCED}),
             ("rf", {"trees": 600, "min_leaf": 2, "max_features": 0.5, "class_weight": "balanced_subsample"}),
             ("et", {"trees": 600, "min_leaf": 2, "max_features": 0.8}),
-            ("logreg", {"C": 1.0, "numeric": "spline", "class_weight": "balanced"}),
-            (
-                "lgbm",
-                {
-                    "lr": 0.02,
-                    "leaves": 15,
-                    "min_child": 10,
-                    "colsample": 0.7,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            (
-                "lgbm",
-                {
-                    "lr": 0.01,
-                    "leaves": 31,
-                    "min_child": 15,
-                    "colsample": 0.6,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            (
-                "lgbm",
-                {
-                    "lr": 0.03,
-                    "leaves": 15,
-                    "colsample": 0.7,
-                    "extra_trees": True,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            ("hgb", {"lr": 0.05, "leaves": 31, "class_weight": "balanced"}),
-            ("hgb", {"lr": 0.03, "leaves": 7, "l2": 3.0, "class_weight": "balanced"}),
-            ("et", {"trees": 600, "min_leaf": 3, "max_features": 0.6, "class_weight": "balanced"}),
+            ("logreg", {"C": 1.0, "numeric": "spline", **_BALANCED}),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 10, "colsample": 0.7, **_SLOW_BALANCED}),
+            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 15, "colsample": 0.6, **_SLOW_BALANCED}),
+            ("lgbm", {"lr": 0.03, "leaves": 15, "colsample": 0.7, "extra_trees": True, **_SLOW_BALANCED}),
+            ("hgb", {"lr": 0.05, "leaves": 31, **_BALANCED}),
+            ("hgb", {"lr": 0.03, "leaves": 7, "l2": 3.0, **_BALANCED}),
+            ("et", {"trees": 600, "min_leaf": 3, "max_features": 0.6, **_BALANCED}),
             ("rf", {"trees": 600, "min_leaf": 1, "max_features": 0.3, "class_weight": "balanced_subsample"}),
-            ("lgbm", {"lr": 0.02, "leaves": 15, "colsample": 0.7, "class_weight": "balanced", "keep_lr": True}, "base"),
-            (
-                "lgbm",
-                {
-                    "lr": 0.02,
-                    "leaves": 31,
-                    "min_child": 20,
-                    "colsample": 0.5,
-                    "subsample": 0.8,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            (
-                "lgbm",
-                {
-                    "lr": 0.015,
-                    "leaves": 7,
-                    "min_child": 10,
-                    "colsample": 0.8,
-                    "l2": 3.0,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            (
-                "lgbm",
-                {
-                    "lr": 0.02,
-                    "leaves": 15,
-                    "min_child": 30,
-                    "colsample": 0.6,
-                    "l1": 0.5,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            ("hgb", {"lr": 0.02, "leaves": 15, "min_child": 10, "class_weight": "balanced"}),
-            ("et", {"trees": 600, "min_leaf": 1, "max_features": 0.4, "class_weight": "balanced"}),
-            ("hgb", {"lr": 0.05, "leaves": 15, "class_weight": "balanced"}, "base"),
-            (
-                "lgbm",
-                {
-                    "lr": 0.01,
-                    "leaves": 15,
-                    "min_child": 10,
-                    "colsample": 0.5,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
-            ("rf", {"trees": 600, "min_leaf": 3, "max_features": 0.5, "class_weight": "balanced"}),
-            (
-                "lgbm",
-                {
-                    "lr": 0.03,
-                    "leaves": 7,
-                    "min_child": 5,
-                    "colsample": 0.9,
-                    "class_weight": "balanced",
-                    "keep_lr": True,
-                },
-            ),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "colsample": 0.7, **_SLOW_BALANCED}, "base"),
+            ("lgbm", {"lr": 0.02, "leaves": 31, "min_child": 20, "colsample": 0.5, "subsample": 0.8, **_SLOW_BALANCED}),
+            ("lgbm", {"lr": 0.015, "leaves": 7, "min_child": 10, "colsample": 0.8, "l2": 3.0, **_SLOW_BALANCED}),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 30, "colsample": 0.6, "l1": 0.5, **_SLOW_BALANCED}),
+            ("hgb", {"lr": 0.02, "leaves": 15, "min_child": 10, **_BALANCED}),
+            ("et", {"trees": 600, "min_leaf": 1, "max_features": 0.4, **_BALANCED}),
+            ("hgb", {"lr": 0.05, "leaves": 15, **_BALANCED}, "base"),
+            ("lgbm", {"lr": 0.01, "leaves": 15, "min_child": 10, "colsample": 0.5, **_SLOW_BALANCED}),
+            ("rf", {"trees": 600, "min_leaf": 3, "max_features": 0.5, **_BALANCED}),
+            ("lgbm", {"lr": 0.03, "leaves": 7, "min_child": 5, "colsample": 0.9, **_SLOW_BALANCED}),
         ),
     )
 )
@@ -763,66 +677,31 @@ register_expert(
         recipes=numbered(
             21,
             "expert",
-            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 20, "colsample": 0.7, "subsample": 0.8, "keep_lr": True}),
-            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 10, "colsample": 0.5, "subsample": 0.8, "keep_lr": True}),
-            ("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.8, "l2": 5.0, "keep_lr": True}),
-            (
-                "lgbm",
-                {"lr": 0.02, "leaves": 31, "min_child": 20, "colsample": 0.6, "extra_trees": True, "keep_lr": True},
-            ),
-            ("lgbm", {"lr": 0.03, "leaves": 31, "max_depth": 6, "min_child": 15, "subsample": 0.7, "keep_lr": True}),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 20, "colsample": 0.7, "subsample": 0.8, **_SLOW}),
+            ("lgbm", {"lr": 0.01, "leaves": 31, "min_child": 10, "colsample": 0.5, "subsample": 0.8, **_SLOW}),
+            ("lgbm", {"lr": 0.02, "leaves": 7, "min_child": 30, "colsample": 0.8, "l2": 5.0, **_SLOW}),
+            ("lgbm", {"lr": 0.02, "leaves": 31, "min_child": 20, "colsample": 0.6, "extra_trees": True, **_SLOW}),
+            ("lgbm", {"lr": 0.03, "leaves": 31, "max_depth": 6, "min_child": 15, "subsample": 0.7, **_SLOW}),
             ("hgb", {"lr": 0.03, "leaves": 15, "l2": 3.0}),
             ("hgb", {"lr": 0.1, "leaves": 63, "min_child": 10}),
             (
                 "lgbm",
-                {
-                    "lr": 0.015,
-                    "leaves": 63,
-                    "min_child": 10,
-                    "colsample": 0.6,
-                    "l2": 2.0,
-                    "max_bin": 511,
-                    "keep_lr": True,
-                },
+                {"lr": 0.015, "leaves": 63, "min_child": 10, "colsample": 0.6, "l2": 2.0, "max_bin": 511, **_SLOW},
             ),
             (
                 "lgbm",
-                {
-                    "lr": 0.015,
-                    "leaves": 127,
-                    "min_child": 5,
-                    "colsample": 0.9,
-                    "subsample": 0.6,
-                    "l2": 10.0,
-                    "keep_lr": True,
-                },
+                {"lr": 0.015, "leaves": 127, "min_child": 5, "colsample": 0.9, "subsample": 0.6, "l2": 10.0, **_SLOW},
             ),
             (
                 "lgbm",
-                {
-                    "lr": 0.02,
-                    "leaves": 15,
-                    "min_child": 40,
-                    "colsample": 0.5,
-                    "subsample": 0.7,
-                    "l2": 5.0,
-                    "keep_lr": True,
-                },
+                {"lr": 0.02, "leaves": 15, "min_child": 40, "colsample": 0.5, "subsample": 0.7, "l2": 5.0, **_SLOW},
             ),
-            ("lgbm", {"lr": 0.01, "leaves": 15, "min_child": 20, "colsample": 0.7, "subsample": 0.8, "keep_lr": True}),
-            ("lgbm", {"lr": 0.02, "leaves": 31, "colsample": 0.7, "keep_lr": True}, "base"),
-            ("lgbm", {"lr": 0.02, "leaves": 31, "min_child": 30, "colsample": 0.4, "l1": 1.0, "keep_lr": True}),
+            ("lgbm", {"lr": 0.01, "leaves": 15, "min_child": 20, "colsample": 0.7, "subsample": 0.8, **_SLOW}),
+            ("lgbm", {"lr": 0.02, "leaves": 31, "colsample": 0.7, **_SLOW}, "base"),
+            ("lgbm", {"lr": 0.02, "leaves": 31, "min_child": 30, "colsample": 0.4, "l1": 1.0, **_SLOW}),
             (
                 "lgbm",
-                {
-                    "lr": 0.01,
-                    "leaves": 63,
-                    "min_child": 20,
-                    "colsample": 0.5,
-                    "subsample": 0.7,
-                    "l2": 3.0,
-                    "keep_lr": True,
-                },
+                {"lr": 0.01, "leaves": 63, "min_child": 20, "colsample": 0.5, "subsample": 0.7, "l2": 3.0, **_SLOW},
             ),
             (
                 "lgbm",
@@ -833,24 +712,16 @@ register_expert(
                     "min_child": 10,
                     "colsample": 0.8,
                     "subsample": 0.9,
-                    "keep_lr": True,
+                    **_SLOW,
                 },
             ),
-            ("lgbm", {"lr": 0.015, "leaves": 23, "min_child": 25, "colsample": 0.6, "l1": 0.5, "keep_lr": True}),
+            ("lgbm", {"lr": 0.015, "leaves": 23, "min_child": 25, "colsample": 0.6, "l1": 0.5, **_SLOW}),
             (
                 "lgbm",
-                {
-                    "lr": 0.02,
-                    "leaves": 47,
-                    "min_child": 15,
-                    "colsample": 0.5,
-                    "subsample": 0.6,
-                    "l2": 8.0,
-                    "keep_lr": True,
-                },
+                {"lr": 0.02, "leaves": 47, "min_child": 15, "colsample": 0.5, "subsample": 0.6, "l2": 8.0, **_SLOW},
             ),
-            ("lgbm", {"lr": 0.01, "leaves": 7, "min_child": 10, "colsample": 0.9, "keep_lr": True}),
-            ("lgbm", {"lr": 0.025, "leaves": 31, "min_child": 20, "colsample": 0.3, "keep_lr": True}),
+            ("lgbm", {"lr": 0.01, "leaves": 7, "min_child": 10, "colsample": 0.9, **_SLOW}),
+            ("lgbm", {"lr": 0.025, "leaves": 31, "min_child": 20, "colsample": 0.3, **_SLOW}),
         ),
     )
 )
