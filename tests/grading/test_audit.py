@@ -38,11 +38,7 @@ def trees() -> list[Path]:
 # gold line): a real finding of the audit, open in issue 14 (replace the task or make its field harder).
 # Listed here so the suite test stays strict for every other check and task; a listed task that passes
 # fails the test until it is removed from this list.
-CROWDED_TOP = {
-    "diamonds-price": "11 of 160 entries within noise (0.0023 RMSLE) of gold 0.0862: forest, HistGradientBoosting and "
-    "LightGBM singles on log price sit at 0.0858-0.0870; the best blend reaches 0.0804",
-    "trump-tweets-device": "16 of 160 entries within noise of gold",
-}
+CROWDED_TOP: dict[str, str] = {}
 
 
 @pytest.mark.slow

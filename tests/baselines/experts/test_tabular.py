@@ -1,10 +1,12 @@
-"""The lecture-evaluations expert: aligned frames, ids as categories, and target means out of fold."""
+"""Tabular experts: aligned frames, ids as categories, target means out of fold, and panel histories that
+never hold a row's own target (lecture-evaluations, nls-wages, college-earnings)."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
+import pytest
 
 from medalist.baselines.experts import expert_for
 from medalist.baselines.recipes import load_task_data
@@ -39,25 +41,30 @@ def test_lecture_features_keep_rows_and_never_see_a_rows_own_rating() -> None:
         assert not np.allclose(te2[col].to_numpy(), te[col].to_numpy()), col
 
 
-def test_nls_wage_history_never_holds_the_rows_own_wage() -> None:
-    spec = TaskRegistry(roots=[BUILTIN_DIR]).get("nls-wages")
+@pytest.mark.parametrize(
+    ("task_id", "entity", "prefix", "name"),
+    [("nls-wages", "person", "p", "wage"), ("college-earnings", "college", "c", "earn")],
+)
+def test_panel_history_never_holds_the_rows_own_target(task_id: str, entity: str, prefix: str, name: str) -> None:
+    spec = TaskRegistry(roots=[BUILTIN_DIR]).get(task_id)
     task = load_task_data(ensure_prepared(spec).public, spec)
-    expert = expert_for("nls-wages")
+    expert = expert_for(task_id)
     assert expert is not None and expert.features is not None
     train, test = task.public.X_train, task.public.X_test
     tr, te = expert.features(train, test, task)
-    history = ["prev_wage", "prev_gap", "next_wage", "next_gap", "between_wage"]
+    history = [f"prev_{name}", "prev_gap", f"next_{name}", "next_gap", f"between_{name}"]
     assert len(tr) == len(train) and len(te) == len(test) and list(tr.columns) == list(te.columns)
-    assert tr["person"].str.startswith("p").all() and "ln_wage" not in tr.columns
+    assert tr[entity].str.startswith(prefix).all() and not set(spec.target_columns) & set(tr.columns)
     assert (tr["prev_gap"].dropna() > 0).all() and (te["next_gap"].dropna() > 0).all()
+    assert te[f"between_{name}"].notna().mean() > 0.9  # most test entities have other periods in train
 
-    # Change the wage of one training row per woman: those rows' history must not move (it holds only
-    # her other years), while the history of her other rows does.
-    first = ~train["person"].duplicated().to_numpy()
+    # Change the target of one training row per entity: those rows' history must not move (it holds only
+    # the entity's other periods), while the history of its other rows does.
+    first = ~train[entity].duplicated().to_numpy()
     y = np.asarray(task.y, dtype=float).copy()
-    y[first] += 1.0
+    y[first] = 2.0 * y[first] + 1.0
     tr2, te2 = expert.features(train, test, dataclasses.replace(task, y=y))
     np.testing.assert_array_equal(tr2.loc[first, history].to_numpy(), tr.loc[first, history].to_numpy())
-    moved = ~np.isclose(tr2.loc[~first, "between_wage"], tr.loc[~first, "between_wage"], equal_nan=True)
+    moved = ~np.isclose(tr2.loc[~first, f"between_{name}"], tr.loc[~first, f"between_{name}"], equal_nan=True)
     assert moved.mean() > 0.3
-    assert not np.allclose(te2["between_wage"], te["between_wage"], equal_nan=True)
+    assert not np.allclose(te2[f"between_{name}"], te[f"between_{name}"], equal_nan=True)

@@ -59,9 +59,16 @@ def target_mean(
 
 
 def text_model(
-    train_text: pd.Series, test_text: pd.Series, task: TaskData, *, analyzer: str = "word", C: float = 4.0
+    train_text: pd.Series,
+    test_text: pd.Series,
+    task: TaskData,
+    *,
+    analyzer: str = "word",
+    C: float = 4.0,
+    y: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold predictions of a TF-IDF linear model (P(positive) / class index mean / value)."""
+    """Out-of-fold predictions of a TF-IDF linear model (P(positive) / class index mean / value, or a
+    ridge fit of ``y`` when given, e.g. a log target)."""
     ngram = (1, 2) if analyzer == "word" else (2, 5)
     vec = TfidfVectorizer(
         analyzer="char_wb" if analyzer == "char" else "word",
@@ -73,8 +80,8 @@ def text_model(
     )
     xtr = vec.fit_transform(train_text.fillna("").astype(str))
     xte = vec.transform(test_text.fillna("").astype(str))
-    binary = task.is_classification and task.n_classes == 2
-    y = target_vector(task)
+    binary = task.is_classification and task.n_classes == 2 and y is None
+    y = target_vector(task) if y is None else y
 
     def fit_predict(rows: np.ndarray, x_new: object) -> np.ndarray:
         if binary:
@@ -112,3 +119,30 @@ def factor_model(
         tr[enc_rows] = fit_predict(fit_rows, (users[enc_rows], items[enc_rows]))
     te = fit_predict(np.arange(len(y)), (test_users, test_items))
     return tr, te
+
+
+def panel_neighbours(tr: pd.DataFrame, te: pd.DataFrame, y: np.ndarray, *, entity: str, time: str, name: str) -> None:
+    """Add, in place, the entity's nearest earlier and later training-row targets ``prev_{name}`` and
+    ``next_{name}``, their distances in time (``prev_gap``, ``next_gap``) and their distance-weighted
+    mean ``between_{name}``: a panel's own history. (entity, time) pairs are unique, so a training row
+    never finds itself; its history holds only the entity's other periods, as a test row's does."""
+    known = pd.DataFrame({entity: tr[entity].to_numpy(), time: tr[time].to_numpy(), name: y}).sort_values(time)
+    for frame in (tr, te):
+        rows = pd.DataFrame({entity: frame[entity].to_numpy(), time: frame[time].to_numpy()})
+        rows["row"] = np.arange(len(rows))
+        rows = rows.sort_values(time)
+        for side, direction in (("prev", "backward"), ("next", "forward")):
+            found = pd.merge_asof(
+                rows,
+                known.rename(columns={time: f"{side}_{time}"}),
+                left_on=time,
+                right_on=f"{side}_{time}",
+                by=entity,
+                direction=direction,
+                allow_exact_matches=False,
+            ).sort_values("row")
+            frame[f"{side}_{name}"] = found[name].to_numpy()
+            frame[f"{side}_gap"] = (found[time] - found[f"{side}_{time}"]).abs().to_numpy()
+        w_prev, w_next = 1.0 / frame["prev_gap"], 1.0 / frame["next_gap"]
+        both = (frame[f"prev_{name}"] * w_prev + frame[f"next_{name}"] * w_next) / (w_prev + w_next)
+        frame[f"between_{name}"] = both.fillna(frame[f"prev_{name}"]).fillna(frame[f"next_{name}"])

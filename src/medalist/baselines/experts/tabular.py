@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medalist.baselines.experts.encoding import factor_model, frequency, key, target_mean
+from medalist.baselines.experts.encoding import factor_model, frequency, key, panel_neighbours, target_mean, text_model
 from medalist.baselines.experts.registry import Expert, numbered, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
@@ -156,37 +156,6 @@ register_expert(
         "log-wage (Mincer) terms; SMAPE rewards a shrunk prediction, tuned on out-of-fold scores",
         features=cps_features,
         recipes=(Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline"}, view="expert", seed=21),),
-    )
-)
-
-
-# ---------------------------------------------------------------- diamonds: volume and ordinal grades
-
-_CUT = {"Fair": 0, "Good": 1, "Very Good": 2, "Premium": 3, "Ideal": 4}
-_COLOR = {c: i for i, c in enumerate("JIHGFED")}
-_CLARITY = {c: i for i, c in enumerate(["I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"])}
-
-
-def diamonds_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
-    d = _both(train, test)
-    d["cut_n"], d["color_n"], d["clarity_n"] = d["cut"].map(_CUT), d["color"].map(_COLOR), d["clarity"].map(_CLARITY)
-    d["volume"] = d["x"] * d["y"] * d["z"]
-    d["carat_cbrt"] = np.cbrt(d["carat"])
-    d["log_carat"] = np.log(d["carat"])
-    d["xy_ratio"] = d["x"] / d["y"].replace(0, np.nan)
-    d["density"] = d["carat"] / d["volume"].replace(0, np.nan)
-    d["grade"] = d["color_n"] + d["clarity_n"]
-    return _split(d)
-
-
-register_expert(
-    Expert(
-        "diamonds-price",
-        "volume, cube-root and log carat, ordinal cut/colour/clarity; log price",
-        features=diamonds_features,
-        recipes=(
-            Recipe("ridge", {"alpha": 1.0, "target": "log", "numeric": "spline", "knots": 10}, view="expert", seed=21),
-        ),
     )
 )
 
@@ -730,37 +699,11 @@ register_expert(
 # ---------------------------------------------------------------- nls wages: the woman's own wage history
 
 
-def _wage_neighbours(tr: pd.DataFrame, te: pd.DataFrame, y: np.ndarray) -> None:
-    """Add the woman's nearest earlier and later training-row wages (and their distance in years) to both
-    frames. Person-years are unique, so a training row never finds itself."""
-    known = pd.DataFrame({"person": tr["person"].to_numpy(), "year": tr["year"].to_numpy(), "wage": y})
-    known = known.sort_values("year")
-    for frame in (tr, te):
-        rows = pd.DataFrame({"person": frame["person"].to_numpy(), "year": frame["year"].to_numpy()})
-        rows["row"] = np.arange(len(rows))
-        rows = rows.sort_values("year")
-        for side, direction in (("prev", "backward"), ("next", "forward")):
-            found = pd.merge_asof(
-                rows,
-                known.rename(columns={"year": f"{side}_year"}),
-                left_on="year",
-                right_on=f"{side}_year",
-                by="person",
-                direction=direction,
-                allow_exact_matches=False,
-            ).sort_values("row")
-            frame[f"{side}_wage"] = found["wage"].to_numpy()
-            frame[f"{side}_gap"] = (found["year"] - found[f"{side}_year"]).abs().to_numpy()
-        w_prev, w_next = 1.0 / frame["prev_gap"], 1.0 / frame["next_gap"]
-        both = (frame["prev_wage"] * w_prev + frame["next_wage"] * w_next) / (w_prev + w_next)
-        frame["between_wage"] = both.fillna(frame["prev_wage"]).fillna(frame["next_wage"])
-
-
 def nls_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     """The woman's wage level (out-of-fold mean, one-hot person for linear models) and her wages in the
     nearest earlier and later years of the training rows, interpolated by distance."""
     tr, te = train.reset_index(drop=True), test.reset_index(drop=True)
-    _wage_neighbours(tr, te, task.y_float[:, 0])
+    panel_neighbours(tr, te, task.y_float[:, 0], entity="person", time="year", name="wage")
     ktr, kte = key(tr, ["person"]), key(te, ["person"])
     tr["te_person"], te["te_person"] = target_mean(ktr, kte, task, smoothing=2.0)
     tr["n_person"], te["n_person"] = frequency(ktr, kte)
@@ -774,6 +717,50 @@ register_expert(
         "the woman's own wage history: her wages in the nearest earlier and later years among the training "
         "rows, interpolated; her out-of-fold mean wage; the person id as a category (fixed effects)",
         features=nls_features,
+    )
+)
+
+
+# ---------------------------------------------------------------- college earnings: the college's own history and name
+
+
+def _chain(names: pd.Series) -> pd.Series:
+    """The brand of a multi-campus name: the part before a campus suffix ("Empire Beauty School-Gwinnett")."""
+    return names.astype(str).str.split("-", n=1).str[0].str.strip().str.lower()
+
+
+def college_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    """The college's log earnings in its nearest earlier and later training years, interpolated; its
+    out-of-fold mean and its chain's; stacked word and char TF-IDF models of its name; the share of
+    former students not working; the college id as a category (fixed effects for linear models)."""
+    tr, te = train.reset_index(drop=True), test.reset_index(drop=True)
+    log_y = np.log1p(task.y_float[:, 0])
+    panel_neighbours(tr, te, log_y, entity="college", time="year", name="earn")
+    for frame in (tr, te):
+        frame["chain"] = _chain(frame["inst_name"])
+    for col, smoothing in (("college", 2.0), ("chain", 5.0), ("state", 20.0)):
+        ktr, kte = key(tr, [col]), key(te, [col])
+        tr[f"te_{col}"], te[f"te_{col}"] = target_mean(ktr, kte, task, y=log_y, smoothing=smoothing)
+        tr[f"n_{col}"], te[f"n_{col}"] = frequency(ktr, kte)
+    for analyzer in ("word", "char"):
+        tr[f"name_{analyzer}_model"], te[f"name_{analyzer}_model"] = text_model(
+            tr["inst_name"], te["inst_name"], task, analyzer=analyzer, y=log_y
+        )
+    for frame in (tr, te):
+        cohort = frame["count_working"] + frame["count_not_working"]
+        frame["not_working_share"] = frame["count_not_working"] / cohort.replace(0, np.nan)
+        frame["log_cohort"] = np.log1p(cohort)
+        frame["college"] = "c" + frame["college"].astype(str)
+    return tr.drop(columns=["inst_name", "chain"]), te.drop(columns=["inst_name", "chain"])
+
+
+register_expert(
+    Expert(
+        "college-earnings",
+        "the college's own earnings history: its log earnings in the nearest earlier and later training "
+        "years, interpolated; out-of-fold means of the college, its chain (name before a campus suffix) and "
+        "state; word and char TF-IDF models of the name, stacked; the share of former students not working",
+        features=college_features,
     )
 )
 

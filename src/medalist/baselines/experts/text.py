@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medalist.baselines.experts.encoding import text_model
+from medalist.baselines.experts.encoding import frequency, target_mean, text_model
 from medalist.baselines.experts.registry import Expert, numbered, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
@@ -40,29 +40,65 @@ def _stacked(train: pd.DataFrame, test: pd.DataFrame, task: TaskData, column: st
     return tr, te
 
 
-# ---------------------------------------------------------------- trump tweets: device from style and counts
+# ---------------------------------------------------------------- seattle pets: names as text
 
 
-def tweets_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
-    tr, te = _stacked(train, test, task, "text")
+def _name_shape(names: pd.Series) -> pd.DataFrame:
+    """What a name looks like: length, words, its last letter, and human-name or food-word endings."""
+    s = names.fillna("").astype(str).str.strip()
+    low = s.str.lower()
+    return pd.DataFrame(
+        {
+            "name_len": s.str.len().astype(float),
+            "name_words": s.str.split().str.len().fillna(0).astype(float),
+            "name_last": low.str[-1:].map(lambda c: ord(c) if c else 0).astype(float),
+            "name_vowel_end": low.str.contains(r"[aeiouy]$").astype(float),
+            "name_has_digit": s.str.contains(r"\d").astype(float),
+            "name_has_title": low.str.contains(r"\b(?:mr|mrs|miss|ms|dr|sir|lady|lord|captain|princess|king)\b").astype(
+                float
+            ),
+        }
+    )
+
+
+def pets_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
+    """Stacked word and char TF-IDF models of the name, how common the name is, its shape, the
+    out-of-fold cat share of the name and of the zip code, and the licence date's parts."""
+    tr, te = _stacked(train, test, task, "animal_name")
     for frame, src in ((tr, train), (te, test)):
-        stats = _text_stats(src["text"])
-        for col in stats.columns:
-            frame[col] = stats[col].to_numpy()
-        frame["log_retweets"] = np.log1p(src["retweet_count"].clip(lower=0))
-        frame["log_favorites"] = np.log1p(src["favorite_count"].clip(lower=0))
-        frame["fav_per_retweet"] = frame["log_favorites"] - frame["log_retweets"]
-    return tr, te
+        shape = _name_shape(src["animal_name"])
+        for col in shape.columns:
+            frame[col] = shape[col].to_numpy()
+        date = pd.to_datetime(src["license_issue_date"], errors="coerce")
+        frame["licence_day"] = (date - pd.Timestamp("2003-01-01")).dt.days.astype(float).to_numpy()
+        frame["licence_month"] = date.dt.month.astype(float).to_numpy()
+        frame["licence_weekday"] = date.dt.day_of_week.astype(float).to_numpy()
+    names_tr = train["animal_name"].fillna("").astype(str).str.strip().str.lower()
+    names_te = test["animal_name"].fillna("").astype(str).str.strip().str.lower()
+    tr["te_name"], te["te_name"] = target_mean(names_tr, names_te, task, smoothing=5.0)
+    tr["n_name"], te["n_name"] = frequency(names_tr, names_te)
+    zip_tr, zip_te = train["zip_code"].astype(str), test["zip_code"].astype(str)
+    tr["te_zip"], te["te_zip"] = target_mean(zip_tr, zip_te, task, smoothing=50.0)
+    tr["n_zip"], te["n_zip"] = frequency(zip_tr, zip_te)
+    return tr.drop(columns=["license_issue_date"]), te.drop(columns=["license_issue_date"])
 
 
 register_expert(
     Expert(
-        "trump-tweets-device",
-        "writing style (quotes, links, capitals, hashtags) plus word and char TF-IDF models stacked under boosting",
-        features=tweets_features,
-        recipes=(
-            Recipe("logreg", {"C": 10.0, "text": "both"}, view="base", seed=21),
-            Recipe("nbsvm", {"C": 4.0, "text": "both", "text_only": True, "char_ngram": (1, 4)}, view="base", seed=22),
+        "seattle-pets",
+        "the name as text: word and char n-gram models stacked under boosting, how common the name is, its "
+        "shape and endings, out-of-fold cat shares of the name and zip code, licence date parts; char n-gram "
+        "linear models and NB-SVMs of the name",
+        features=pets_features,
+        text=("animal_name",),
+        recipes=numbered(
+            21,
+            "expert",
+            ("logreg", {"C": 1.0, "text": "char", "char_ngram": (1, 5), "text_only": True}),
+            ("logreg", {"C": 0.5, "text": "both", "char_ngram": (2, 5)}),
+            ("nbsvm", {"C": 1.0, "text": "char", "char_ngram": (1, 5), "text_only": True}),
+            ("lgbm", {"lr": 0.02, "leaves": 15, "min_child": 50, "colsample": 0.7, "subsample": 0.8}),
+            ("lgbm", {"lr": 0.02, "leaves": 63, "min_child": 100, "colsample": 0.5, "l2": 10.0}),
         ),
     )
 )
