@@ -12,24 +12,32 @@ must stay under) or, for the content attacks, if it recovers any hidden row at a
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from medalist.agents.adapters import AIDEML
 from medalist.agents.solution_env import default_venv, solution_mounts
-from medalist.grading import grade_submission
+from medalist.fsutil import atomic_write_json, tree_checksums
+from medalist.grading import CompetitionReport, grade_submission
 from medalist.runner.execute import run_trees, scan_and_hide
 from medalist.sandbox import BwrapSandbox, Limits, Mount, SandboxRequest
-from medalist.tasks import TaskRegistry, ensure_prepared
+from medalist.tasks import BUILTIN_DIR, TaskRegistry, TaskSpec, ensure_prepared
+from medalist.tasks.cache import PreparedTask
 from medalist.tasks.hidden import floor_paths
 from medalist.tasks.reach_state import ensure_scan
+from medalist.tasks.registry import read_split_file
+from medalist.tasks.verify import record_fingerprint
 
 pytestmark = pytest.mark.sandbox
 REGISTRY = TaskRegistry.default()
+SUITE = read_split_file(BUILTIN_DIR / "splits" / "all.txt") + read_split_file(BUILTIN_DIR / "splits" / "smoke.txt")
 OPENML = "lib/python3.11/site-packages/sklearn/datasets/tests/data/openml"
 
 ATTACK = textwrap.dedent(r'''
@@ -38,19 +46,27 @@ ATTACK = textwrap.dedent(r'''
     target, mode = sys.argv[1], sys.argv[2]
     train, test = pd.read_csv("/home/data/train.csv"), pd.read_csv("/home/data/test.csv")
     sample = pd.read_csv("/home/data/sample_submission.csv")
+    labels = [c for c in train.columns if c not in test.columns]  # what the task asks for
+    target = labels[0] if target == "-" else target
     majority = train[target].mode()[0]
     pred = pd.Series([majority] * len(test), dtype=object)
-    info = {"found": 0}
-    ids_tr, y_tr = train["id"].to_numpy(), train[target].to_numpy()
-    if mode == "id_neighbour":  # label of the train row with the nearest id
-        order = np.argsort(ids_tr)
-        pos = np.searchsorted(ids_tr[order], test["id"].to_numpy()).clip(0, len(order) - 1)
-        pred = pd.Series(y_tr[order][pos])
-    elif mode == "id_only":  # majority label of the id's decile
+    info = {"found": 0, "labels": labels}
+    ids_tr, ids_te = train["id"].to_numpy(), test["id"].to_numpy()
+
+    def id_model(col):
+        """A column's test values from the ids alone: the nearest train id's value, or the id decile's mode."""
+        y_tr = train[col].to_numpy()
+        if mode == "id_neighbour":
+            order = np.argsort(ids_tr)
+            pos = np.searchsorted(ids_tr[order], ids_te).clip(0, len(order) - 1)
+            return pd.Series(y_tr[order][pos])
         edges = np.quantile(ids_tr, np.linspace(0, 1, 11))
-        bins_tr, bins_te = np.digitize(ids_tr, edges[1:-1]), np.digitize(test["id"].to_numpy(), edges[1:-1])
+        bins_tr, bins_te = np.digitize(ids_tr, edges[1:-1]), np.digitize(ids_te, edges[1:-1])
         per_bin = pd.Series(y_tr).groupby(bins_tr).agg(lambda s: s.mode()[0])
-        pred = pd.Series([per_bin.get(b, majority) for b in bins_te])
+        return pd.Series([per_bin.get(b, train[col].mode()[0]) for b in bins_te])
+
+    if mode in ("id_neighbour", "id_only"):
+        pred = id_model(target)
     elif mode == "split_replay":
         # Old algorithm: ids were source positions and the split was train_test_split(seed 20240601).
         # New algorithm (its source is readable here): keyed_split with a key over the full labelled
@@ -64,7 +80,7 @@ ATTACK = textwrap.dedent(r'''
         guess = test.assign(**{target: majority})
         full = pd.concat([train, guess]).sort_values("id").drop(columns="id").reset_index(drop=True)
         _, re_test = keyed_split(full, task_id=os.environ["COMPETITION_ID"], test_size=len(test) / n,
-                                 stratify=target)
+                                 stratify=os.environ.get("STRATIFY") or None)
         info["keyed_replay_matches"] = sorted(re_test["id"]) == sorted(test["id"])
     elif mode in ("fixtures", "search"):
         # Find the raw dataset by content and read the label off a line that holds a test row's values.
@@ -172,10 +188,23 @@ ATTACK = textwrap.dedent(r'''
                 continue
     info["cpu_seconds"] = round(time.process_time(), 1)
     out = sample.copy()
-    out[target] = pred.to_numpy()
+    others = [(c, id_model(c)) for c in labels if c != target] if mode in ("id_neighbour", "id_only") else []
+    for col, values in [(target, pred), *others]:
+        if col in out.columns:
+            out[col] = values.to_numpy()
+        else:  # a label whose classes are the submission's probability columns: one-hot
+            for c in out.columns.drop("id"):
+                out[c] = (values.astype(str).to_numpy() == c).astype(float)
     out.to_csv("/home/submission/submission.csv", index=False)
     print(json.dumps(info))
 ''')
+
+
+def stratify_column(spec: TaskSpec) -> str:
+    """The column a built-in task's preparation stratifies its split by ("" when it does not): the
+    attacker reads it in prepare.py, so the replay uses exactly the preparation's parameters."""
+    found = re.search(r'stratify="(\w+)"', (spec.directory / "prepare.py").read_text())
+    return found.group(1) if found else ""
 
 
 def run_attack(
@@ -188,15 +217,19 @@ def run_attack(
     venv: Path | None = None,
     mounts: list[Mount] | None = None,
     hide: list[Path] | None = None,
-) -> tuple[dict, object]:
+    pt: PreparedTask | None = None,
+) -> tuple[dict, CompetitionReport]:
     """Run the attack with the agent's own ``mounts`` (e.g. its venv) and ``hide`` (default: what the
-    runner passes for those mounts); ``venv`` names the packages a content attack searches."""
+    runner passes for those mounts); ``venv`` names the packages a content attack searches; ``pt`` is
+    another preparation of the task (default: the real one)."""
     spec = REGISTRY.get(task_id)
-    pt = ensure_prepared(spec)
+    pt = pt or ensure_prepared(spec)
     sub = box / f"{task_id}-{mode}-{len(list(box.glob(f'{task_id}-{mode}*')))}"
     sub.mkdir()
     sub.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
-    public = box / f"{task_id}-public"  # staged like a run group's _shared/ (the cache is not reachable)
+    public = (
+        box / f"{task_id}-public{'' if pt.root == ensure_prepared(spec).root else '-control'}"
+    )  # staged like a run group's _shared/ (the cache is not reachable)
     if not public.exists():
         shutil.copytree(pt.public, public)
         for p in [public, *public.iterdir()]:
@@ -205,7 +238,7 @@ def run_attack(
     log = box / f"{sub.name}.log"
     mounts = list(mounts or [])
     if hide is None:  # exactly what the runner passes: scan the run's trees, hide floor + findings in them
-        hide = scan_and_hide([pt], run_trees(mounts, box))
+        hide = scan_and_hide([ensure_prepared(spec)], run_trees(mounts, box))
     roots = [str(p) for p in sorted(venv.glob("lib/python3*/site-packages"))] if venv is not None else []
     result = bwrap.run(
         SandboxRequest(
@@ -216,7 +249,7 @@ def run_attack(
                 Mount(sub, "/home/submission", writable=True),
                 *mounts,
             ],
-            env={"COMPETITION_ID": task_id},
+            env={"COMPETITION_ID": task_id, "STRATIFY": stratify_column(spec)},
             cwd="/home/code",
             limits=Limits(memory_gb=2, cpus=1, pids=64, time_limit_secs=300),
             stdout=log,
@@ -232,29 +265,60 @@ def run_attack(
     return info, report
 
 
-@pytest.mark.parametrize(
-    ("task_id", "target"),
-    [
-        ("spambase", "spam"),
-        ("penguins-species", "species"),
-        ("titanic-passengers", "survived"),
-        ("magic-gamma-telescope", "gamma"),
-        ("newsgroups-autos-electronics", "newsgroup"),
-    ],
-)
+@pytest.mark.parametrize("task_id", SUITE)
 @pytest.mark.parametrize("mode", ["id_only", "id_neighbour"])
-def test_id_attacks_score_no_better_than_no_skill(
-    bwrap: BwrapSandbox, box: Path, task_id: str, target: str, mode: str
-) -> None:
-    _, report = run_attack(bwrap, box, task_id, target, mode)
+def test_id_attacks_score_no_better_than_no_skill(bwrap: BwrapSandbox, box: Path, task_id: str, mode: str) -> None:
+    """Every built-in task: the ids alone (nearest train id's label, or the id decile's majority) give
+    no medal and stay under the median; every column the task asks for is attacked."""
+    info, report = run_attack(bwrap, box, task_id, "-", mode)
+    assert info["labels"], info
     assert not report.any_medal and not report.above_median, (mode, report.score, report.median_threshold)
 
 
-@pytest.mark.parametrize(
-    ("task_id", "target"), [("penguins-species", "species"), ("spambase", "spam"), ("titanic-passengers", "survived")]
-)
-def test_split_replay_without_the_secret_fails(bwrap: BwrapSandbox, box: Path, task_id: str, target: str) -> None:
-    info, report = run_attack(bwrap, box, task_id, target, "split_replay")
+def ids_in_label_order(pt: PreparedTask, root: Path) -> PreparedTask:
+    """A copy of a single-target task whose ids follow the label over train and test together, as
+    source positions did on class-ordered data before ids were keyed: the leak the id attacks exploit."""
+    public, private = root / "prepared" / "public", root / "prepared" / "private"
+    shutil.copytree(pt.public, public)
+    shutil.copytree(pt.private, private)
+    (target,) = pt.spec.target_columns
+    train, test = pd.read_csv(public / "train.csv"), pd.read_csv(public / "test.csv")
+    answers, sample = pd.read_csv(private / "answers.csv"), pd.read_csv(public / "sample_submission.csv")
+    labels = pd.concat([train[["id", target]], answers[["id", target]]])
+    shuffled = np.random.default_rng(0).permutation(len(labels))  # train and test rows mixed within a label
+    order = np.lexsort((shuffled, labels[target].to_numpy()))
+    new_id = pd.Series(np.argsort(order), index=labels["id"].to_numpy())
+    for frame, path in (
+        (train, public / "train.csv"),
+        (test, public / "test.csv"),
+        (answers, private / "answers.csv"),
+        (sample, public / "sample_submission.csv"),
+    ):
+        frame.assign(id=frame["id"].map(new_id)).sort_values("id").to_csv(path, index=False)
+    copy = PreparedTask(pt.spec, root)
+    hashes = {"public": tree_checksums(public), "private": tree_checksums(private)}
+    atomic_write_json(copy.manifest_path, pt.manifest().model_copy(update=hashes))
+    record_fingerprint(copy)  # what grading checks a prepared task against
+    return copy
+
+
+@pytest.mark.parametrize("task_id", ["seattle-pets", "college-earnings"])
+@pytest.mark.parametrize("mode", ["id_only", "id_neighbour"])
+def test_id_attacks_win_where_ids_follow_the_label(
+    bwrap: BwrapSandbox, box: Path, tmp_path: Path, task_id: str, mode: str
+) -> None:
+    """Control: on a copy whose ids follow the label, the same attacks and grading give a medal, so the
+    test above fails when a preparation leaks through its ids."""
+    leaky = ids_in_label_order(ensure_prepared(REGISTRY.get(task_id)), tmp_path / task_id)
+    _, report = run_attack(bwrap, box, task_id, "-", mode, pt=leaky)
+    assert report.any_medal, (mode, report.score, report.gold_threshold)
+
+
+@pytest.mark.parametrize("task_id", SUITE)
+def test_split_replay_without_the_secret_fails(bwrap: BwrapSandbox, box: Path, task_id: str) -> None:
+    """Every built-in task: neither the old seeded split nor keyed_split replayed (with the task's own
+    stratification, from its prepare.py) on the visible rows and guessed labels rebuilds the test set."""
+    info, report = run_attack(bwrap, box, task_id, "-", "split_replay")
     assert info["old_replay_matches"] is False and info["keyed_replay_matches"] is False, info
     assert not report.any_medal and not report.above_median
 
