@@ -223,13 +223,13 @@ def run_attack(
     runner passes for those mounts); ``venv`` names the packages a content attack searches; ``pt`` is
     another preparation of the task (default: the real one)."""
     spec = REGISTRY.get(task_id)
-    pt = pt or ensure_prepared(spec)
+    real = ensure_prepared(spec)  # what the runner scans and hides for, whichever copy is attacked
+    pt = pt or real
     sub = box / f"{task_id}-{mode}-{len(list(box.glob(f'{task_id}-{mode}*')))}"
     sub.mkdir()
     sub.chmod(0o777)  # writable by the sandbox user: the harness never chowns host folders
-    public = (
-        box / f"{task_id}-public{'' if pt.root == ensure_prepared(spec).root else '-control'}"
-    )  # staged like a run group's _shared/ (the cache is not reachable)
+    # staged like a run group's _shared/ (the cache is not reachable)
+    public = box / f"{task_id}-public{'' if pt is real else '-control'}"
     if not public.exists():
         shutil.copytree(pt.public, public)
         for p in [public, *public.iterdir()]:
@@ -238,7 +238,7 @@ def run_attack(
     log = box / f"{sub.name}.log"
     mounts = list(mounts or [])
     if hide is None:  # exactly what the runner passes: scan the run's trees, hide floor + findings in them
-        hide = scan_and_hide([ensure_prepared(spec)], run_trees(mounts, box))
+        hide = scan_and_hide([real], run_trees(mounts, box))
     roots = [str(p) for p in sorted(venv.glob("lib/python3*/site-packages"))] if venv is not None else []
     result = bwrap.run(
         SandboxRequest(

@@ -98,6 +98,24 @@ def text_model(
     return tr, te
 
 
+def stacked_text_models(
+    tr: pd.DataFrame,
+    te: pd.DataFrame,
+    task: TaskData,
+    column: str,
+    *,
+    name: str | None = None,
+    y: np.ndarray | None = None,
+) -> None:
+    """Add, in place, out-of-fold word and char TF-IDF model predictions of a text column as
+    ``{name}_word_model`` and ``{name}_char_model`` (``name`` defaults to the column): free text
+    entering tree models as two numbers."""
+    for analyzer in ("word", "char"):
+        tr[f"{name or column}_{analyzer}_model"], te[f"{name or column}_{analyzer}_model"] = text_model(
+            tr[column], te[column], task, analyzer=analyzer, y=y
+        )
+
+
 def factor_model(
     train_ids: tuple[pd.Series, pd.Series],
     test_ids: tuple[pd.Series, pd.Series],

@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medalist.baselines.experts.encoding import factor_model, frequency, key, panel_neighbours, target_mean, text_model
+from medalist.baselines.experts.encoding import (
+    factor_model,
+    frequency,
+    key,
+    panel_neighbours,
+    stacked_text_models,
+    target_mean,
+)
 from medalist.baselines.experts.registry import Expert, numbered, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
@@ -742,10 +749,7 @@ def college_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
         ktr, kte = key(tr, [col]), key(te, [col])
         tr[f"te_{col}"], te[f"te_{col}"] = target_mean(ktr, kte, task, y=log_y, smoothing=smoothing)
         tr[f"n_{col}"], te[f"n_{col}"] = frequency(ktr, kte)
-    for analyzer in ("word", "char"):
-        tr[f"name_{analyzer}_model"], te[f"name_{analyzer}_model"] = text_model(
-            tr["inst_name"], te["inst_name"], task, analyzer=analyzer, y=log_y
-        )
+    stacked_text_models(tr, te, task, "inst_name", name="name", y=log_y)
     for frame in (tr, te):
         cohort = frame["count_working"] + frame["count_not_working"]
         frame["not_working_share"] = frame["count_not_working"] / cohort.replace(0, np.nan)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medalist.baselines.experts.encoding import frequency, target_mean, text_model
+from medalist.baselines.experts.encoding import frequency, stacked_text_models, target_mean
 from medalist.baselines.experts.registry import Expert, numbered, register_expert
 from medalist.baselines.recipes.base import Recipe
 from medalist.baselines.recipes.task import TaskData
@@ -31,20 +31,11 @@ def _text_stats(s: pd.Series) -> pd.DataFrame:
     )
 
 
-def _stacked(train: pd.DataFrame, test: pd.DataFrame, task: TaskData, column: str) -> Frames:
-    tr, te = train.copy(), test.copy()
-    for analyzer in ("word", "char"):
-        tr[f"{column}_{analyzer}_model"], te[f"{column}_{analyzer}_model"] = text_model(
-            train[column], test[column], task, analyzer=analyzer
-        )
-    return tr, te
-
-
 # ---------------------------------------------------------------- seattle pets: names as text
 
 
 def _name_shape(names: pd.Series) -> pd.DataFrame:
-    """What a name looks like: length, words, its last letter, and human-name or food-word endings."""
+    """What a name looks like: length, words, its last letter, a vowel ending, digits, a title (Mr, Lady)."""
     s = names.fillna("").astype(str).str.strip()
     low = s.str.lower()
     return pd.DataFrame(
@@ -64,7 +55,8 @@ def _name_shape(names: pd.Series) -> pd.DataFrame:
 def pets_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
     """Stacked word and char TF-IDF models of the name, how common the name is, its shape, the
     out-of-fold cat share of the name and of the zip code, and the licence date's parts."""
-    tr, te = _stacked(train, test, task, "animal_name")
+    tr, te = train.copy(), test.copy()
+    stacked_text_models(tr, te, task, "animal_name")
     for frame, src in ((tr, train), (te, test)):
         shape = _name_shape(src["animal_name"])
         for col in shape.columns:
@@ -123,7 +115,8 @@ register_expert(
 
 
 def movies_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
-    tr, te = _stacked(train, test, task, "title")
+    tr, te = train.copy(), test.copy()
+    stacked_text_models(tr, te, task, "title")
     for frame, src in ((tr, train), (te, test)):
         title = src["title"].fillna("").astype(str)
         frame["log_votes"] = np.log1p(src["votes"].clip(lower=0))
@@ -178,7 +171,8 @@ register_expert(
 
 
 def reviews_features(train: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> Frames:
-    tr, te = _stacked(train, test, task, "review")
+    tr, te = train.copy(), test.copy()
+    stacked_text_models(tr, te, task, "review")
     for frame, src in ((tr, train), (te, test)):
         stats = _text_stats(src["review"])
         for col in ("n_chars", "n_words", "caps_share", "n_exclaim", "n_digits"):
